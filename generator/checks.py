@@ -1,0 +1,390 @@
+"""Rules across records: identities, references, totals, rates, grades, scores and dates.
+
+Every rule appends to the report and carries on, so one run lists every problem. ``RULES`` names the source of
+each rule; the data dictionary page prints it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from .dataset import Dataset, YearData
+from .problems import Report
+from .schema import (
+    INDICATOR_LEVELS,
+    Application,
+    Department,
+    Evaluation,
+    EvaluationScore,
+    EvaluationType,
+    ExAnte,
+    Goal,
+    Indicator,
+    Monitoring,
+    MonitoringIndicator,
+    Nature,
+    Project,
+    Published,
+    Record,
+    Rectification,
+    RectificationStatus,
+    SiteSettings,
+    SourceKind,
+    Target,
+    YearReport,
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    description: str
+    source: str
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("duplicate-id", "同一年度内记录编号（单位名称、项目编码、目标编号等）不得重复", "数据完整性"),
+    Rule("unknown-reference", "引用的单位、项目、目标、监控、评价、事前评估须存在", "DOMAIN.md §2 记录之间的关系"),
+    Rule("total-mismatch", "年度资金总额 = 本年财政拨款 + 其他资金；汇总金额 = 明细金额之和（精确到分）",
+         "DOMAIN.md §3“17395.88 必须是其组成部分的精确和”、§4“年度资金总额为 0 而本年财政拨款为 90”"),
+    Rule("count-mismatch", "报告中的汇总数量（项目数、部门数、单位数）与明细记录条数一致（有明细时）",
+         "DOMAIN.md §1“报告中的数字必须来自数据，并与明细核对”、§4“8 + 8 个项目报成 15 个”"),
+    Rule("rate-mismatch", "执行率 = 执行数 ÷ 全年预算数（调整后预算）", "DOMAIN.md §3；容差见 settings.yaml「执行率容差」"),
+    Rule("grade-score-mismatch", "评价等级与得分在所配置的等级划分下一致",
+         "DOMAIN.md §3；等级划分见 settings.yaml「等级划分」（默认 优≥90、良80–90、中60–80、差<60）"),
+    Rule("score-mismatch", "评价总分与各指标得分之和一致；指标分值合计为 100",
+         "DOMAIN.md §3 单位自评；容差见 settings.yaml「得分容差」"),
+    Rule("indicator-score-mismatch", "定量指标得分符合评分规则：正向 分值×完成值/指标值，反向 分值×指标值/完成值，均不超过分值",
+         "DOMAIN.md §3 单个定量指标评分"),
+    Rule("bad-indicator-level", "二级指标属于其一级指标（产出/效益/满意度/成本）", "DOMAIN.md §3 指标体系"),
+    Rule("date-order", "整改期限、完成日期不早于发现日期；发布日期不早于成文日期；更正日期不早于发布日期",
+         "DOMAIN.md §2 整改、§5 更正说明"),
+    Rule("status-inconsistent", "“已整改”须有完成日期；“未整改”“整改中”不应有完成日期", "DOMAIN.md §2 整改"),
+    Rule("year-mismatch", "报告年度与文件夹一致；评价年度不晚于报告年度；结果应用影响的预算年度不早于上一年度",
+         "DOMAIN.md §2 年度错位（2023 年开展的评价针对 2022 年支出，结果用于 2024 年预算）"),
+    Rule("unknown-placeholder", "正文中的 {{…}} 须对应汇总数或引用文件的编号", "DOMAIN.md §1 报告中的数字来自数据"),
+)
+
+PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
+
+
+def check(dataset: Dataset, report: Report) -> None:
+    all_projects: dict[str, Project] = {}
+    for data in dataset.years.values():
+        for p in data.records(Project):
+            all_projects.setdefault(p.code, p)
+    for year, data in sorted(dataset.years.items()):
+        _YearChecks(dataset.settings, year, data, all_projects, dataset, report).run()
+
+
+class _YearChecks:
+    def __init__(self, settings: SiteSettings, year: int, data: YearData, all_projects, dataset, report: Report):
+        self.settings = settings
+        self.year = year
+        self.data = data
+        self.all_projects = all_projects
+        self.dataset = dataset
+        self.report = report
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def err(self, record: Record, code: str, attr: str, value, message: str) -> None:
+        file, row = record.source
+        field = type(record).alias_of(attr) if attr in type(record).model_fields else attr
+        self.report.error(file, row, code, field, "" if value is None else value, message)
+
+    def run(self) -> None:
+        self.ids()
+        self.references()
+        self.totals()
+        self.rates()
+        self.grades_and_scores()
+        self.indicators()
+        self.dates()
+        self.years()
+        if self.data.report is not None:
+            self.narrative(self.data.report)
+            self.declared(self.data.report)
+
+    # -- identity ------------------------------------------------------------------------------
+
+    def ids(self) -> None:
+        for model, records in self.data.tables.items():
+            if model.KEY:
+                self._unique(records, lambda r: getattr(r, model.KEY), model.KEY)
+        self._unique(self.data.records(Indicator), lambda r: (r.goal, r.name), "name")
+        self._unique(self.data.records(EvaluationScore), lambda r: (r.evaluation, r.name), "name")
+        self._unique(self.data.records(MonitoringIndicator), lambda r: (r.monitoring, r.name), "name")
+        codes = [d for d in self.data.records(Department) if d.code]
+        self._unique(codes, lambda r: r.code, "code")
+        if self.data.report:
+            self._unique(self.data.report.documents, lambda d: d.key, "key")
+
+    def _unique(self, records, key, attr) -> None:
+        first: dict = {}
+        for r in records:
+            k = key(r)
+            if k in first:
+                other = first[k].source
+                self.err(r, "duplicate-id", attr, k if isinstance(k, str) else " / ".join(map(str, k)),
+                         f"与 {other[0]} 第{other[1]}行重复；每条记录的编号须唯一")
+            else:
+                first[k] = r
+
+    # -- references ----------------------------------------------------------------------------
+
+    def references(self) -> None:
+        d = self.data
+        departments = {x.name for x in d.records(Department)}
+        goals = {x.id for x in d.records(Goal)}
+        monitoring = {x.id for x in d.records(Monitoring)}
+        evaluations = {x.id for y in self.dataset.years.values() for x in y.records(Evaluation)}
+        exante = {x.id for y in self.dataset.years.values() for x in y.records(ExAnte)}
+        all_monitoring = {x.id for y in self.dataset.years.values() for x in y.records(Monitoring)}
+
+        def dept(record, attr="department"):
+            value = getattr(record, attr)
+            if value and value not in departments:
+                self.err(record, "unknown-reference", attr, value,
+                         f"预算单位表（{self.year}/departments.csv）中没有此单位名称" + _suggest(value, departments))
+
+        def project(record, required=False):
+            if record.project and record.project not in self.all_projects:
+                self.err(record, "unknown-reference", "project", record.project, "项目表（projects.csv）中没有此项目编码")
+            elif required and not record.project:
+                self.err(record, "missing-field", "project", "", "对象类型为“项目”时须填写项目编码")
+
+        for p in d.records(Project):
+            dept(p)
+        for g in d.records(Goal):
+            dept(g)
+            project(g, required=g.target is Target.PROJECT)
+        for i in d.records(Indicator):
+            if i.goal not in goals:
+                self.err(i, "unknown-reference", "goal", i.goal, "绩效目标表（goals.csv）中没有此目标编号")
+        for x in d.records(ExAnte):
+            dept(x)
+            project(x)
+        for m in d.records(Monitoring):
+            dept(m)
+            project(m, required=m.target is Target.PROJECT)
+        for mi in d.records(MonitoringIndicator):
+            if mi.monitoring not in monitoring:
+                self.err(mi, "unknown-reference", "monitoring", mi.monitoring, "监控表（monitoring.csv）中没有此监控编号")
+        for e in d.records(Evaluation):
+            dept(e)
+            project(e, required=e.target is Target.PROJECT)
+            if e.target is Target.POLICY and not e.subject:
+                self.err(e, "missing-field", "subject", "", "对象类型为“政策”时须填写评价对象（政策名称）")
+        own_evals = {x.id for x in d.records(Evaluation)}
+        for s in d.records(EvaluationScore):
+            if s.evaluation not in own_evals:
+                self.err(s, "unknown-reference", "evaluation", s.evaluation, "本年度评价表（evaluations.csv）中没有此评价编号")
+        sources = {
+            SourceKind.EVALUATION: (evaluations, "评价表（evaluations.csv）中没有此评价编号"),
+            SourceKind.MONITORING: (all_monitoring, "监控表（monitoring.csv）中没有此监控编号"),
+            SourceKind.EX_ANTE: (exante, "事前评估表（exante.csv）中没有此评估编号"),
+        }
+        for r in [*d.records(Rectification), *d.records(Application)]:
+            dept(r)
+            project(r)
+            if r.source_kind in sources:
+                known, message = sources[r.source_kind]
+                if r.source_id and r.source_id not in known:
+                    self.err(r, "unknown-reference", "source_id", r.source_id, message)
+
+    # -- money ---------------------------------------------------------------------------------
+
+    def totals(self) -> None:
+        for g in self.data.records(Goal):
+            if g.total_funds is None or (g.fiscal_funds is None and g.other_funds is None):
+                continue
+            parts = (g.fiscal_funds or Decimal(0)) + (g.other_funds or Decimal(0))
+            if parts != g.total_funds:
+                self.err(g, "total-mismatch", "total_funds", g.total_funds,
+                         f"应等于 本年财政拨款 + 其他资金 = {parts}（万元）")
+
+    def declared(self, rep: YearReport) -> None:
+        f = rep.figures
+        d = self.data
+        projects = d.records(Project)
+        if f.goal_project_amount is not None and projects:
+            total = sum((p.amount for p in projects if p.under_goal_management), Decimal("0.00"))
+            if total != f.goal_project_amount:
+                self.err(f, "total-mismatch", "goal_project_amount", f.goal_project_amount,
+                         f"项目表中“纳入绩效目标管理”为“是”的项目金额合计为 {total} 万元，两者应相等")
+        exante = d.records(ExAnte)
+        if exante:
+            self._count(f, "exante_projects", len(exante), "事前评估表的记录条数")
+            self._count(f, "exante_departments", len({x.department for x in exante}), "事前评估表涉及的主管部门数")
+        evaluations = d.records(Evaluation)
+        if evaluations:
+            self_dept = [e for e in evaluations if e.kind is EvaluationType.SELF and e.target is Target.DEPARTMENT]
+            finance = [e for e in evaluations if e.kind is EvaluationType.FINANCE]
+            if self_dept:
+                self._count(f, "self_eval_units", len(self_dept), "部门整体支出单位自评的条数")
+            if finance:
+                self._count(f, "finance_eval_projects",
+                            sum(1 for e in finance if e.target is not Target.DEPARTMENT), "财政重点评价（项目、政策）的条数")
+                self._count(f, "finance_eval_departments",
+                            sum(1 for e in finance if e.target is Target.DEPARTMENT), "财政重点评价（部门整体）的条数")
+
+    def _count(self, figures, attr: str, actual: int, what: str) -> None:
+        declared = getattr(figures, attr)
+        if declared is not None and declared != actual:
+            self.err(figures, "count-mismatch", attr, declared, f"{what}为 {actual}，两者应相等")
+
+    def rates(self) -> None:
+        tolerance = self.settings.rate_tolerance
+        for m in self.data.records(Monitoring):
+            if m.budget == 0:
+                if m.executed:
+                    self.err(m, "rate-mismatch", "executed", m.executed, "全年预算数为 0 时不应有执行数")
+                continue
+            expected = (m.executed / m.budget * 100).quantize(Decimal("0.01"))
+            if m.execution_rate is not None and abs(m.execution_rate - expected) > tolerance:
+                self.err(m, "rate-mismatch", "execution_rate", m.execution_rate,
+                         f"执行数 {m.executed} ÷ 全年预算数 {m.budget} = {expected}%")
+            if m.executed > m.budget:
+                self.err(m, "out-of-range", "executed", m.executed, f"执行数不应超过全年预算数 {m.budget}")
+
+    # -- scores --------------------------------------------------------------------------------
+
+    def grades_and_scores(self) -> None:
+        bands = {b.grade for b in self.settings.grade_bands}
+        scores_by_eval: dict[str, list[EvaluationScore]] = defaultdict(list)
+        for s in self.data.records(EvaluationScore):
+            scores_by_eval[s.evaluation].append(s)
+        for e in self.data.records(Evaluation):
+            if e.grade is not None and e.grade not in bands:
+                self.err(e, "bad-enum", "grade", e.grade, "等级应为以下之一：" + "、".join(sorted(bands)))
+            elif e.grade is not None and e.score is not None:
+                expected = self.settings.grade_for(e.score)
+                if expected != e.grade:
+                    self.err(e, "grade-score-mismatch", "grade", e.grade,
+                             f"得分 {e.score} 按等级划分应为“{expected}”")
+            rows = scores_by_eval.get(e.id, [])
+            if not rows:
+                continue
+            weights = sum((r.weight for r in rows), Decimal(0))
+            if weights != 100:
+                self.err(rows[0], "score-mismatch", "weight", weights, f"评价 {e.id} 的指标分值合计应为 100")
+            if e.score is not None and all(r.score is not None for r in rows):
+                total = sum((r.score for r in rows), Decimal(0))
+                if abs(total - e.score) > self.settings.score_tolerance:
+                    self.err(e, "score-mismatch", "score", e.score,
+                             f"各指标得分之和为 {total}，差额超过容差 {self.settings.score_tolerance}")
+        for s in self.data.records(EvaluationScore):
+            self._indicator_score(s)
+
+    def _indicator_score(self, s: EvaluationScore) -> None:
+        if s.score is None:
+            return
+        if s.score > s.weight:
+            self.err(s, "indicator-score-mismatch", "score", s.score, f"得分不能超过分值 {s.weight}")
+            return
+        if s.nature in (Nature.QUALITATIVE, Nature.EQUAL) or s.actual_value is None:
+            return
+        target, actual = _number(s.target_value), _number(s.actual_value)
+        if target is None or actual is None:
+            return
+        if s.nature is Nature.AT_LEAST:
+            ratio = actual / target if target else Decimal(1)
+        else:
+            ratio = target / actual if actual else Decimal(1)
+        expected = (s.weight * min(Decimal(1), ratio)).quantize(Decimal("0.01"))
+        if abs(expected - s.score) > self.settings.score_tolerance:
+            self.err(s, "indicator-score-mismatch", "score", s.score,
+                     f"按{'正向' if s.nature is Nature.AT_LEAST else '反向'}指标评分规则应得 {expected} 分")
+
+    def indicators(self) -> None:
+        for i in [*self.data.records(Indicator), *self.data.records(EvaluationScore)]:
+            allowed = INDICATOR_LEVELS[i.level1]
+            if i.level2 not in allowed:
+                self.err(i, "bad-indicator-level", "level2", i.level2,
+                         f"“{i.level1}”下的二级指标应为：{'、'.join(allowed)}")
+            if i.nature is not Nature.QUALITATIVE and _number(i.target_value) is None:
+                self.err(i, "bad-number", "target_value", i.target_value, "定量指标（≥、≤、=）的指标值应为数字；文字目标请将指标性质设为“定性”")
+
+    # -- dates and years -----------------------------------------------------------------------
+
+    def dates(self) -> None:
+        for r in self.data.records(Rectification):
+            if r.deadline < r.found_on:
+                self.err(r, "date-order", "deadline", r.deadline, f"整改期限不能早于发现日期 {r.found_on}")
+            if r.completed_on and r.completed_on < r.found_on:
+                self.err(r, "date-order", "completed_on", r.completed_on, f"完成日期不能早于发现日期 {r.found_on}")
+            if r.status is RectificationStatus.DONE and not r.completed_on:
+                self.err(r, "status-inconsistent", "completed_on", "", "状态为“已整改”时须填写完成日期")
+            if r.status is not RectificationStatus.DONE and r.completed_on:
+                self.err(r, "status-inconsistent", "status", r.status,
+                         "已填写完成日期，状态应为“已整改”；若尚未完成请清空完成日期")
+        rep = self.data.report
+        if rep is None:
+            return
+        if rep.written_on and rep.published_on and rep.published_on < rep.written_on:
+            self.err(rep, "date-order", "published_on", rep.published_on, f"发布日期不能早于成文日期 {rep.written_on}")
+        for e in rep.errata:
+            if rep.published_on and e.on < rep.published_on:
+                self.err(e, "date-order", "on", e.on, f"更正日期不能早于发布日期 {rep.published_on}")
+
+    def years(self) -> None:
+        rep = self.data.report
+        if rep is not None and rep.year != self.year:
+            self.err(rep, "year-mismatch", "year", rep.year, f"文件位于 {self.year} 年度文件夹，年度应为 {self.year}")
+        for e in self.data.records(Evaluation):
+            if e.spending_year > self.year:
+                self.err(e, "year-mismatch", "spending_year", e.spending_year,
+                         f"评价年度（被评价资金的年度）不能晚于报告年度 {self.year}")
+        for a in self.data.records(Application):
+            if a.budget_year < self.year - 1:
+                self.err(a, "year-mismatch", "budget_year", a.budget_year,
+                         f"结果应用影响的预算年度应不早于 {self.year - 1} 年")
+
+    # -- narrative -----------------------------------------------------------------------------
+
+    def narrative(self, rep: YearReport) -> None:
+        known = placeholder_values(rep).keys()
+        texts = [*rep.overview, *rep.goals, *rep.exante, *rep.monitoring, *rep.evaluation, *rep.application,
+                 *(i.body for i in rep.problems), *(i.body for i in rep.plans)]
+        for text in texts:
+            for key in PLACEHOLDER.findall(text):
+                if key not in known:
+                    self.err(rep, "unknown-placeholder", "正文", "{{" + key + "}}",
+                             "正文引用的数据项应为“汇总数”中已填写的项目或“引用文件”的编号：" + "、".join(sorted(known)))
+
+
+def placeholder_values(rep: YearReport) -> dict[str, object]:
+    """What ``{{…}}`` in the narrative may name: declared figures (by Chinese name) and cited documents."""
+    values: dict[str, object] = {}
+    for name, f in type(rep.figures).model_fields.items():
+        value = getattr(rep.figures, name)
+        if value is not None:
+            values[f.alias] = value
+    for doc in rep.documents:
+        values[doc.key] = doc
+    return values
+
+
+def _number(text: str | None) -> Decimal | None:
+    if text is None:
+        return None
+    cleaned = text.strip().rstrip("%").replace(",", "")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def _suggest(value: str, names: set[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(value, sorted(names), n=1, cutoff=0.6)
+    return f"；是否应为“{close[0]}”？" if close else ""
+
+
+__all__ = ["RULES", "check", "placeholder_values"]

@@ -1,0 +1,96 @@
+"""Command line: the one boundary where data problems become Chinese messages and exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import pipeline
+from .problems import DataError, Report
+
+EXIT_DATA = 1
+EXIT_BUILD = 2
+
+
+def _print_report(report: Report, fmt: str) -> None:
+    if fmt == "json":
+        print(report.as_json())
+    else:
+        print(report.as_text(), file=sys.stderr if report.errors else sys.stdout)
+
+
+def cmd_validate(args) -> int:
+    paths = pipeline.Paths(args.root)
+    _, report = pipeline.validate(paths.data)
+    _print_report(report, args.format)
+    return 0 if report.ok else EXIT_DATA
+
+
+def cmd_build(args) -> int:
+    paths = pipeline.Paths(args.root)
+    try:
+        report = pipeline.build(paths, strict=True, quiet=args.quiet)
+    except DataError as exc:
+        _print_report(exc.report, args.format)
+        print("数据有误，网站未更新：content/generated 与 site/ 保持上一次成功构建的内容。", file=sys.stderr)
+        return EXIT_DATA
+    except Exception as exc:  # MkDocs aborts (strict warnings) and I/O errors: not data mistakes
+        print(f"网站构建失败，已保留上一次的成果：{exc}", file=sys.stderr)
+        return EXIT_BUILD
+    if args.format == "json":
+        print(report.as_json())
+    elif report.notices:
+        print(report.as_text())
+    print(f"网站已生成：{paths.site}/ 。预览：python -m generator serve，然后打开 http://127.0.0.1:8000/")
+    return 0
+
+
+def cmd_generate(args) -> int:
+    paths = pipeline.Paths(args.root)
+    try:
+        pipeline.generate(paths.data, paths.generated)
+    except DataError as exc:
+        _print_report(exc.report, args.format)
+        return EXIT_DATA
+    print(f"页面已生成：{paths.generated}/")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from . import serve
+
+    return serve.serve(pipeline.Paths(args.root), args.addr)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m generator", description="预算绩效管理信息公开网站生成器")
+    parser.add_argument("--root", type=Path, default=Path.cwd(), help="项目根目录（含 data/、content/、mkdocs.yml）")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
+
+    p = sub.add_parser("validate", help="只检查数据，列出全部问题")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="报告格式（json 供 CI 使用）")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("build", help="检查数据、生成页面并构建网站到 site/")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--quiet", action="store_true", help="只显示警告和错误")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("generate", help="检查数据并只生成 Markdown 页面（content/generated/）")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("serve", help="本地预览，数据或页面修改后自动重建")
+    p.add_argument("--addr", default="127.0.0.1:8000", help="监听地址，默认 127.0.0.1:8000")
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    args.root = args.root.resolve()
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130

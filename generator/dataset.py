@@ -1,0 +1,245 @@
+"""Turn raw files into typed records: one Dataset of every year, plus a report of every problem found."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from . import load
+from .problems import Report
+from .schema import TABLES, Published, Record, SiteSettings, YearReport
+
+YEAR_DIR = re.compile(r"^\d{4}$")
+SETTINGS_FILE = "settings.yaml"
+
+
+@dataclass
+class YearData:
+    year: int
+    path: Path
+    report: YearReport | None
+    tables: dict[type[Published], list[Published]] = field(default_factory=dict)
+
+    def records(self, model: type[Published]) -> list:
+        return self.tables.get(model, [])
+
+
+@dataclass
+class Dataset:
+    root: Path
+    settings: SiteSettings
+    years: dict[int, YearData]
+
+
+_PYDANTIC_CODES = {
+    "missing": "missing-field",
+    "too_short": "missing-field",
+    "extra_forbidden": "unknown-field",
+    "enum": "bad-enum",
+    "literal_error": "bad-enum",
+    "date_type": "bad-date",
+    "date_parsing": "bad-date",
+    "date_from_datetime_parsing": "bad-date",
+}
+
+
+def _message(error: dict, model: type[Record]) -> tuple[str, str]:
+    kind = error["type"]
+    code = _PYDANTIC_CODES.get(kind)
+    if code is None:
+        code = kind if kind in {"bad-number", "bad-money", "bad-date", "bad-url", "out-of-range", "bad-enum"} \
+            else "bad-type"
+    if kind in ("missing", "too_short"):
+        return code, "这是必填项，不能为空"
+    if kind == "extra_forbidden":
+        names = "、".join(model.alias_of(n) for n in model.model_fields)
+        return code, f"不认识的字段名；{model.TITLE or '此处'}可用的字段：{names}"
+    if kind == "enum":
+        return code, "应为以下之一：" + error.get("ctx", {}).get("expected", "").replace("'", "").replace(" or ", "、")
+    if kind == "string_pattern_mismatch":
+        return code, "格式不符合要求（" + _PATTERN_HINTS.get(error.get("ctx", {}).get("pattern", ""), "请对照数据说明页") + "）"
+    if kind == "string_too_long":
+        return code, f"文字过长，最多 {error.get('ctx', {}).get('max_length')} 个字"
+    if kind in ("string_type", "str_type"):
+        return code, "应为文字"
+    if kind in ("list_type",):
+        return code, "应为列表（每项一行，以“- ”开头）"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return code, "应为“键: 值”的结构"
+    if code.startswith("bad-") or code == "out-of-range":
+        return code, error["msg"]
+    return code, f"值不符合要求（{error['msg']}）"
+
+
+_PATTERN_HINTS = {
+    r"^[0-9A-Za-z\-]{4,40}$": "项目编码只含数字、字母和连字符，4–40 位",
+    r"^\d{1,2}-\d{1,2}月$": "例如 1-7月",
+    r"^\d{10}$": "网站标识码为 10 位数字",
+    r"^[^\[\]【】]*$": "文号用六角括号〔〕，例如 川财绩〔2018〕14号",
+}
+
+
+def _value_text(value) -> str:
+    if value is None or isinstance(value, dict | list):
+        return ""
+    return str(value)
+
+
+def _notes_to_report(notes, file: str, row: int | None, model, report: Report) -> None:
+    for attr, raw, normalised, why in notes:
+        report.notice(file, row, "normalised-number", model.alias_of(attr) if attr else "", raw,
+                      f"{why}，按 {normalised} 读取")
+
+
+def parse_table(raw: load.RawTable, model: type[Published], report: Report) -> list[Published]:
+    """Validate each row; a header problem is reported once, not once per row."""
+    aliases = {model.alias_of(n): n for n in model.model_fields}
+    unknown = [h for h in raw.header if h not in aliases]
+    for h in unknown:
+        report.error(raw.file, raw.header_row, "unknown-field", h, h,
+                     f"不认识的列名；{model.TITLE}可用的列：{'、'.join(aliases)}")
+    required_missing = {
+        a for a, n in aliases.items() if model.model_fields[n].is_required() and a not in raw.header
+    }
+    for a in sorted(required_missing):
+        report.error(raw.file, raw.header_row, "missing-field", a, "",
+                     f"缺少必填列“{a}”；请在表头加上这一列")
+    records = []
+    for raw_row in raw.rows:
+        values = {k: v for k, v in raw_row.values.items() if k not in unknown}
+        notes: list = []
+        try:
+            record = model.model_validate(values, context={"notes": notes})
+        except ValidationError as exc:
+            for error in exc.errors():
+                loc = error["loc"][0] if error["loc"] else ""
+                if loc in required_missing:
+                    continue
+                code, message = _message(error, model)
+                report.error(raw.file, raw_row.row, code, str(loc), _value_text(error.get("input")), message)
+            _notes_to_report(notes, raw.file, raw_row.row, model, report)
+            continue
+        _notes_to_report(notes, raw.file, raw_row.row, model, report)
+        record._file, record._row = raw.file, raw_row.row
+        records.append(record)
+    return records
+
+
+def parse_document(raw: load.RawDocument, model: type[Record], report: Report) -> Record | None:
+    if not isinstance(raw.data, dict):
+        report.error(raw.file, 1, "bad-type", "", "", "文件顶层应为“键: 值”的结构")
+        return None
+    notes: list = []
+    try:
+        record = model.model_validate(raw.data, context={"notes": notes})
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            code, message = _message(error, _submodel_at(model, loc))
+            field_name = ".".join(str(p) for p in loc)
+            report.error(raw.file, raw.line_of(loc), code, field_name, _value_text(error.get("input")), message)
+        return None
+    finally:
+        for attr, raw_value, normalised, why in notes:
+            report.notice(raw.file, None, "normalised-number", attr or "", raw_value, f"{why}，按 {normalised} 读取")
+    record._file, record._row = raw.file, 1
+    _stamp_lines(record, raw, ())
+    return record
+
+
+def _stamp_lines(record: Record, raw: load.RawDocument, path: tuple) -> None:
+    """Give nested YAML records (documents, errata …) their own line, for later cross-record checks."""
+    for name, f in type(record).model_fields.items():
+        value = getattr(record, name)
+        key = path + (f.alias or name,)
+        items = value if isinstance(value, list) else [value]
+        for i, item in enumerate(items):
+            if isinstance(item, Record):
+                sub = key + (i,) if isinstance(value, list) else key
+                item._file, item._row = raw.file, raw.line_of(sub)
+                _stamp_lines(item, raw, sub)
+
+
+def _submodel_at(model: type[Record], loc: tuple) -> type[Record]:
+    """The model that owns the last element of a pydantic error location, to list its valid fields."""
+    import typing
+
+    current = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        attr = next((n for n, f in current.model_fields.items() if (f.alias or n) == part), None)
+        if attr is None:
+            break
+        annotation = current.model_fields[attr].annotation
+        candidates = [annotation, *typing.get_args(annotation)]
+        nxt = next((c for c in candidates if isinstance(c, type) and issubclass(c, Record)), None)
+        if nxt is None:
+            break
+        current = nxt
+    return current
+
+
+def read_dataset(root: Path, report: Report, years: list[int] | None = None) -> Dataset | None:
+    """Read settings and every year directory under ``root``; problems go to ``report``."""
+    settings = SiteSettings(站点名称="预算绩效管理信息公开", 地区="（未设置）")
+    settings_path = root / SETTINGS_FILE
+    if settings_path.exists():
+        raw = load.read_yaml(settings_path, _name(root, settings_path), report)
+        if raw is not None:
+            parsed = parse_document(raw, SiteSettings, report)
+            if parsed is not None:
+                settings = parsed
+    else:
+        report.error(_name(root, settings_path), None, "file-missing", "", "",
+                     "缺少站点设置文件 settings.yaml（站点名称、地区、页脚信息、等级划分）")
+    if not root.is_dir():
+        report.error(str(root), None, "file-missing", "", "", "数据目录不存在")
+        return None
+    found: dict[int, YearData] = {}
+    for year_dir in sorted(p for p in root.iterdir() if p.is_dir() and YEAR_DIR.match(p.name)):
+        year = int(year_dir.name)
+        if years and year not in years:
+            continue
+        found[year] = read_year(root, year_dir, year, report)
+    if not found:
+        report.error(_name(root, root), None, "file-missing", "", "",
+                     "数据目录中没有任何年度文件夹（例如 data/2023/）")
+    return Dataset(root, settings, found)
+
+
+def read_year(root: Path, year_dir: Path, year: int, report: Report) -> YearData:
+    report_path = year_dir / YearReport.FILE
+    year_report = None
+    if report_path.exists():
+        raw = load.read_yaml(report_path, _name(root, report_path), report)
+        if raw is not None:
+            year_report = parse_document(raw, YearReport, report)
+    else:
+        report.error(_name(root, report_path), None, "file-missing", "", "",
+                     "每个年度都需要 report.yaml（年度报告的正文与汇总数）")
+    data = YearData(year, year_dir, year_report)
+    known = {YearReport.FILE} | {m.FILE for m in TABLES}
+    for extra in sorted(p.name for p in year_dir.iterdir() if p.is_file() and not p.name.startswith(".")):
+        if extra not in known:
+            report.error(_name(root, year_dir / extra), None, "unknown-field", "", extra,
+                         "不认识的数据文件名；可用的文件：" + "、".join(sorted(known)))
+    for model in TABLES:
+        path = year_dir / model.FILE
+        if not path.exists():
+            data.tables[model] = []
+            continue
+        raw_table = load.read_csv(path, _name(root, path), report)
+        data.tables[model] = parse_table(raw_table, model, report) if raw_table is not None else []
+    return data
+
+
+def _name(root: Path, path: Path) -> str:
+    """Paths in messages are relative to the project (data/2023/projects.csv), as staff see them."""
+    try:
+        return (Path(root.name) / path.relative_to(root)).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,72 @@
+"""MkDocs plugin: publishes generated pages at stable addresses and takes the navigation the generator wrote.
+
+Generated pages live in ``content/generated/`` so a reader of the repository sees which files a person edits;
+on the site they appear at the root (``generated/2023/index.md`` is served at ``/2023/``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+from mkdocs.config import config_options
+from mkdocs.config.base import Config
+from mkdocs.plugins import BasePlugin
+
+PREFIX = "generated/"
+
+
+class DisclosureConfig(Config):
+    generated_dir = config_options.Type(str, default="generated")
+
+
+log = logging.getLogger("mkdocs.plugins.disclosure")
+
+
+def _data_stamp(data_dir: Path) -> tuple:
+    return tuple(sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in data_dir.rglob("*") if p.is_file()))
+
+
+class DisclosurePlugin(BasePlugin[DisclosureConfig]):
+    _stamp: tuple | None = None
+
+    def on_pre_build(self, *, config):
+        """While serving, regenerate pages from data/ so an edited CSV shows on the next reload."""
+        from .serve import REGENERATE_ENV
+
+        data_dir = os.environ.get(REGENERATE_ENV)
+        if not data_dir:
+            return
+        # Regenerating writes into docs_dir, which MkDocs watches: only do it when data/ really changed.
+        stamp = _data_stamp(Path(data_dir))
+        if stamp == self._stamp:
+            return
+        self._stamp = stamp
+        from .pipeline import generate
+        from .problems import DataError
+
+        try:
+            generate(Path(data_dir), Path(config.docs_dir) / self.config.generated_dir)
+        except DataError as exc:
+            log.error("数据有误，预览保留上一次的页面：\n%s", exc.report.as_text())
+
+    def on_config(self, config):
+        nav_file = Path(config.docs_dir) / self.config.generated_dir / "nav.json"
+        if nav_file.exists():
+            config.nav = json.loads(nav_file.read_text(encoding="utf-8"))
+        return config
+
+    def on_files(self, files, *, config):
+        prefix = self.config.generated_dir.rstrip("/") + "/"
+        for file in files:
+            if file.src_uri == prefix + "nav.json":
+                files.remove(file)
+                break
+        for file in files:
+            if file.src_uri.startswith(prefix):
+                file.dest_uri = file.dest_uri[len(prefix):]
+                for cached in ("url", "abs_dest_path"):
+                    file.__dict__.pop(cached, None)
+        return files

@@ -1,0 +1,205 @@
+"""The linked domain: years, departments and projects with their lifecycle, and the figures pages show.
+
+Knows neither files nor templates. Records marked 公开: 否 are dropped here, so nothing downstream can
+publish them by accident.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, Decimal
+
+from .dataset import Dataset, YearData
+from .schema import (
+    MONEY_REDUCING,
+    Application,
+    Department,
+    Evaluation,
+    EvaluationScore,
+    EvaluationType,
+    ExAnte,
+    Goal,
+    Indicator,
+    Monitoring,
+    MonitoringIndicator,
+    Project,
+    Published,
+    Rectification,
+    SiteSettings,
+    Target,
+    YearReport,
+    YearStatus,
+)
+
+
+def largest_remainder(counts: list[int], places: int = 2) -> list[Decimal]:
+    """Percent shares of a whole that add up to exactly 100 at the given places (DOMAIN.md §3)."""
+    total = sum(counts)
+    if total == 0:
+        return [Decimal(0) for _ in counts]
+    unit = Decimal(1).scaleb(-places)
+    exact = [Decimal(c) * 100 / total for c in counts]
+    floors = [e.quantize(unit, rounding=ROUND_DOWN) for e in exact]
+    missing = int((Decimal(100) - sum(floors)) / unit)
+    order = sorted(range(len(counts)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[:missing]:
+        floors[i] += unit
+    return floors
+
+
+def department_slug(dept: Department | None, name: str) -> str:
+    if dept is not None and dept.code:
+        return "".join(ch for ch in dept.code if ch.isalnum() or ch == "-")
+    return "d" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:10]
+
+
+@dataclass
+class GoalView:
+    goal: Goal
+    indicators: list[Indicator]
+
+
+@dataclass
+class MonitoringView:
+    record: Monitoring
+    indicators: list[MonitoringIndicator]
+
+
+@dataclass
+class EvaluationView:
+    record: Evaluation
+    scores: list[EvaluationScore]
+
+
+@dataclass
+class Figure:
+    """A figure the report states: its value and whether detailed records back it."""
+
+    label: str
+    value: object
+    unit: str
+    checked: bool
+
+
+@dataclass
+class Share:
+    label: str
+    count: int
+    percent: Decimal
+
+
+@dataclass
+class YearModel:
+    year: int
+    report: YearReport
+    departments: list[Department]
+    projects: list[Project]
+    goals: list[GoalView]
+    exante: list[ExAnte]
+    monitoring: list[MonitoringView]
+    evaluations: list[EvaluationView]
+    rectifications: list[Rectification]
+    applications: list[Application]
+    figures: list[Figure]
+    dept_slugs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def published(self) -> bool:
+        return self.report.status is YearStatus.PUBLISHED
+
+    @property
+    def has_sample(self) -> bool:
+        records: list[Published] = [*self.departments, *self.projects, *self.exante, *self.rectifications,
+                                    *self.applications, *(g.goal for g in self.goals),
+                                    *(m.record for m in self.monitoring), *(e.record for e in self.evaluations)]
+        return any(r.sample for r in records)
+
+    def evaluations_of(self, kind: EvaluationType) -> list[EvaluationView]:
+        return [e for e in self.evaluations if e.record.kind is kind]
+
+    def grade_distribution(self, bands: list[str]) -> list[Share]:
+        counts = defaultdict(int)
+        for e in self.evaluations:
+            if e.record.grade:
+                counts[e.record.grade] += 1
+        values = [counts[b] for b in bands]
+        return [Share(b, c, p) for b, c, p in zip(bands, values, largest_remainder(values), strict=True)]
+
+    def application_total(self) -> Decimal:
+        return sum((a.amount for a in self.applications if a.amount and a.measure in MONEY_REDUCING), Decimal("0.00"))
+
+
+@dataclass
+class Archive:
+    settings: SiteSettings
+    years: list[YearModel]  # newest first
+
+    @property
+    def latest(self) -> YearModel | None:
+        published = [y for y in self.years if y.published]
+        return (published or self.years or [None])[0]
+
+    @property
+    def grade_names(self) -> list[str]:
+        return [b.grade for b in sorted(self.settings.grade_bands, key=lambda b: b.lower, reverse=True)]
+
+
+def _public(records):
+    return [r for r in records if r.public]
+
+
+FIGURE_UNITS = {
+    "goal_project_amount": "万元",
+}
+
+
+def build_year(data: YearData) -> YearModel:
+    rep = data.report
+    assert rep is not None, "build_year runs only after validation succeeded"
+    indicators = defaultdict(list)
+    for i in _public(data.records(Indicator)):
+        indicators[i.goal].append(i)
+    mon_ind = defaultdict(list)
+    for i in _public(data.records(MonitoringIndicator)):
+        mon_ind[i.monitoring].append(i)
+    scores = defaultdict(list)
+    for s in _public(data.records(EvaluationScore)):
+        scores[s.evaluation].append(s)
+    departments = _public(data.records(Department))
+    all_departments = {d.name: d for d in data.records(Department)}
+
+    detail = {
+        "goal_project_amount": bool(data.records(Project)),
+        "exante_projects": bool(data.records(ExAnte)),
+        "exante_departments": bool(data.records(ExAnte)),
+        "self_eval_units": any(e.kind is EvaluationType.SELF and e.target is Target.DEPARTMENT
+                               for e in data.records(Evaluation)),
+        "finance_eval_projects": any(e.kind is EvaluationType.FINANCE for e in data.records(Evaluation)),
+        "finance_eval_departments": any(e.kind is EvaluationType.FINANCE for e in data.records(Evaluation)),
+    }
+    figures = [
+        Figure(f.alias, getattr(rep.figures, name), FIGURE_UNITS.get(name, "个"), detail.get(name, False))
+        for name, f in type(rep.figures).model_fields.items()
+        if getattr(rep.figures, name) is not None
+    ]
+    return YearModel(
+        year=data.year,
+        report=rep,
+        departments=departments,
+        projects=_public(data.records(Project)),
+        goals=[GoalView(g, indicators[g.id]) for g in _public(data.records(Goal))],
+        exante=_public(data.records(ExAnte)),
+        monitoring=[MonitoringView(m, mon_ind[m.id]) for m in _public(data.records(Monitoring))],
+        evaluations=[EvaluationView(e, scores[e.id]) for e in _public(data.records(Evaluation))],
+        rectifications=_public(data.records(Rectification)),
+        applications=_public(data.records(Application)),
+        figures=figures,
+        dept_slugs={name: department_slug(d, name) for name, d in all_departments.items()},
+    )
+
+
+def build_archive(dataset: Dataset) -> Archive:
+    years = [build_year(dataset.years[y]) for y in sorted(dataset.years, reverse=True)]
+    return Archive(dataset.settings, years)

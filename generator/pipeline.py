@@ -1,0 +1,114 @@
+"""The pipeline end to end: validate everything, build aside, and swap into place only when all succeeded."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import checks, dataset, model, render
+from .problems import DataError, Report
+
+
+@dataclass(frozen=True)
+class Paths:
+    root: Path
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def content(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def generated(self) -> Path:
+        return self.content / render.GENERATED
+
+    @property
+    def site(self) -> Path:
+        return self.root / "site"
+
+    @property
+    def work(self) -> Path:
+        return self.root / ".build"
+
+    @property
+    def config(self) -> Path:
+        return self.root / "mkdocs.yml"
+
+
+def validate(data_dir: Path) -> tuple[dataset.Dataset | None, Report]:
+    """Read and check all data; the report lists every problem found."""
+    report = Report()
+    ds = dataset.read_dataset(data_dir, report)
+    if ds is not None:
+        # Cross-record rules run on whatever could be read, so one run shows as much as possible.
+        checks.check(ds, report)
+    return ds, report
+
+
+def generate(data_dir: Path, out: Path) -> tuple[list[Path], Report]:
+    """Validate, then render every page into ``out`` (which is replaced). Raises DataError on bad data."""
+    ds, report = validate(data_dir)
+    if ds is None or not report.ok:
+        raise DataError(report)
+    archive = model.build_archive(ds)
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    return render.render_site(archive, out), report
+
+
+def _copy_hand_written(content: Path, dest: Path) -> None:
+    shutil.copytree(content, dest, ignore=shutil.ignore_patterns(render.GENERATED, ".*"))
+
+
+def build(paths: Paths, *, strict: bool = True, quiet: bool = False) -> Report:
+    """Generate pages and build the site aside, then swap both into place; on any failure nothing changes."""
+    work = paths.work
+    if work.exists():
+        shutil.rmtree(work)
+    stage_docs = work / "docs"
+    stage_site = work / "site"
+    _copy_hand_written(paths.content, stage_docs)
+    _, report = generate(paths.data, stage_docs / render.GENERATED)
+    run_mkdocs(paths.config, stage_docs, stage_site, strict=strict, quiet=quiet)
+    _swap(stage_docs / render.GENERATED, paths.generated)
+    _swap(stage_site, paths.site)
+    shutil.rmtree(work, ignore_errors=True)
+    return report
+
+
+def run_mkdocs(config_file: Path, docs_dir: Path, site_dir: Path, *, strict: bool, quiet: bool) -> None:
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    level = logging.WARNING if quiet else logging.INFO
+    logging.getLogger("mkdocs").setLevel(level)
+    if not logging.getLogger("mkdocs").handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+        logging.getLogger("mkdocs").addHandler(handler)
+    cwd = os.getcwd()
+    try:
+        os.chdir(config_file.parent)
+        config = load_config(str(config_file), docs_dir=str(docs_dir), site_dir=str(site_dir), strict=strict)
+        mkdocs_build(config)
+    finally:
+        os.chdir(cwd)
+
+
+def _swap(new: Path, target: Path) -> None:
+    """Replace ``target`` by ``new`` with renames, so readers see either the old tree or the new one."""
+    old = target.with_name(target.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
+    if target.exists():
+        target.rename(old)
+    new.rename(target)
+    if old.exists():
+        shutil.rmtree(old)

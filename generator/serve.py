@@ -1,0 +1,25 @@
+"""Local preview: generate, then let MkDocs serve and rebuild whenever data or pages change."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from . import pipeline
+from .problems import DataError
+
+REGENERATE_ENV = "JX_REGENERATE_FROM"
+
+
+def serve(paths: pipeline.Paths, addr: str) -> int:
+    from mkdocs.commands.serve import serve as mkdocs_serve
+
+    try:
+        pipeline.generate(paths.data, paths.generated)
+    except DataError as exc:
+        print(exc.report.as_text(), file=sys.stderr)
+        return 1
+    # Tells the plugin to regenerate from data/ before each rebuild that a change in data/ triggers.
+    os.environ[REGENERATE_ENV] = str(paths.data)
+    mkdocs_serve(str(paths.config), dev_addr=addr, livereload=True, watch=[str(paths.data)])
+    return 0

@@ -1,0 +1,176 @@
+"""Field types shared by the records: exact money, percentages, scores, dates, yes/no.
+
+Each type accepts what staff type in Excel, normalises the harmless variants (with a note, through the
+validation context) and rejects the rest with a stable error code.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated
+
+from pydantic import BeforeValidator, ValidationInfo
+from pydantic_core import PydanticCustomError
+
+from .load import normalise_digits
+
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def _note(info: ValidationInfo, raw: str, normalised: str, why: str) -> None:
+    if info.context is not None and "notes" in info.context:
+        info.context["notes"].append((info.field_name, raw, normalised, why))
+
+
+def _to_decimal(value, info: ValidationInfo, *, allow_percent: bool, what: str) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool) or value is None:
+        raise PydanticCustomError("bad-number", "应为{what}", {"what": what})
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        # Only reachable from Python callers; data files hand us text.
+        return Decimal(str(value))
+    raw = str(value)
+    text = normalise_digits(raw).strip()
+    if text != raw.strip():
+        _note(info, raw, text, "全角数字已转为半角")
+    if allow_percent and text.endswith("%"):
+        text = text[:-1].strip()
+        _note(info, raw, text, "已去掉百分号，按百分数读取")
+    if _THOUSANDS.match(text):
+        plain = text.replace(",", "")
+        _note(info, raw, plain, "已去掉千位分隔符")
+        text = plain
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise PydanticCustomError(
+            "bad-number", "应为{what}（只写数字，例如 1234.50）", {"what": what}
+        ) from None
+    if not number.is_finite():
+        raise PydanticCustomError("bad-number", "应为{what}", {"what": what})
+    return number
+
+
+def _money(value, info: ValidationInfo) -> Decimal:
+    number = _to_decimal(value, info, allow_percent=False, what="金额（万元）")
+    if number < 0:
+        raise PydanticCustomError("bad-money", "金额不能为负数；应为以万元计、最多两位小数的非负数")
+    if number.as_tuple().exponent < -2:
+        raise PydanticCustomError("bad-money", "金额最多两位小数（单位：万元），请勿四舍五入后再填写")
+    return number.quantize(Decimal("0.01"))
+
+
+def _percent(value, info: ValidationInfo) -> Decimal:
+    number = _to_decimal(value, info, allow_percent=True, what="百分数（例如 85.5 表示 85.5%）")
+    if not Decimal(0) <= number <= Decimal(100):
+        raise PydanticCustomError("out-of-range", "百分数应在 0 到 100 之间")
+    if number.as_tuple().exponent < -2:
+        raise PydanticCustomError("bad-number", "百分数最多两位小数")
+    return number
+
+
+def _score(value, info: ValidationInfo) -> Decimal:
+    number = _to_decimal(value, info, allow_percent=False, what="分数")
+    if not Decimal(0) <= number <= Decimal(100):
+        raise PydanticCustomError("out-of-range", "分数应在 0 到 100 之间")
+    if number.as_tuple().exponent < -2:
+        raise PydanticCustomError("bad-number", "分数最多两位小数")
+    return number
+
+
+def _quantity(value, info: ValidationInfo) -> Decimal:
+    number = _to_decimal(value, info, allow_percent=True, what="数值")
+    if number < 0:
+        raise PydanticCustomError("out-of-range", "数值不能为负数")
+    return number
+
+
+def _count(value, info: ValidationInfo) -> int:
+    number = _to_decimal(value, info, allow_percent=False, what="整数")
+    if number != number.to_integral_value():
+        raise PydanticCustomError("bad-number", "应为整数")
+    if number < 0:
+        raise PydanticCustomError("out-of-range", "数量不能为负数")
+    return int(number)
+
+
+def _year(value, info: ValidationInfo) -> int:
+    number = _count(value, info)
+    if not 2000 <= number <= 2100:
+        raise PydanticCustomError("out-of-range", "年度应为四位数年份，例如 2023")
+    return number
+
+
+_DATE_PATTERNS = [
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
+    re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
+    re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
+]
+
+
+def _date(value, info: ValidationInfo) -> date:
+    if isinstance(value, date):
+        return value
+    text = normalise_digits(str(value)).strip()
+    for pattern in _DATE_PATTERNS:
+        m = pattern.match(text)
+        if m:
+            y, mo, d = (int(g) for g in m.groups())
+            try:
+                return date(y, mo, d)
+            except ValueError:
+                raise PydanticCustomError("bad-date", "日期不存在（例如没有 2 月 30 日）") from None
+    raise PydanticCustomError("bad-date", "日期格式应为 2023-05-31")
+
+
+def _yes_no(value, info: ValidationInfo) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip()
+    if text in ("是", "Y", "y"):
+        return True
+    if text in ("否", "N", "n"):
+        return False
+    raise PydanticCustomError("bad-enum", "应填“是”或“否”")
+
+
+_SAFE_URL = re.compile(r"^(https?://[^\s<>\"']+|/[^\s<>\"']*|[A-Za-z0-9_./-]+\.(pdf|docx?|xlsx?|html))$")
+
+
+def _url(value, info: ValidationInfo) -> str:
+    text = str(value).strip()
+    if not _SAFE_URL.match(text) or ".." in text:
+        raise PydanticCustomError(
+            "bad-url", "链接只能是 http(s):// 开头的网址或本站内的相对路径（不能是 javascript: 等）"
+        )
+    return text
+
+
+Money = Annotated[Decimal, BeforeValidator(_money)]
+Percent = Annotated[Decimal, BeforeValidator(_percent)]
+Score = Annotated[Decimal, BeforeValidator(_score)]
+Quantity = Annotated[Decimal, BeforeValidator(_quantity)]
+Count = Annotated[int, BeforeValidator(_count)]
+Year = Annotated[int, BeforeValidator(_year)]
+Day = Annotated[date, BeforeValidator(_date)]
+YesNo = Annotated[bool, BeforeValidator(_yes_no)]
+Url = Annotated[str, BeforeValidator(_url)]
+
+# Labels for the data dictionary page, keyed by the validator that defines each type.
+TYPE_LABELS = {
+    _money: "金额（万元，最多两位小数）",
+    _percent: "百分数（0–100，可带 %）",
+    _score: "分数（0–100，最多两位小数）",
+    _quantity: "数值",
+    _count: "非负整数",
+    _year: "年度（四位数）",
+    _date: "日期（如 2023-05-31）",
+    _yes_no: "是/否",
+    _url: "链接（http(s):// 或站内路径）",
+}
