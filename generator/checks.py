@@ -10,6 +10,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from operator import attrgetter
 
 from .dataset import Dataset, YearData
 from .problems import Report
@@ -27,7 +28,6 @@ from .schema import (
     MonitoringIndicator,
     Nature,
     Project,
-    Published,
     Record,
     Rectification,
     RectificationStatus,
@@ -114,7 +114,7 @@ class _YearChecks:
     def ids(self) -> None:
         for model, records in self.data.tables.items():
             if model.KEY:
-                self._unique(records, lambda r: getattr(r, model.KEY), model.KEY)
+                self._unique(records, attrgetter(model.KEY), model.KEY)
         self._unique(self.data.records(Indicator), lambda r: (r.goal, r.name), "name")
         self._unique(self.data.records(EvaluationScore), lambda r: (r.evaluation, r.name), "name")
         self._unique(self.data.records(MonitoringIndicator), lambda r: (r.monitoring, r.name), "name")

@@ -21,14 +21,14 @@ def _print_report(report: Report, fmt: str) -> None:
 
 
 def cmd_validate(args) -> int:
-    paths = pipeline.Paths(args.root)
+    paths = args.paths
     _, report = pipeline.validate(paths.data)
     _print_report(report, args.format)
     return 0 if report.ok else EXIT_DATA
 
 
 def cmd_build(args) -> int:
-    paths = pipeline.Paths(args.root)
+    paths = args.paths
     try:
         report = pipeline.build(paths, strict=True, quiet=args.quiet)
     except DataError as exc:
@@ -47,7 +47,7 @@ def cmd_build(args) -> int:
 
 
 def cmd_generate(args) -> int:
-    paths = pipeline.Paths(args.root)
+    paths = args.paths
     try:
         pipeline.generate(paths.data, paths.generated)
     except DataError as exc:
@@ -60,12 +60,14 @@ def cmd_generate(args) -> int:
 def cmd_serve(args) -> int:
     from . import serve
 
-    return serve.serve(pipeline.Paths(args.root), args.addr)
+    return serve.serve(args.paths, args.addr)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m generator", description="预算绩效管理信息公开网站生成器")
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="项目根目录（含 data/、content/、mkdocs.yml）")
+    parser.add_argument("--data", type=Path, default=None, help="数据目录，默认为 <根目录>/data")
+    parser.add_argument("--site", type=Path, default=None, help="网站输出目录，默认为 <根目录>/site")
     sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
 
     p = sub.add_parser("validate", help="只检查数据，列出全部问题")
@@ -90,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.root = args.root.resolve()
+    args.paths = pipeline.Paths(args.root, args.data.resolve() if args.data else None,
+                                args.site.resolve() if args.site else None)
     try:
         return args.func(args)
     except KeyboardInterrupt:

@@ -14,11 +14,15 @@ from .problems import DataError, Report
 
 @dataclass(frozen=True)
 class Paths:
+    """Where things are. ``data`` and ``site`` can point elsewhere (the synthetic example, tests)."""
+
     root: Path
+    data_dir: Path | None = None
+    site_dir: Path | None = None
 
     @property
     def data(self) -> Path:
-        return self.root / "data"
+        return self.data_dir or self.root / "data"
 
     @property
     def content(self) -> Path:
@@ -29,12 +33,17 @@ class Paths:
         return self.content / render.GENERATED
 
     @property
+    def keeps_generated(self) -> bool:
+        """Pages go into content/generated only for a default build; other builds (tests, examples) stay aside."""
+        return self.data_dir is None and self.site_dir is None
+
+    @property
     def site(self) -> Path:
-        return self.root / "site"
+        return self.site_dir or self.root / "site"
 
     @property
     def work(self) -> Path:
-        return self.root / ".build"
+        return self.site.parent / f".{self.site.name}.build"
 
     @property
     def config(self) -> Path:
@@ -77,7 +86,8 @@ def build(paths: Paths, *, strict: bool = True, quiet: bool = False) -> Report:
     _copy_hand_written(paths.content, stage_docs)
     _, report = generate(paths.data, stage_docs / render.GENERATED)
     run_mkdocs(paths.config, stage_docs, stage_site, strict=strict, quiet=quiet)
-    _swap(stage_docs / render.GENERATED, paths.generated)
+    if paths.keeps_generated:
+        _swap(stage_docs / render.GENERATED, paths.generated)
     _swap(stage_site, paths.site)
     shutil.rmtree(work, ignore_errors=True)
     return report
@@ -88,6 +98,9 @@ def run_mkdocs(config_file: Path, docs_dir: Path, site_dir: Path, *, strict: boo
     from mkdocs.config import load_config
 
     level = logging.WARNING if quiet else logging.INFO
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING if quiet else logging.INFO)
     logging.getLogger("mkdocs").setLevel(level)
     if not logging.getLogger("mkdocs").handlers:
         handler = logging.StreamHandler()

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-from .types import Count, Day, Money, Percent, Quantity, Score, Url, Year, YesNo
+from .types import Count, Day, Money, Percent, Score, Url, Year, YesNo
 
 
 class BudgetType(StrEnum):

@@ -1,0 +1,43 @@
+"""Shared fixtures: the project root, built example sites (built once per session), golden-file switch."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator import pipeline
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite tests/golden/ from the current generator output instead of comparing")
+
+
+@pytest.fixture(scope="session")
+def update_golden(request) -> bool:
+    return request.config.getoption("--update-golden")
+
+
+def build_site(data_dir: Path, site_dir: Path) -> Path:
+    """Build a site from ``data_dir`` into ``site_dir`` with the project's mkdocs.yml and content/."""
+    pipeline.build(pipeline.Paths(ROOT, data_dir, site_dir), strict=True, quiet=True)
+    return site_dir
+
+
+@pytest.fixture(scope="session")
+def example_site(tmp_path_factory) -> Path:
+    """The bundled 岳池县 example, built once for the whole session."""
+    return build_site(ROOT / "data", tmp_path_factory.mktemp("yuechi") / "site")
+
+
+@pytest.fixture
+def data_copy(tmp_path) -> Path:
+    """A private copy of the bundled data to break on purpose."""
+    dest = tmp_path / "data"
+    shutil.copytree(ROOT / "data", dest)
+    return dest

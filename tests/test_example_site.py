@@ -1,0 +1,185 @@
+"""End to end: the bundled 岳池县 2023 example builds, and every fact of the published report is on the site."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from bs4 import BeautifulSoup
+
+from tests.conftest import FIXTURES, build_site
+
+pytestmark = pytest.mark.slow
+
+REFERENCE = (FIXTURES / "reference_2023_yuechi.txt").read_text(encoding="utf-8")
+
+EXANTE_PROJECTS = [
+    "岳池酉溪镇政府专职消防队营房建设项目",
+    "岳池县2023年市政基础设施维修工程",
+    "岳池县城市社区综合服务提升项目",
+    "岳池县环城西路（大西街至北外街）道路及管网改造工程项目",
+    "岳池蔬菜科技服务体系建设项目",
+]
+EXANTE_DEPARTMENTS = ["县消防救援大队", "县住房和城乡建设局", "县民政局", "县现代农业园区服务中心"]
+PROBLEMS = ["部门绩效管理意识不强", "专业人才匮乏", "绩效评价结果质量不高", "绩效评价结果应用机制尚未健全"]
+PLANS = [
+    "加强培训宣传，强化预算绩效管理队伍建设",
+    "加强部门联动，强化绩效管理监督问责",
+    "加强工作考核，强化绩效管理激励约束",
+    "注重结果导向，强化绩效评价结果应用",
+]
+DOCUMENTS = [
+    ("四川省财政厅关于进一步加强预算绩效目标和绩效运行监控管理的通知", "川财绩〔2018〕14号"),
+    ("岳池县财政局关于印发〈县级部门绩效自行评估机制〉的通知", None),
+    ("岳池县财政局关于开展2023年事前绩效评估工作的通知", None),
+    ("岳池县财政局关于开展2021年度绩效运行监控工作的通知", None),
+]
+
+
+def soup_of(site, rel) -> BeautifulSoup:
+    return BeautifulSoup((site / rel).read_text(encoding="utf-8"), "html.parser")
+
+
+def article_text(site, rel) -> str:
+    return soup_of(site, rel).find("article").get_text("", strip=False)
+
+
+def squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def section(site, rel, heading_prefix: str) -> BeautifulSoup:
+    """The elements between a heading starting with ``heading_prefix`` and the next heading of its level."""
+    soup = soup_of(site, rel)
+    for h in soup.find_all(["h2", "h3"]):
+        if h.get_text(strip=True).startswith(heading_prefix):
+            parts = []
+            for sib in h.find_next_siblings():
+                if sib.name in ("h1", "h2") or (sib.name == h.name):
+                    break
+                parts.append(str(sib))
+            return BeautifulSoup("".join(parts), "html.parser")
+    raise AssertionError(f"no heading starting with {heading_prefix!r} in {rel}")
+
+
+def test_every_line_of_the_reference_is_on_the_year_page(example_site):
+    page = squeeze(article_text(example_site, "2023/index.html"))
+    missing = [line for line in REFERENCE.splitlines() if line.strip() and squeeze(line) not in page]
+    assert missing == []
+
+
+def test_every_number_and_document_number_of_the_reference_is_on_the_year_page(example_site):
+    page = article_text(example_site, "2023/index.html")
+    numbers = set(re.findall(r"\d+(?:\.\d+)?", REFERENCE))
+    assert {"17395.88", "85", "16", "5", "4"} <= numbers
+    assert sorted(n for n in numbers if n not in page) == []
+    for number in re.findall(r"[\u4e00-\u9fff]+〔\d{4}〕\d+号", REFERENCE):
+        assert number in page
+
+
+def test_goal_management_amount_is_declared_in_its_section(example_site):
+    part = section(example_site, "2023/index.html", "1. 绩效目标管理")
+    text = part.get_text()
+    assert "17395.88" in text
+    table = part.find("table")
+    assert table is not None and "17395.88" in table.get_text() and "万元" in table.get_text()
+
+
+def test_exante_projects_departments_and_assessor_are_a_table(example_site):
+    part = section(example_site, "2023/index.html", "2. 事前绩效评估")
+    rows = [[td.get_text(strip=True) for td in tr.find_all("td")]
+            for tr in part.find_all("table")[-1].find("tbody").find_all("tr")]
+    assert [r[0] for r in rows] == EXANTE_PROJECTS
+    assert sorted({r[1] for r in rows}) == sorted(EXANTE_DEPARTMENTS)
+    assert {r[2] for r in rows} == {"第三方机构"}
+    # 原文未载评估结论与金额：显示为“—”，不显示为 0
+    assert {r[3] for r in rows} == {"—"} and {r[4] for r in rows} == {"—"}
+
+
+def test_evaluation_counts_and_fund_types(example_site):
+    part = section(example_site, "2023/index.html", "4. 事后绩效评价")
+    cells = {tr.find_all("td")[0].get_text(strip=True): tr.find_all("td")[1].get_text(strip=True)
+             for tr in part.find_all("table")[0].find("tbody").find_all("tr")}
+    assert cells == {"整体支出自评一级预算单位数": "85", "财政重点评价项目数": "16", "财政重点评价部门数": "5"}
+    text = part.get_text()
+    assert "85个一级预算单位均开展了2022年部门整体支出绩效自评工作" in squeeze(text)
+    for fund in ["一般公共预算", "政府性基金预算", "国有资本经营预算", "地方债券资金", "政府购买服务"]:
+        assert fund in part.find_all("table")[-1].get_text()
+
+
+def test_four_kinds_of_results_application(example_site):
+    part = section(example_site, "2023/index.html", "5. 绩效结果应用")
+    table = part.find("table")
+    rows = [[td.get_text(strip=True) for td in tr.find_all("td")] for tr in table.find("tbody").find_all("tr")]
+    assert [(r[0], r[1]) for r in rows] == [("事前评估", "追减"), ("目标审核", "削减"), ("绩效监控", "调整"),
+                                            ("绩效评价", "问责")]
+
+
+def test_problems_plans_and_documents(example_site):
+    problems = section(example_site, "2023/index.html", "三、存在的问题").get_text()
+    for i, p in zip("一二三四", PROBLEMS, strict=True):
+        assert f"{i}是{p}。" in squeeze(problems)
+    headings = [h.get_text(strip=True) for h in
+                section(example_site, "2023/index.html", "四、下一步工作打算").find_all("h3")]
+    assert headings == [f"（{i}）{p}" for i, p in zip("一二三四", PLANS, strict=True)]
+    docs = section(example_site, "2023/index.html", "附：引用文件").find("tbody").find_all("tr")
+    found = [(tr.find_all("td")[0].get_text(strip=True), tr.find_all("td")[1].get_text(strip=True)) for tr in docs]
+    assert found == [(f"《{t}》", n or "—") for t, n in DOCUMENTS]
+
+
+def test_year_page_follows_the_report_skeleton(example_site):
+    soup = soup_of(example_site, "2023/index.html")
+    h2 = [h.get_text(strip=True) for h in soup.find("article").find_all("h2")]
+    assert h2[:4] == ["一、总体情况", "二、绩效管理工作开展情况", "三、存在的问题", "四、下一步工作打算"]
+    h3 = [h.get_text(strip=True) for h in soup.find("article").find_all("h3")][:5]
+    assert h3 == ["1. 绩效目标管理", "2. 事前绩效评估", "3. 事中绩效监控", "4. 事后绩效评价", "5. 绩效结果应用"]
+
+
+def test_home_leads_to_latest_year_and_archive(example_site):
+    soup = soup_of(example_site, "index.html")
+    hrefs = [a["href"] for a in soup.find("article").find_all("a")]
+    assert "2023/" in hrefs
+    archive = soup_of(example_site, "archive/index.html")
+    assert "2023/" in " ".join(a["href"] for a in archive.find("article").find_all("a"))
+
+
+def test_chinese_ui_and_no_request_to_other_hosts(example_site):
+    for page in example_site.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        soup = BeautifulSoup(html, "html.parser")
+        assert soup.html.get("lang") == "zh"
+        for tag, attr in (("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src")):
+            for el in soup.find_all(tag):
+                url = el.get(attr) or ""
+                assert not re.match(r"^(https?:)?//", url), f"{page}: {tag} loads {url}"
+    for css in example_site.rglob("*.css"):
+        assert not re.search(r"@import\s+url\((['\"])?https?:|fonts\.googleapis", css.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("word", ["消防", "环城西路", "第三方", "川财绩", "整改", "人大"])
+def test_search_index_finds_year_page_by_chinese_word(example_site, word):
+    import jieba
+
+    index = json.loads((example_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert index["config"]["lang"] == ["zh"]
+    tokens_of_query = [t for t in jieba.cut_for_search(word) if t.strip()]
+    hits = set()
+    for doc in index["docs"]:
+        doc_tokens = set(re.split(r"[\s\u200b\-]+", doc["text"] + " " + doc["title"]))
+        if any(t in doc_tokens for t in tokens_of_query):
+            hits.add(doc["location"].split("#")[0])
+    assert "2023/" in hits
+
+
+def test_figures_come_from_data(data_copy, tmp_path):
+    report = data_copy / "2023" / "report.yaml"
+    report.write_text(report.read_text(encoding="utf-8").replace("17395.88", "17395.89"), encoding="utf-8")
+    site = build_site(data_copy, tmp_path / "site")
+    text = article_text(site, "2023/index.html")
+    assert "17395.89" in text and "17395.88" not in text
+
+
+def test_nav_stays_small_and_generated_pages_are_marked(example_site):
+    nav_links = soup_of(example_site, "2023/index.html").select("nav.md-nav--primary a.md-nav__link")
+    assert 0 < len(nav_links) < 30

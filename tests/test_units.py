@@ -1,0 +1,83 @@
+"""Unit tests per stage: load, types, escaping, shares, checks."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import markdown
+import pytest
+
+from generator import load, model
+from generator.escape import md_text, safe_title, safe_url
+from generator.problems import Report
+from generator.schema import Monitoring, Project
+
+
+def test_largest_remainder_matches_published_rounding():
+    # DOMAIN.md §3: 35/41 is printed as 85.36% so that 2.44 + 7.32 + 85.36 + 4.88 = 100.00
+    shares = model.largest_remainder([1, 3, 35, 2])
+    assert shares == [Decimal("2.44"), Decimal("7.32"), Decimal("85.36"), Decimal("4.88")]
+    assert sum(shares) == Decimal("100.00")
+
+
+@pytest.mark.parametrize("counts", [[1, 1, 1], [2, 2, 2, 1], [0, 0, 7], [13, 17, 19, 23, 29]])
+def test_largest_remainder_always_sums_to_100(counts):
+    assert sum(model.largest_remainder(counts)) == Decimal("100.00")
+
+
+def test_largest_remainder_of_nothing_is_zeros():
+    assert model.largest_remainder([0, 0]) == [Decimal(0), Decimal(0)]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_csv_in_the_encodings_excel_saves(tmp_path, encoding):
+    path = tmp_path / "departments.csv"
+    path.write_bytes("单位名称,级次\n县民政局,一级\n\n,\n".encode(encoding))
+    report = Report()
+    table = load.read_csv(path, "departments.csv", report)
+    assert report.errors == []
+    assert table.header == ["单位名称", "级次"]
+    assert [(r.row, r.values) for r in table.rows] == [(2, {"单位名称": "县民政局", "级次": "一级"})]
+
+
+def test_yaml_keeps_numbers_exact_and_lines(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text("a: 17395.80\nb:\n  - x: 1\n", encoding="utf-8")
+    doc = load.read_yaml(path, "r.yaml", Report())
+    assert doc.data == {"a": "17395.80", "b": [{"x": "1"}]}
+    assert doc.line_of(("b", 0, "x")) == 3
+
+
+def test_money_is_exact_decimal_with_two_places():
+    notes: list = []
+    p = Project.model_validate({"项目编码": "5100A", "项目名称": "x", "主管部门": "y", "预算类型": "一般公共预算",
+                                "金额": "１,234.5"}, context={"notes": notes})
+    assert p.amount == Decimal("1234.50") and str(p.amount) == "1234.50"
+    assert {n[3] for n in notes} == {"全角数字已转为半角", "已去掉千位分隔符"}
+
+
+def test_percent_accepts_a_percent_sign():
+    m = Monitoring.model_validate({"监控编号": "M1", "对象类型": "部门整体", "单位名称": "x", "监控期间": "1-7月",
+                                   "全年预算数": "100", "执行数": "85", "执行率": "85%"}, context={"notes": []})
+    assert m.execution_rate == Decimal("85")
+
+
+@pytest.mark.parametrize("payload", [
+    "<script>alert(1)</script>", "[点我](javascript:alert(1))", "<img src=x onerror=alert(1)>",
+    "# 标题", "!!! danger", "{: onclick=alert(1)}", "a | b", "`x`",
+])
+def test_md_text_never_produces_markup(payload):
+    html = markdown.markdown(str(md_text(payload)), extensions=["tables", "attr_list", "admonition", "toc"])
+    assert html.startswith("<p>") and html.count("<") == 2, html
+
+
+def test_safe_url_refuses_script_schemes():
+    assert safe_url("javascript:alert(1)") is None
+    assert safe_url(" JavaScript:alert(1)") is None
+    assert safe_url("data:text/html,x") is None
+    assert safe_url("//evil.example/x") is None
+    assert safe_url("https://example.gov.cn/a.pdf") == "https://example.gov.cn/a.pdf"
+
+
+def test_safe_title_has_no_html_characters():
+    assert not set("<>&\"'") & set(safe_title("<b onmouseover='x'>&"))
