@@ -66,18 +66,55 @@ RULES: tuple[Rule, ...] = (
     Rule("year-mismatch", "报告年度与文件夹一致；评价年度不晚于报告年度；结果应用影响的预算年度不早于上一年度",
          "DOMAIN.md §2 年度错位（2023 年开展的评价针对 2022 年支出，结果用于 2024 年预算）"),
     Rule("unknown-placeholder", "正文中的 {{…}} 须对应汇总数或引用文件的编号", "DOMAIN.md §1 报告中的数字来自数据"),
+    Rule("missing-field", "对象类型为“项目”时须填项目编码；对象类型为“政策”时须填评价对象",
+         "DOMAIN.md §2 绩效目标、监控、评价“for a project, policy or department's whole spending”"),
+    Rule("out-of-range", "执行数不超过全年预算数；建议金额不超过申请金额；监控期间的月份在 1–12 月且起不晚于止",
+         "DOMAIN.md §2 绩效运行监控（监控期间如 1-7月）、事前绩效评估（申请金额、建议金额）"),
+    Rule("bad-enum", "评价等级须为所配置等级划分中的一个", "settings.yaml「等级划分」；DOMAIN.md §3"),
+    Rule("bad-number", "定量指标（≥、≤、=）的指标值为数字", "DOMAIN.md §3 单个定量指标评分"),
+    Rule("bad-settings", "等级划分的等级与下限各不相同、在 0–100 之间且有下限为 0 的一档；自评权重合计 100",
+         "DOMAIN.md §3 等级划分与单位自评权重（configurable）；财预〔2020〕10号"),
 )
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 
 
 def check(dataset: Dataset, report: Report) -> None:
+    check_settings(dataset.settings, report)
     all_projects: dict[str, Project] = {}
     for data in dataset.years.values():
         for p in data.records(Project):
             all_projects.setdefault(p.code, p)
     for year, data in sorted(dataset.years.items()):
         _YearChecks(dataset.settings, year, data, all_projects, dataset, report).run()
+
+
+def check_settings(settings: SiteSettings, report: Report) -> None:
+    """Grades and weights are configuration; a wrong band would silently mis-grade every evaluation."""
+
+    def err(record: Record, attr: str, value, message: str) -> None:
+        file, row = record.source
+        report.error(file or "settings.yaml", row, "bad-settings", type(record).alias_of(attr), value, message)
+
+    bands = settings.grade_bands
+    grades = [b.grade for b in bands]
+    for band in bands:
+        if grades.count(band.grade) > 1:
+            err(band, "grade", band.grade, "等级划分中此等级出现了多次")
+        if not Decimal(0) <= band.lower <= Decimal(100):
+            err(band, "lower", band.lower, "下限应在 0 到 100 之间")
+    lowers = [b.lower for b in bands]
+    for band in bands:
+        if lowers.count(band.lower) > 1:
+            err(band, "lower", band.lower, "两个等级的下限相同，无法区分")
+    if bands and min(lowers) != 0:
+        err(min(bands, key=lambda b: b.lower), "lower", min(lowers), "最低一档的下限应为 0，否则低分无等级可归")
+    weights = sum(settings.self_eval_weights.values(), Decimal(0))
+    if settings.self_eval_weights and weights != 100:
+        err(settings, "self_eval_weights", weights, "自评权重合计应为 100")
+
+
+_PERIOD = re.compile(r"^(\d{1,2})-(\d{1,2})月$")
 
 
 class _YearChecks:
@@ -250,6 +287,13 @@ class _YearChecks:
                          f"执行数 {m.executed} ÷ 全年预算数 {m.budget} = {expected}%")
             if m.executed > m.budget:
                 self.err(m, "out-of-range", "executed", m.executed, f"执行数不应超过全年预算数 {m.budget}")
+        for m in self.data.records(Monitoring):
+            start, end = (int(x) for x in _PERIOD.match(m.period).groups())
+            if not 1 <= start <= end <= 12:
+                self.err(m, "out-of-range", "period", m.period, "监控期间的月份应在 1–12 月之间，且起始月不晚于截止月")
+        for x in self.data.records(ExAnte):
+            if x.requested is not None and x.recommended is not None and x.recommended > x.requested:
+                self.err(x, "out-of-range", "recommended", x.recommended, f"建议金额不应超过申请金额 {x.requested}")
 
     # -- scores --------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from .problems import Report
 from .schema import TABLES, Published, Record, SiteSettings, YearReport
 
 YEAR_DIR = re.compile(r"^\d{4}$")
+YEAR_RANGE = (2000, 2100)  # the same range the 年度 fields accept
 SETTINGS_FILE = "settings.yaml"
 
 
@@ -200,7 +201,20 @@ def read_dataset(root: Path, report: Report, years: list[int] | None = None) -> 
         report.error(str(root), None, "file-missing", "", "", "数据目录不存在")
         return None
     found: dict[int, YearData] = {}
-    for year_dir in sorted(p for p in root.iterdir() if p.is_dir() and YEAR_DIR.match(p.name)):
+    year_dirs = []
+    for entry in sorted(root.iterdir()):
+        if entry.name.startswith(".") or entry.name == SETTINGS_FILE or entry.suffix.lower() in (".md", ".txt"):
+            continue  # notes for staff (README.md, 说明.txt) may sit beside the data
+        if entry.is_dir() and YEAR_DIR.match(entry.name) and YEAR_RANGE[0] <= int(entry.name) <= YEAR_RANGE[1]:
+            year_dirs.append(entry)
+        elif entry.is_dir():
+            # A folder named 2023年 or 23 would otherwise be skipped in silence and a whole year go missing.
+            report.error(_name(root, entry), None, "unknown-file", "", entry.name,
+                         f"不认识的文件夹；年度文件夹须以四位数年份命名（{YEAR_RANGE[0]}–{YEAR_RANGE[1]}），例如 data/2023/")
+        else:
+            report.error(_name(root, entry), None, "unknown-file", "", entry.name,
+                         "数据目录顶层只放 settings.yaml 与年度文件夹；各表格文件请放入对应年度文件夹，例如 data/2023/")
+    for year_dir in year_dirs:
         year = int(year_dir.name)
         if years and year not in years:
             continue
@@ -223,10 +237,11 @@ def read_year(root: Path, year_dir: Path, year: int, report: Report) -> YearData
                      "每个年度都需要 report.yaml（年度报告的正文与汇总数）")
     data = YearData(year, year_dir, year_report)
     known = {YearReport.FILE} | {m.FILE for m in TABLES}
-    for extra in sorted(p.name for p in year_dir.iterdir() if p.is_file() and not p.name.startswith(".")):
+    for extra in sorted(p.name for p in year_dir.iterdir() if not p.name.startswith(".")):
         if extra not in known:
-            report.error(_name(root, year_dir / extra), None, "unknown-field", "", extra,
-                         "不认识的数据文件名；可用的文件：" + "、".join(sorted(known)))
+            hint = _suggest_file(extra, known)
+            report.error(_name(root, year_dir / extra), None, "unknown-file", "", extra,
+                         "不认识的数据文件名，此文件不会被读取" + hint + "；可用的文件：" + "、".join(sorted(known)))
     for model in TABLES:
         path = year_dir / model.FILE
         if not path.exists():
@@ -235,6 +250,18 @@ def read_year(root: Path, year_dir: Path, year: int, report: Report) -> YearData
         raw_table = load.read_csv(path, _name(root, path), report)
         data.tables[model] = parse_table(raw_table, model, report) if raw_table is not None else []
     return data
+
+
+def _suggest_file(name: str, known: set[str]) -> str:
+    """Excel saves 项目.xlsx or projects (1).csv; point to the name we expect."""
+    import difflib
+
+    stem = name.rsplit(".", 1)[0].split(" ")[0].split("(")[0]
+    for k in sorted(known):
+        if k.rsplit(".", 1)[0] == stem:
+            return f"；是否应为“{k}”（CSV UTF-8 格式）？"
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.7)
+    return f"；是否应为“{close[0]}”？" if close else ""
 
 
 def _name(root: Path, path: Path) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,16 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from .problems import Report
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a county's yearly table is a few MB; anything larger is a mistake
-MAX_YAML_NODES = 200_000
+# report.yaml and settings.yaml are prose and a few figures (the 2023 report is 12 KB). PyYAML is pure Python:
+# a many-MB YAML would stall validation for minutes, so the limit is far lower than for tables.
+MAX_YAML_BYTES = 2 * 1024 * 1024
+MAX_YAML_NODES = 100_000
+MAX_YAML_DEPTH = 20  # the deepest real structure is 引用文件 -> item -> field (3 levels)
+MAX_CELL_CHARS = 20_000  # longer than any 发现问题 text; csv's own limit would otherwise end the file
+
+# C0/C1 control characters (NUL, BEL, ESC …) cannot be typed in Excel; they come from broken exports or
+# copy-paste from PDFs and would end up invisible (or truncating) in pages and downloads.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 # Characters Excel and WPS leave around cell values: ordinary, full-width and non-breaking spaces.
 _BLANKS = " \t\r\n\u3000\u00a0\ufeff"
@@ -71,19 +81,30 @@ class RawDocument:
         return self.lines.get((), None)
 
 
-def read_bytes(path: Path, name: str, report: Report) -> bytes | None:
+def read_bytes(path: Path, name: str, report: Report, limit: int = MAX_FILE_BYTES) -> bytes | None:
+    if path.is_dir():
+        report.error(name, None, "file-unreadable", value="文件夹",
+                     message="此处应为数据文件，却是一个文件夹；请删除或改名")
+        return None
     try:
         size = path.stat().st_size
+        if size > limit:
+            report.error(
+                name, None, "file-too-large", value=f"{size} 字节",
+                message=f"此数据文件不应超过 {limit // 1024 // 1024} MB，请检查是否误存了其他内容",
+            )
+            return None
+        return path.read_bytes()
     except OSError as exc:
-        report.error(name, None, "file-unreadable", value=str(exc), message="文件不存在或无权限读取")
+        report.error(name, None, "file-unreadable", value=exc.strerror or type(exc).__name__,
+                     message="文件无法读取：可能不存在、无读取权限，或正被其他程序（如 Excel）独占打开")
         return None
-    if size > MAX_FILE_BYTES:
-        report.error(
-            name, None, "file-too-large", value=f"{size} 字节",
-            message=f"单个数据文件不应超过 {MAX_FILE_BYTES // 1024 // 1024} MB，请检查是否误存了其他内容",
-        )
-        return None
-    return path.read_bytes()
+
+
+def control_character(text: str) -> str | None:
+    """The first control character in ``text``, shown as U+XXXX, or None."""
+    m = _CONTROL.search(text)
+    return f"U+{ord(m.group()):04X}" if m else None
 
 
 def decode_text(raw: bytes, name: str, report: Report) -> tuple[str, str] | None:
@@ -91,7 +112,7 @@ def decode_text(raw: bytes, name: str, report: Report) -> tuple[str, str] | None
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         report.error(
             name, None, "bad-encoding", value="UTF-16",
-            message="文件是 UTF-16（Excel“Unicode 文本”）格式；请在 Excel 中“另存为 → CSV UTF-8（逗号分隔）”",
+            message="文件是 UTF-16（Excel“Unicode 文本”）格式；" + _save_as_hint(name),
         )
         return None
     try:
@@ -103,12 +124,18 @@ def decode_text(raw: bytes, name: str, report: Report) -> tuple[str, str] | None
     except UnicodeDecodeError as exc:
         report.error(
             name, None, "bad-encoding", value=f"第{exc.start}字节",
-            message="文件既不是 UTF-8 也不是 GB18030/GBK 编码；请另存为“CSV UTF-8（逗号分隔）”",
+            message="文件既不是 UTF-8 也不是 GB18030/GBK 编码；" + _save_as_hint(name),
         )
         return None
     report.notice(name, None, "bad-encoding", value="GB18030/GBK",
                   message="已按 GB18030（GBK）编码读取；建议另存为 CSV UTF-8")
     return text, "gb18030"
+
+
+def _save_as_hint(name: str) -> str:
+    if name.endswith(".csv"):
+        return "请在 Excel 中“另存为 → CSV UTF-8（逗号分隔）”"
+    return "请用记事本或编辑器以 UTF-8 编码另存"
 
 
 def read_csv(path: Path, name: str, report: Report) -> RawTable | None:
@@ -119,6 +146,8 @@ def read_csv(path: Path, name: str, report: Report) -> RawTable | None:
     if decoded is None:
         return None
     text, encoding = decoded
+    # csv's own field limit would end the file with an English message; _bad_cells reports long cells instead.
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
     header_row = 1
@@ -144,13 +173,31 @@ def read_csv(path: Path, name: str, report: Report) -> RawTable | None:
                              message=f"本行有 {len(cells)} 列，比表头多；请检查是否有多余的逗号或未加引号的文字")
                 continue
             values = {h: clean_cell(cells[i]) if i < len(cells) else "" for i, h in enumerate(header)}
+            if _bad_cells(values, name, row_no, report):
+                continue
             table.rows.append(RawRow(row_no, values))
-    except csv.Error as exc:
-        report.error(name, reader.line_num, "bad-csv", value=str(exc), message="CSV 格式损坏（引号不成对等）")
+    except csv.Error:
+        report.error(name, reader.line_num, "bad-csv", value="",
+                     message="CSV 格式损坏：引号不成对（单元格中的英文双引号须成对出现），请在 Excel 中打开后重新另存为 CSV")
         return None
     if table is None:
         return RawTable(name, [], 1, encoding=encoding)
     return table
+
+
+def _bad_cells(values: dict[str, str], name: str, row: int, report: Report) -> bool:
+    bad = False
+    for column, value in values.items():
+        char = control_character(value)
+        if char:
+            report.error(name, row, "bad-character", field=column, value=char,
+                         message="单元格含不可见的控制字符（常见于从 PDF 或其他系统复制）；请删除后重新输入")
+            bad = True
+        elif len(value) > MAX_CELL_CHARS:
+            report.error(name, row, "file-too-large", field=column, value=f"{len(value)} 字",
+                         message=f"单元格内容过长（上限 {MAX_CELL_CHARS} 字），请检查是否误粘贴了整篇文件")
+            bad = True
+    return bad
 
 
 def _check_header(header: list[str], name: str, row: int, report: Report) -> bool:
@@ -167,16 +214,44 @@ def _check_header(header: list[str], name: str, row: int, report: Report) -> boo
     return ok
 
 
+class _YamlRefused(Exception):
+    """A YAML construct we refuse before building it (alias, too many nodes, too deep)."""
+
+    def __init__(self, code: str, line: int | None, value: str, message: str):
+        super().__init__(message)
+        self.code, self.line, self.value, self.message = code, line, value, message
+
+
 class _SafeLoader(yaml.SafeLoader):
-    """SafeLoader that refuses aliases: staff never need them and they are how alias bombs work."""
+    """SafeLoader that refuses aliases and oversized trees while composing, before any memory is spent.
+
+    Staff never need aliases, and they are how alias bombs ("billion laughs") work; counting nodes and depth
+    here stops a hostile or broken file before PyYAML's recursive composer can exhaust memory or the stack.
+    """
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.node_count = 0
+        self.depth = 0
 
     def compose_node(self, parent, index):
         if self.check_event(AliasEvent):
             event = self.peek_event()
-            raise yaml.MarkedYAMLError(
-                None, None, "不允许使用 YAML 别名（*别名）", event.start_mark
-            )
-        return super().compose_node(parent, index)
+            raise _YamlRefused("yaml-unsafe", event.start_mark.line + 1, f"*{event.anchor}",
+                               "不允许使用 YAML 别名（*名称）；请把内容直接写出来")
+        self.node_count += 1
+        if self.node_count > MAX_YAML_NODES:
+            raise _YamlRefused("file-too-large", self.peek_event().start_mark.line + 1, f">{MAX_YAML_NODES} 个节点",
+                               "YAML 内容过多，疑似误存或恶意文件；年度报告只需正文与汇总数")
+        self.depth += 1
+        try:
+            if self.depth > MAX_YAML_DEPTH:
+                raise _YamlRefused("file-too-large", self.peek_event().start_mark.line + 1,
+                                   f"超过 {MAX_YAML_DEPTH} 层",
+                                   "YAML 嵌套层数过多，疑似误存或恶意文件；请检查缩进与方括号")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 _PLAIN_TAGS = {
@@ -184,6 +259,7 @@ _PLAIN_TAGS = {
     "tag:yaml.org,2002:int",
     "tag:yaml.org,2002:float",
 }
+_TAG_HINT = "只能使用文字、数字、日期、列表和“键: 值”，不能使用 !! 标签"
 
 
 class _Walker:
@@ -192,15 +268,15 @@ class _Walker:
         self.name = name
         self.report = report
         self.lines: dict[tuple, int] = {}
-        self.nodes = 0
         self.ok = True
 
     def walk(self, node, path: tuple):
-        self.nodes += 1
-        if self.nodes > MAX_YAML_NODES:
-            raise _TooBig()
         self.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, MappingNode):
+            if node.tag != "tag:yaml.org,2002:map":
+                # !!set, !!omap and application tags build objects other than plain mappings.
+                self.bad(node, "yaml-unsafe", f"不允许的 YAML 标签 {node.tag}；{_TAG_HINT}")
+                return None
             out: dict = {}
             for key_node, value_node in node.value:
                 key = self.scalar(key_node, path)
@@ -217,6 +293,9 @@ class _Walker:
                 out[key] = self.walk(value_node, path + (key,))
             return out
         if isinstance(node, SequenceNode):
+            if node.tag != "tag:yaml.org,2002:seq":
+                self.bad(node, "yaml-unsafe", f"不允许的 YAML 标签 {node.tag}；{_TAG_HINT}")
+                return None
             return [self.walk(item, path + (i,)) for i, item in enumerate(node.value)]
         return self.scalar(node, path)
 
@@ -224,12 +303,22 @@ class _Walker:
         if not isinstance(node, ScalarNode):
             self.bad(node, "yaml-unsafe", "此处应为单个值")
             return None
+        char = control_character(node.value)
+        if char:
+            self.ok = False
+            self.report.error(self.name, node.start_mark.line + 1, "bad-character",
+                              field=str(path[-1]) if path else "", value=char,
+                              message="文字中含不可见的控制字符（常见于从 PDF 或其他系统复制）；请删除后重新输入")
+            return None
         if node.tag in _PLAIN_TAGS:
             # Numbers stay text so that money keeps its exact decimals (17395.80 is not a float).
             return node.value
         if node.tag in ("tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp"):
-            return self.loader.construct_object(node, deep=True)
-        self.bad(node, "yaml-unsafe", f"不允许的 YAML 标签 {node.tag}；只能使用文字、数字、日期、列表和键值")
+            try:
+                return self.loader.construct_object(node, deep=True)
+            except ValueError:  # 2023-02-30 matches the timestamp pattern but is no date
+                return node.value
+        self.bad(node, "yaml-unsafe", f"不允许的 YAML 标签 {node.tag}；{_TAG_HINT}")
         return None
 
     def bad(self, node, code: str, message: str) -> None:
@@ -237,41 +326,44 @@ class _Walker:
         self.report.error(self.name, node.start_mark.line + 1, code, value=getattr(node, "tag", ""), message=message)
 
 
-class _TooBig(Exception):
-    pass
-
-
 def read_yaml(path: Path, name: str, report: Report) -> RawDocument | None:
-    raw = read_bytes(path, name, report)
+    raw = read_bytes(path, name, report, limit=MAX_YAML_BYTES)
     if raw is None:
         return None
     decoded = decode_text(raw, name, report)
     if decoded is None:
         return None
     text, _ = decoded
-    loader = _SafeLoader(text)
+    loader = None
     try:
+        # The reader refuses NUL and other special characters while the loader is constructed, so that
+        # belongs inside the try as well.
+        loader = _SafeLoader(text)
         node = loader.get_single_node()
         if node is None:
             return RawDocument(name, {}, {})
         walker = _Walker(loader, name, report)
         data = walker.walk(node, ())
-    except _TooBig:
-        report.error(name, None, "file-too-large", value=f">{MAX_YAML_NODES} 个节点",
-                     message="YAML 内容过多，疑似错误或恶意文件")
+    except _YamlRefused as exc:
+        report.error(name, exc.line, exc.code, value=exc.value, message=exc.message)
+        return None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
+        report.error(name, line, "bad-character", value=f"U+{exc.character:04X}" if isinstance(exc.character, int)
+                     else "", message="文件中含不可见的控制字符（常见于从 PDF 或其他系统复制）；请删除后重新保存")
         return None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         message = exc.problem or str(exc)
-        code = "yaml-unsafe" if "别名" in message else "bad-yaml"
-        report.error(name, line, code, value=_yaml_snippet(text, line), message=_yaml_hint(message))
+        report.error(name, line, "bad-yaml", value=_yaml_snippet(text, line), message=_yaml_hint(message))
         return None
     except yaml.YAMLError as exc:
-        report.error(name, None, "bad-yaml", value=str(exc)[:80], message="无法解析 YAML")
+        report.error(name, None, "bad-yaml", value=str(exc)[:80], message="无法解析 YAML；请检查缩进、冒号与引号")
         return None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if not walker.ok:
         return None
     return RawDocument(name, data, walker.lines)
@@ -291,6 +383,9 @@ def _yaml_hint(problem: str) -> str:
         "could not find expected ':'": "缺少冒号，或缩进不一致",
         "found undefined alias": "不允许使用 YAML 别名",
         "expected <block end>": "缩进不一致",
+        "but found another document": "一个文件只能有一个 YAML 文档；请删除多余的“---”",
+        "found unknown escape character": "双引号中的反斜杠 \\ 须写成 \\\\，或改用单引号",
+        "found unexpected end of stream": "引号或括号没有闭合",
     }
     for needle, hint in hints.items():
         if needle in problem:

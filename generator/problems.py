@@ -18,6 +18,8 @@ CODES: dict[str, str] = {
     "file-unreadable": "文件无法读取",
     "file-too-large": "文件过大",
     "bad-encoding": "文件编码无法识别",
+    "bad-character": "含不可见的控制字符",
+    "unknown-file": "不认识的文件或文件夹",
     "bad-yaml": "YAML 格式错误",
     "yaml-duplicate-key": "YAML 中键重复",
     "yaml-unsafe": "YAML 含不安全内容",

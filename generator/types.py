@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BeforeValidator, ValidationInfo
@@ -24,6 +24,13 @@ def _note(info: ValidationInfo, raw: str, normalised: str, why: str) -> None:
         info.context["notes"].append((info.field_name, raw, normalised, why))
 
 
+# After normalisation a number is plain digits: no exponent (Excel shows long numbers as 1.2E+05, which has
+# already lost digits), no currency sign, no unit.
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_UNITS = ("万元", "元", "亿元", "分", "个", "项")
+_BLANK_MARKS = {"-", "—", "——", "－", "/", "／", "无", "空", "N/A", "n/a", "NA", "#N/A"}
+
+
 def _to_decimal(value, info: ValidationInfo, *, allow_percent: bool, what: str) -> Decimal:
     if isinstance(value, Decimal):
         return value
@@ -34,30 +41,46 @@ def _to_decimal(value, info: ValidationInfo, *, allow_percent: bool, what: str) 
     if isinstance(value, float):
         # Only reachable from Python callers; data files hand us text.
         return Decimal(str(value))
-    raw = str(value)
+    if not isinstance(value, str):
+        raise PydanticCustomError("bad-number", "应为{what}，不能是列表或多项内容", {"what": what})
+    raw = value
     text = normalise_digits(raw).strip()
     if text != raw.strip():
         _note(info, raw, text, "全角数字已转为半角")
-    if allow_percent and text.endswith("%"):
+    if text.endswith("%"):
+        if not allow_percent:
+            raise PydanticCustomError(
+                "bad-number", "此栏应为{what}，不能带百分号“%”；请只填数字", {"what": what})
         text = text[:-1].strip()
         _note(info, raw, text, "已去掉百分号，按百分数读取")
     if _THOUSANDS.match(text):
         plain = text.replace(",", "")
         _note(info, raw, plain, "已去掉千位分隔符")
         text = plain
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
+    if _PLAIN_NUMBER.match(text):
+        return Decimal(text)
+    if text in _BLANK_MARKS:
+        raise PydanticCustomError("bad-number", "应为{what}；没有或未披露的数请留空，不要填“-”“/”“无”",
+                                  {"what": what})
+    unit = next((u for u in _UNITS if text.endswith(u) and _PLAIN_NUMBER.match(text[: -len(u)].strip())), None)
+    if unit:
+        raise PydanticCustomError("bad-number", "应为{what}；只填数字，不要带单位“{unit}”（单位见列名说明）",
+                                  {"what": what, "unit": unit})
+    if re.match(r"^[+-]?[\d.]+[eE][+-]?\d+$", text):
         raise PydanticCustomError(
-            "bad-number", "应为{what}（只写数字，例如 1234.50）", {"what": what}
-        ) from None
-    if not number.is_finite():
-        raise PydanticCustomError("bad-number", "应为{what}", {"what": what})
-    return number
+            "bad-number", "应为{what}；不能是科学计数法（Excel 显示为 1.2E+05 时数字已被截断），"
+            "请把单元格设为“数值”格式后重新填写", {"what": what})
+    if "," in text or "，" in raw:
+        raise PydanticCustomError("bad-number", "应为{what}；千位分隔符位置不对（例如 1,234.50）", {"what": what})
+    raise PydanticCustomError("bad-number", "应为{what}（只写数字，例如 1234.50）", {"what": what})
 
 
 def _money(value, info: ValidationInfo) -> Decimal:
-    number = _to_decimal(value, info, allow_percent=False, what="金额（万元）")
+    try:
+        number = _to_decimal(value, info, allow_percent=False, what="金额（万元）")
+    except PydanticCustomError as exc:
+        # Same explanation, but the money code, so a report groups every money mistake together.
+        raise PydanticCustomError("bad-money", exc.message()) from None
     if number < 0:
         raise PydanticCustomError("bad-money", "金额不能为负数；应为以万元计、最多两位小数的非负数")
     if number.as_tuple().exponent < -2:
