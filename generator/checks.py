@@ -94,6 +94,7 @@ def check_settings(settings: SiteSettings, report: Report) -> None:
 
     def err(record: Record, attr: str, value, message: str) -> None:
         file, row = record.source
+        row = record._lines.get(attr, row)
         report.error(file or "settings.yaml", row, "bad-settings", type(record).alias_of(attr), value, message)
 
     bands = settings.grade_bands
@@ -130,6 +131,7 @@ class _YearChecks:
 
     def err(self, record: Record, code: str, attr: str, value, message: str) -> None:
         file, row = record.source
+        row = record._lines.get(attr, row)
         field = type(record).alias_of(attr) if attr in type(record).model_fields else attr
         self.report.error(file, row, code, field, "" if value is None else value, message)
 
@@ -392,13 +394,17 @@ class _YearChecks:
 
     def narrative(self, rep: YearReport) -> None:
         known = placeholder_values(rep).keys()
-        texts = [*rep.overview, *rep.goals, *rep.exante, *rep.monitoring, *rep.evaluation, *rep.application,
-                 *(i.body for i in rep.problems), *(i.body for i in rep.plans)]
-        for text in texts:
+        texts = [(rep, f"{attr}.{i}", attr, text)
+                 for attr in ("overview", "goals", "exante", "monitoring", "evaluation", "application")
+                 for i, text in enumerate(getattr(rep, attr))]
+        texts += [(item, "body", "body", item.body) for item in [*rep.problems, *rep.plans]]
+        for record, line_key, attr, text in texts:
             for key in PLACEHOLDER.findall(text):
                 if key not in known:
-                    self.err(rep, "unknown-placeholder", "正文", "{{" + key + "}}",
-                             "正文引用的数据项应为“汇总数”中已填写的项目或“引用文件”的编号：" + "、".join(sorted(known)))
+                    file, row = record.source
+                    self.report.error(file, record._lines.get(line_key, row), "unknown-placeholder",
+                                      type(record).alias_of(attr), "{{" + key + "}}",
+                                      "正文引用的数据项应为“汇总数”中已填写的项目或“引用文件”的编号：" + "、".join(sorted(known)))
 
 
 def placeholder_values(rep: YearReport) -> dict[str, object]:

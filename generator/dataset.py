@@ -15,6 +15,7 @@ from .schema import TABLES, Published, Record, SiteSettings, YearReport
 YEAR_DIR = re.compile(r"^\d{4}$")
 YEAR_RANGE = (2000, 2100)  # the same range the 年度 fields accept
 SETTINGS_FILE = "settings.yaml"
+FROZEN_FILE = "frozen.yaml"  # checksums of published years, written by generator/freeze.py
 
 
 @dataclass
@@ -156,6 +157,12 @@ def _stamp_lines(record: Record, raw: load.RawDocument, path: tuple) -> None:
     for name, f in type(record).model_fields.items():
         value = getattr(record, name)
         key = path + (f.alias or name,)
+        if key in raw.lines:
+            record._lines[name] = raw.lines[key]
+        if isinstance(value, list):
+            for i in range(len(value)):
+                if key + (i,) in raw.lines:
+                    record._lines[f"{name}.{i}"] = raw.lines[key + (i,)]
         items = value if isinstance(value, list) else [value]
         for i, item in enumerate(items):
             if isinstance(item, Record):
@@ -203,7 +210,8 @@ def read_dataset(root: Path, report: Report, years: list[int] | None = None) -> 
     found: dict[int, YearData] = {}
     year_dirs = []
     for entry in sorted(root.iterdir()):
-        if entry.name.startswith(".") or entry.name == SETTINGS_FILE or entry.suffix.lower() in (".md", ".txt"):
+        if entry.name.startswith(".") or entry.name in (SETTINGS_FILE, FROZEN_FILE) \
+                or entry.suffix.lower() in (".md", ".txt"):
             continue  # notes for staff (README.md, 说明.txt) may sit beside the data
         if entry.is_dir() and YEAR_DIR.match(entry.name) and YEAR_RANGE[0] <= int(entry.name) <= YEAR_RANGE[1]:
             year_dirs.append(entry)

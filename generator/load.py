@@ -181,7 +181,9 @@ def read_csv(path: Path, name: str, report: Report) -> RawTable | None:
                      message="CSV 格式损坏：引号不成对（单元格中的英文双引号须成对出现），请在 Excel 中打开后重新另存为 CSV")
         return None
     if table is None:
-        return RawTable(name, [], 1, encoding=encoding)
+        report.error(name, None, "bad-header", value="",
+                     message="文件为空，连表头也没有；若本年度没有此类记录，请删除此文件或只保留表头一行")
+        return None
     return table
 
 

@@ -140,6 +140,8 @@ class Record(BaseModel):
 
     _file: str = PrivateAttr("")
     _row: int | None = PrivateAttr(None)
+    # YAML records: line of each field ("overview") and list item ("overview.0"), so checks point at the line.
+    _lines: dict[str, int] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
@@ -462,6 +464,8 @@ class SiteSettings(Record):
         alias="自评权重", description="单位自评各类指标权重（财预〔2020〕10号）")
     score_tolerance: Decimal = Field(Decimal("0.5"), alias="得分容差",
                                      description="自评总分与指标得分之和允许的差（四舍五入误差）")
+    as_of: Day | None = Field(None, alias="数据截止日期",
+                              description="判断整改是否逾期的日期；留空则取最新年度的 12 月 31 日")
     rate_tolerance: Decimal = Field(Decimal("0.01"), alias="执行率容差",
                                     description="执行率与 执行数÷全年预算数 允许的差（百分点）")
 

@@ -1,0 +1,437 @@
+"""Bad inputs: each case breaks one thing in a valid data set and asserts exactly which problems are reported.
+
+Every case starts from tests/fixtures/rich_data (a fictional 示例县 with every kind of record) and compares the
+set of (code, file, row) of the errors with the expected set, so a case fails on a missing report, on a wrong
+location and on a spurious extra error (consequences of the mistake, such as references to a record that could
+not be read, are listed on purpose). Messages are not compared: they are for people and may be reworded.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from generator import checks, cli, pipeline
+from generator.problems import CODES
+from tests.conftest import FIXTURES, ROOT
+
+RICH = FIXTURES / "rich_data"
+Y = "data/2024"
+DEPTS, PROJECTS, GOALS, INDICATORS = (f"{Y}/{n}.csv" for n in ("departments", "projects", "goals", "indicators"))
+EXANTE, MON, MON_IND = (f"{Y}/{n}.csv" for n in ("exante", "monitoring", "monitoring_indicators"))
+EVALS, SCORES, RECT, APPS = (f"{Y}/{n}.csv" for n in ("evaluations", "evaluation_scores", "rectifications",
+                                                        "applications"))
+REPORT, SETTINGS = f"{Y}/report.yaml", "data/settings.yaml"
+
+
+@pytest.fixture
+def rich(tmp_path) -> Path:
+    dest = tmp_path / "data"
+    shutil.copytree(RICH, dest)
+    return dest
+
+
+def errors(data: Path) -> set[tuple[str, str, int | None]]:
+    _, report = pipeline.validate(data)
+    return {(p.code, p.file, p.row) for p in report.errors}
+
+
+# --- mutations: each edits the copy the way a clerk would in Excel or a text editor --------------------
+
+
+def _path(data: Path, rel: str) -> Path:
+    return data.parent / rel
+
+
+def set_cell(rel: str, row: int, column: str, value: str) -> Callable[[Path], None]:
+    """Change one cell; ``row`` is the line number staff see (the header is line 1)."""
+
+    def mutate(data: Path) -> None:
+        path = _path(data, rel)
+        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+        rows[row - 1][rows[0].index(column)] = value
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(rows)
+        path.write_text(out.getvalue(), encoding="utf-8")
+
+    return mutate
+
+
+def drop_column(rel: str, column: str) -> Callable[[Path], None]:
+    def mutate(data: Path) -> None:
+        path = _path(data, rel)
+        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+        i = rows[0].index(column)
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(r[:i] + r[i + 1:] for r in rows)
+        path.write_text(out.getvalue(), encoding="utf-8")
+
+    return mutate
+
+
+def add_line(rel: str, line: str) -> Callable[[Path], None]:
+    def mutate(data: Path) -> None:
+        path = _path(data, rel)
+        path.write_text(path.read_text(encoding="utf-8") + line + "\n", encoding="utf-8")
+
+    return mutate
+
+
+def replace(rel: str, old: str, new: str) -> Callable[[Path], None]:
+    def mutate(data: Path) -> None:
+        path = _path(data, rel)
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"fixture changed: {old!r} not in {rel}"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    return mutate
+
+
+def write(rel: str, content: str | bytes) -> Callable[[Path], None]:
+    def mutate(data: Path) -> None:
+        path = _path(data, rel)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+
+    return mutate
+
+
+def recode(rel: str, encoding: str) -> Callable[[Path], None]:
+    def mutate(data: Path) -> None:
+        path = _path(data, rel)
+        path.write_bytes(path.read_text(encoding="utf-8").encode(encoding))
+
+    return mutate
+
+
+def remove(rel: str) -> Callable[[Path], None]:
+    return lambda data: _path(data, rel).unlink()
+
+
+def make_dir(rel: str) -> Callable[[Path], None]:
+    def mutate(data: Path) -> None:
+        path = _path(data, rel)
+        if path.exists():
+            path.unlink()
+        path.mkdir(parents=True)
+
+    return mutate
+
+
+def line_of(rel: str, needle: str) -> int:
+    """Line (1-based) of the first line of the pristine fixture containing ``needle``."""
+    for i, line in enumerate((RICH.parent / "rich_data" / rel.removeprefix("data/")).read_text(
+            encoding="utf-8").splitlines(), start=1):
+        if needle in line:
+            return i
+    raise AssertionError(f"{needle!r} not in {rel}")
+
+
+@dataclass
+class Case:
+    id: str
+    mutate: Callable[[Path], None]
+    expected: set[tuple[str, str, int | None]]
+
+
+def R(key: str) -> int:  # noqa: N802 - a short name keeps the case table readable
+    return line_of(REPORT, key)
+
+
+def S(key: str) -> int:  # noqa: N802
+    return line_of(SETTINGS, key)
+
+
+REPORT_LINES = len((RICH / "2024/report.yaml").read_text(encoding="utf-8").splitlines())
+MI_HEADER = "监控编号,三级指标,全年指标值,期间完成值,全年预计完成值,完成可能性,偏差原因,示例,公开\n"
+SELF_EVAL_COUNT = ("count-mismatch", REPORT, R("整体支出自评一级预算单位数:"))
+
+CASES = [
+    # -- files, encodings and formats ----------------------------------------------------------------
+    Case("utf16-csv", recode(APPS, "utf-16"), {("bad-encoding", APPS, None)}),
+    Case("undecodable-bytes", write(APPS, b"\xd3\xa6\xd3\xc3,\x80\xff\n"), {("bad-encoding", APPS, None)}),
+    Case("empty-csv", write(APPS, b""), {("bad-header", APPS, None)}),
+    Case("unclosed-quote", write(MON_IND, MI_HEADER + '监控2024-1,"受益学生人数,5000,4800,5000,确定能,,是,是\n'),
+         {("bad-csv", MON_IND, 2)}),
+    Case("extra-cells", replace(MON_IND, "监控2024-1,家长满意度,90,,92,有可能,,是,是",
+                                "监控2024-1,家长满意度,90,,92,有可能,,是,是,多出的一列"),
+         {("bad-csv", MON_IND, 3)}),
+    Case("empty-header-cell", replace(MON_IND, "偏差原因,示例", ",示例"), {("bad-header", MON_IND, 1)}),
+    Case("duplicate-header", replace(MON_IND, "偏差原因,示例", "三级指标,示例"), {("bad-header", MON_IND, 1)}),
+    Case("missing-required-column", drop_column(MON_IND, "全年指标值"), {("missing-field", MON_IND, 1)}),
+    Case("unknown-column", replace(EXANTE, "评估日期,", "评估时间,"), {("unknown-field", EXANTE, 1)}),
+    Case("nul-byte-in-cell", replace(MON_IND, "设备招标延期", "设备\x00招标延期"), {("bad-character", MON_IND, 4)}),
+    Case("folder-instead-of-file", make_dir(APPS), {("file-unreadable", APPS, None)}),
+    Case("unknown-file-in-year", write(f"{Y}/项目.xlsx", b"PK"), {("unknown-file", f"{Y}/项目.xlsx", None)}),
+    Case("year-folder-with-suffix", make_dir("data/2025年"), {("unknown-file", "data/2025年", None)}),
+    Case("year-folder-out-of-range", make_dir("data/1999"), {("unknown-file", "data/1999", None)}),
+    Case("table-at-data-root", write("data/projects.csv", "项目编码\n"), {("unknown-file", "data/projects.csv", None)}),
+    Case("report-missing", remove(REPORT), {("file-missing", REPORT, None)}),
+    Case("settings-missing", remove(SETTINGS), {("file-missing", SETTINGS, None)}),
+    # -- YAML: safe loading ---------------------------------------------------------------------------
+    Case("yaml-duplicate-key", replace(REPORT, "地区: 示例县\n", "地区: 示例县\n地区: 另一县\n"),
+         {("yaml-duplicate-key", REPORT, R("地区:") + 1)}),
+    Case("yaml-alias", replace(REPORT, "地区: 示例县\n", "地区: &r 示例县\n发布机构: *r\n"),
+         {("yaml-unsafe", REPORT, R("地区:") + 1)}),
+    Case("yaml-alias-bomb", write(REPORT, "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a]\n"
+                                          "c: &c [*b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c]\n"),
+         {("yaml-unsafe", REPORT, 2)}),
+    Case("yaml-python-tag", replace(REPORT, "地区: 示例县", "地区: !!python/object/apply:os.system [ls]"),
+         {("yaml-unsafe", REPORT, R("地区:"))}),
+    Case("yaml-set-tag", replace(REPORT, "地区: 示例县", "地区: !!set {示例县}"), {("yaml-unsafe", REPORT, R("地区:"))}),
+    Case("yaml-tab-indent", replace(REPORT, "  - 标题: 示例问题", "\t- 标题: 示例问题"),
+         {("bad-yaml", REPORT, R("- 标题: 示例问题"))}),
+    Case("yaml-top-level-list", write(REPORT, "- 年度: 2024\n"), {("bad-type", REPORT, 1)}),
+    Case("yaml-huge", write(REPORT, "# " + "示例" * 1_200_000 + "\n年度: 2024\n"), {("file-too-large", REPORT, None)}),
+    Case("yaml-deep-nesting", write(REPORT, "标题: " + "[" * 200 + "]" * 200 + "\n"),
+         {("file-too-large", REPORT, 1)}),
+    Case("yaml-nul-byte", replace(REPORT, "地区: 示例县", "地区: 示例\x00县"), {("bad-character", REPORT, R("地区:"))}),
+    Case("yaml-escaped-control", replace(REPORT, "地区: 示例县", '地区: "示例\\a县"'),
+         {("bad-character", REPORT, R("地区:"))}),
+    Case("yaml-two-documents", add_line(REPORT, "---\n年度: 2025"), {("bad-yaml", REPORT, REPORT_LINES + 1)}),
+    # -- report.yaml fields ---------------------------------------------------------------------------
+    Case("report-unknown-key", replace(REPORT, "地区: 示例县", "地 区: 示例县"),
+         {("unknown-field", REPORT, R("地区:")), ("missing-field", REPORT, R("年度:"))}),
+    Case("report-bad-status", replace(REPORT, "状态: 已发布", "状态: 发布"), {("bad-enum", REPORT, R("状态:"))}),
+    Case("report-impossible-date", replace(REPORT, "成文日期: 2024-12-20", "成文日期: 2024-02-30"),
+         {("bad-date", REPORT, R("成文日期:"))}),
+    Case("report-square-brackets-in-doc-no", replace(REPORT, "    文号: 示财绩〔2024〕1号", "    文号: 示财绩[2024]1号"),
+         {("bad-type", REPORT, R("    文号:"))}),
+    Case("report-javascript-link", replace(REPORT, "链接: https://www.example.gov.cn/jxgk/2024/tz-1.html",
+                                           "链接: javascript:alert(1)"), {("bad-url", REPORT, R("链接:"))}),
+    Case("report-empty-section", replace(REPORT, "绩效结果应用:\n  - 根据评价结果削减、调整预算并督促整改。\n",
+                                         "绩效结果应用: []\n"), {("missing-field", REPORT, R("绩效结果应用:"))}),
+    Case("report-year-of-other-folder", replace(REPORT, "年度: 2024", "年度: 2023"),
+         {("year-mismatch", REPORT, R("年度:"))}),
+    Case("report-published-before-written", replace(REPORT, "发布日期: 2024-12-25", "发布日期: 2024-12-01"),
+         {("date-order", REPORT, R("发布日期:"))}),
+    Case("report-unknown-placeholder", replace(REPORT, "{{示例通知}}", "{{示例通告}}"),
+         {("unknown-placeholder", REPORT, R("{{示例通知}}"))}),
+    Case("declared-amount-not-sum", replace(REPORT, "金额: 596.75", "金额: 596.70"),
+         {("total-mismatch", REPORT, R("金额: 596.75"))}),
+    Case("declared-count-not-details", replace(REPORT, "事前评估项目数: 2", "事前评估项目数: 3"),
+         {("count-mismatch", REPORT, R("事前评估项目数:"))}),
+    # -- settings.yaml ----------------------------------------------------------------------------------
+    Case("settings-duplicate-grade", replace(SETTINGS, "{等级: 良, 下限: 80}", "{等级: 优, 下限: 80}"),
+         {("bad-settings", SETTINGS, S("等级: 优")), ("bad-settings", SETTINGS, S("等级: 良")),
+          # evaluations graded 良 now name a grade that is no longer configured
+          ("bad-enum", EVALS, 3), ("bad-enum", EVALS, 4)}),
+    Case("settings-no-zero-band", replace(SETTINGS, "{等级: 差, 下限: 0}", "{等级: 差, 下限: 10}"),
+         {("bad-settings", SETTINGS, S("等级: 差"))}),
+    Case("settings-weights-not-100", replace(SETTINGS, "满意度指标: 10", "满意度指标: 5"),
+         {("bad-settings", SETTINGS, S("自评权重:"))}),
+    Case("settings-site-code-digits", replace(SETTINGS, "联系方式: 示例县财政局绩效股", "网站标识码: 12345"),
+         {("bad-type", SETTINGS, S("联系方式:"))}),
+    # -- values in tables ---------------------------------------------------------------------------------
+    Case("money-percent", set_cell(PROJECTS, 5, "金额", "85%"), {("bad-money", PROJECTS, 5)}),
+    Case("money-negative", set_cell(PROJECTS, 5, "金额", "-45"), {("bad-money", PROJECTS, 5)}),
+    Case("money-three-decimals", set_cell(PROJECTS, 5, "金额", "45.001"), {("bad-money", PROJECTS, 5)}),
+    Case("money-with-unit", set_cell(PROJECTS, 5, "金额", "45万元"), {("bad-money", PROJECTS, 5)}),
+    Case("money-scientific", set_cell(PROJECTS, 5, "金额", "4.5E+01"), {("bad-money", PROJECTS, 5)}),
+    Case("money-dash-for-blank", set_cell(PROJECTS, 5, "金额", "-"), {("bad-money", PROJECTS, 5)}),
+    Case("money-misplaced-separator", set_cell(PROJECTS, 5, "金额", "4,50"), {("bad-money", PROJECTS, 5)}),
+    Case("required-cell-blank", set_cell(PROJECTS, 5, "项目名称", "  "), {("missing-field", PROJECTS, 5)}),
+    Case("budget-type-not-in-list", set_cell(PROJECTS, 5, "预算类型", "一般预算"), {("bad-enum", PROJECTS, 5)}),
+    Case("yes-no-other-word", set_cell(PROJECTS, 5, "纳入绩效目标管理", "不"), {("bad-enum", PROJECTS, 5)}),
+    Case("project-code-shape", set_cell(PROJECTS, 5, "项目编码", "P 2024/004"), {("bad-type", PROJECTS, 5)}),
+    Case("department-code-too-long", set_cell(DEPTS, 2, "单位编码", "9" * 41),
+         {("bad-type", DEPTS, 2), ("unknown-reference", PROJECTS, 5)}),
+    Case("percent-over-100", set_cell(MON, 3, "执行率", "162"),
+         {("out-of-range", MON, 3), ("unknown-reference", MON_IND, 4), ("unknown-reference", RECT, 3)}),
+    Case("period-without-month", set_cell(MON, 2, "监控期间", "1-7"),
+         {("bad-type", MON, 2), ("unknown-reference", MON_IND, 2), ("unknown-reference", MON_IND, 3)}),
+    Case("score-over-100", set_cell(EVALS, 2, "得分", "105"), {("out-of-range", EVALS, 2), SELF_EVAL_COUNT}),
+    Case("report-url-javascript", set_cell(EVALS, 2, "报告链接", "javascript:alert(1)"),
+         {("bad-url", EVALS, 2), SELF_EVAL_COUNT}),
+    Case("report-url-data", set_cell(EVALS, 2, "报告链接", "data:text/html,<script>alert(1)</script>"),
+         {("bad-url", EVALS, 2), SELF_EVAL_COUNT}),
+    Case("impossible-date", set_cell(RECT, 2, "发现日期", "2024-02-30"), {("bad-date", RECT, 2)}),
+    Case("date-wrong-shape", set_cell(RECT, 2, "发现日期", "2024年13月"), {("bad-date", RECT, 2)}),
+    Case("status-not-in-list", set_cell(RECT, 3, "状态", "已完成"), {("bad-enum", RECT, 3)}),
+    Case("nature-not-in-list", set_cell(INDICATORS, 2, "指标性质", "大于"), {("bad-enum", INDICATORS, 2)}),
+    # -- across records --------------------------------------------------------------------------------
+    Case("duplicate-department", add_line(DEPTS, ",示例县财政局,一级,,是,是"), {("duplicate-id", DEPTS, 7)}),
+    Case("duplicate-department-code", add_line(DEPTS, "901001,示例县审计局,一级,,是,是"), {("duplicate-id", DEPTS, 7)}),
+    Case("duplicate-project", add_line(PROJECTS, "P2024-004,重复的示例项目,示例县财政局,,,一般公共预算,1.00,否,是,是"),
+         {("duplicate-id", PROJECTS, 6)}),
+    Case("unknown-department", set_cell(PROJECTS, 2, "主管部门", "示例县教育厅"), {("unknown-reference", PROJECTS, 2)}),
+    Case("unknown-project", set_cell(GOALS, 3, "项目编码", "P2024-999"), {("unknown-reference", GOALS, 3)}),
+    Case("unknown-goal", set_cell(INDICATORS, 7, "目标编号", "G2024-09"), {("unknown-reference", INDICATORS, 7)}),
+    Case("rectification-unknown-source", set_cell(RECT, 4, "来源编号", "评价2024-9"), {("unknown-reference", RECT, 4)}),
+    Case("application-unknown-source", set_cell(APPS, 3, "来源编号", "事前2024-9"), {("unknown-reference", APPS, 3)}),
+    Case("project-goal-without-project", set_cell(GOALS, 3, "项目编码", ""), {("missing-field", GOALS, 3)}),
+    Case("project-monitoring-without-project", set_cell(MON, 2, "项目编码", ""), {("missing-field", MON, 2)}),
+    Case("policy-evaluation-without-subject", set_cell(EVALS, 5, "评价对象", ""), {("missing-field", EVALS, 5)}),
+    Case("goal-total-0-above-90", lambda d: (set_cell(GOALS, 3, "年度资金总额", "0")(d),
+                                             set_cell(GOALS, 3, "本年财政拨款", "90")(d)),
+         {("total-mismatch", GOALS, 3)}),
+    Case("execution-rate-not-executed-over-budget", set_cell(MON, 2, "执行率", "65.00"), {("rate-mismatch", MON, 2)}),
+    Case("executed-over-budget", set_cell(MON, 2, "执行数", "400"),
+         {("rate-mismatch", MON, 2), ("out-of-range", MON, 2)}),
+    Case("period-months-reversed", set_cell(MON, 2, "监控期间", "7-1月"), {("out-of-range", MON, 2)}),
+    Case("recommended-over-requested", set_cell(EXANTE, 2, "建议金额", "250.00"), {("out-of-range", EXANTE, 2)}),
+    Case("exante-row-unreadable", set_cell(EXANTE, 3, "评估日期", "2024-02-30"),
+         {("bad-date", EXANTE, 3), ("count-mismatch", REPORT, R("事前评估项目数:")),
+          ("count-mismatch", REPORT, R("事前评估涉及部门数:"))}),
+    Case("grade-contradicts-score", set_cell(EVALS, 3, "等级", "优"), {("grade-score-mismatch", EVALS, 3)}),
+    Case("grade-not-configured", set_cell(EVALS, 3, "等级", "A"), {("bad-enum", EVALS, 3)}),
+    Case("score-not-sum-of-indicators", set_cell(EVALS, 4, "得分", "85.00"), {("score-mismatch", EVALS, 4)}),
+    Case("indicator-weights-not-100", set_cell(SCORES, 5, "分值", "35"), {("score-mismatch", SCORES, 2)}),
+    Case("indicator-score-against-rule", set_cell(SCORES, 2, "得分", "15"),
+         {("indicator-score-mismatch", SCORES, 2), ("score-mismatch", EVALS, 4)}),
+    Case("indicator-score-over-weight", set_cell(SCORES, 3, "得分", "25"),
+         {("indicator-score-mismatch", SCORES, 3), ("score-mismatch", EVALS, 4)}),
+    Case("reverse-indicator-score", set_cell(SCORES, 8, "得分", "40"),
+         {("indicator-score-mismatch", SCORES, 8), ("score-mismatch", EVALS, 5)}),
+    Case("score-of-unknown-evaluation", set_cell(SCORES, 10, "评价编号", "评价2024-9"),
+         {("unknown-reference", SCORES, 10), ("score-mismatch", SCORES, 8), ("score-mismatch", EVALS, 5)}),
+    Case("level2-under-wrong-level1", set_cell(INDICATORS, 2, "二级指标", "社会效益"),
+         {("bad-indicator-level", INDICATORS, 2)}),
+    Case("quantitative-target-is-text", set_cell(INDICATORS, 2, "指标值", "较上年增长"), {("bad-number", INDICATORS, 2)}),
+    Case("deadline-before-finding", set_cell(RECT, 2, "整改期限", "2024-05-01"), {("date-order", RECT, 2)}),
+    Case("completed-before-finding", set_cell(RECT, 2, "完成日期", "2024-06-01"), {("date-order", RECT, 2)}),
+    Case("done-without-date", set_cell(RECT, 2, "完成日期", ""), {("status-inconsistent", RECT, 2)}),
+    Case("open-with-completion-date", set_cell(RECT, 3, "完成日期", "2024-10-01"), {("status-inconsistent", RECT, 3)}),
+    Case("evaluation-of-future-spending", set_cell(EVALS, 2, "评价年度", "2025"), {("year-mismatch", EVALS, 2)}),
+    Case("application-to-old-budget", set_cell(APPS, 2, "影响预算年度", "2020"), {("year-mismatch", APPS, 2)}),
+    Case("measure-not-in-list", set_cell(APPS, 2, "措施", "罚款"), {("bad-enum", APPS, 2)}),
+]
+
+
+# A published year without a registered checksum only gets a notice (generator/freeze.py); the fixture has
+# no data/frozen.yaml on purpose, since every mutation below changes the year's data.
+UNFROZEN = "frozen-year-changed"
+
+
+def test_rich_fixture_is_valid():
+    _, report = pipeline.validate(RICH)
+    assert [p for p in report.problems if p.code != UNFROZEN] == [], report.as_text()
+
+
+def test_enough_distinct_bad_inputs():
+    assert len({c.id for c in CASES}) == len(CASES) >= 40
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input_is_reported_where_it_is(rich, case: Case):
+    case.mutate(rich)
+    assert errors(rich) == case.expected
+
+
+def test_many_mistakes_are_all_reported_in_one_run(rich):
+    picked = ["money-percent", "unknown-department", "goal-total-0-above-90", "execution-rate-not-executed-over-budget",
+              "grade-contradicts-score", "indicator-score-against-rule", "deadline-before-finding",
+              "application-unknown-source", "declared-count-not-details", "nul-byte-in-cell", "duplicate-department",
+              "level2-under-wrong-level1", "settings-weights-not-100", "unknown-file-in-year"]
+    expected: set = set()
+    for case in CASES:
+        if case.id in picked:
+            case.mutate(rich)
+            expected |= case.expected
+    assert len(picked) == len([c for c in CASES if c.id in picked])
+    assert errors(rich) == expected
+    assert len({code for code, _, _ in expected}) >= 12
+
+
+# --- files as staff really save them: accepted, with a note where something was changed --------------
+
+
+def _notices(data: Path) -> set[tuple[str, str, int | None, str]]:
+    _, report = pipeline.validate(data)
+    assert report.ok, report.as_text()
+    return {(p.code, p.file, p.row, p.field) for p in report.notices if p.code != UNFROZEN}
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030"])
+def test_excel_encodings_are_read(rich, encoding):
+    for name in ("projects", "rectifications"):
+        recode(f"{Y}/{name}.csv", encoding)(rich)
+    notes = _notices(rich)
+    expected = {("bad-encoding", f"{Y}/{n}.csv", None, "") for n in ("projects", "rectifications")}
+    assert notes == (expected if encoding == "gb18030" else set())
+
+
+def test_excel_number_spellings_are_normalised_with_a_note(rich):
+    set_cell(PROJECTS, 5, "金额", "４５．００")(rich)
+    set_cell(PROJECTS, 4, "金额", " 96.25 ")(rich)
+    set_cell(MON, 2, "执行率", "62.00%")(rich)
+    set_cell(MON, 3, "全年预算数", "1,200.00")(rich)
+    assert _notices(rich) == {
+        ("normalised-number", PROJECTS, 5, "金额"),
+        ("normalised-number", MON, 2, "执行率"),
+        ("normalised-number", MON, 3, "全年预算数"),
+    }
+
+
+def test_trailing_blank_rows_and_header_only_files_are_fine(rich):
+    add_line(PROJECTS, ",,,,,,,,,\n,,,,,,,,,\n")(rich)
+    write(MON_IND, MI_HEADER)(rich)
+    assert _notices(rich) == set()
+
+
+def test_header_only_file_means_no_records(rich):
+    write(MON_IND, MI_HEADER)(rich)
+    ds, report = pipeline.validate(rich)
+    from generator.schema import MonitoringIndicator
+
+    assert report.ok and ds.years[2024].records(MonitoringIndicator) == []
+
+
+# --- the command line: Chinese report, exit status, JSON for CI ----------------------------------------
+
+
+def _run(argv: list[str], capsys) -> tuple[int, str, str]:
+    code = cli.main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("case_id", ["money-percent", "yaml-alias-bomb", "nul-byte-in-cell", "report-missing"])
+def test_validate_exits_non_zero_with_a_chinese_report(rich, capsys, case_id):
+    next(c for c in CASES if c.id == case_id).mutate(rich)
+    code, out, err = _run(["--root", str(ROOT), "--data", str(rich), "validate"], capsys)
+    assert code == cli.EXIT_DATA
+    assert "Traceback" not in out + err
+    assert re.search(r"共发现 \d+ 个错误", err)
+
+
+def test_validate_json_lists_the_same_problems(rich, capsys):
+    for case in CASES:
+        if case.id in ("money-percent", "deadline-before-finding"):
+            case.mutate(rich)
+    code, out, _ = _run(["--root", str(ROOT), "--data", str(rich), "validate", "--format", "json"], capsys)
+    report = json.loads(out)
+    assert code == cli.EXIT_DATA and report["ok"] is False and report["errors"] == 2
+    errors_ = [p for p in report["problems"] if p["severity"] == "错误"]
+    assert {(p["code"], p["file"], p["row"]) for p in errors_} == {("bad-money", PROJECTS, 5), ("date-order", RECT, 2)}
+    assert all(p["field"] and p["message"] and p["title"] for p in errors_)
+
+
+def test_build_with_bad_data_prints_the_report_and_exits_1(rich, tmp_path, capsys):
+    next(c for c in CASES if c.id == "yaml-python-tag").mutate(rich)
+    code, out, err = _run(["--root", str(ROOT), "--data", str(rich), "--site", str(tmp_path / "site"), "build",
+                           "--quiet"], capsys)
+    assert code == cli.EXIT_DATA
+    assert "yaml-unsafe" in err and "Traceback" not in out + err
+    assert not (tmp_path / "site").exists()
+
+
+# --- every rule names where it comes from --------------------------------------------------------------
+
+
+def test_every_code_checks_emits_is_a_documented_rule():
+    source = Path(checks.__file__).read_text(encoding="utf-8")
+    body = source[source.index("PLACEHOLDER = "):]
+    emitted = {code for code in re.findall(r'"([a-z]+(?:-[a-z]+)+)"', body) if code in CODES}
+    documented = {r.code for r in checks.RULES}
+    assert emitted, "the pattern no longer finds the codes"
+    assert emitted <= documented, emitted - documented
+    assert all(r.source.strip() and r.description.strip() for r in checks.RULES)
