@@ -57,10 +57,36 @@ def cmd_generate(args) -> int:
     return 0
 
 
+def cmd_freeze(args) -> int:
+    from . import dataset, freeze
+
+    report = Report()
+    ds = dataset.read_dataset(args.paths.data, report)
+    if ds is None or not freeze.freeze(ds, args.year, report):
+        _print_report(report, "text")
+        return EXIT_DATA
+    print(f"{args.year} 年度已冻结：校验值已写入 {args.paths.data / dataset.FROZEN_FILE}")
+    return 0
+
+
 def cmd_serve(args) -> int:
     from . import serve
 
     return serve.serve(args.paths, args.addr)
+
+
+def cmd_synth(args) -> int:
+    from . import synth
+
+    files = synth.generate(args.size, args.out, seed=args.seed)
+    print(f"示例数据已写入 {args.out}/（{len(files)} 个文件）。构建：python -m generator --data {args.out} --site <输出目录> build")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from . import bench
+
+    return bench.main(args.size, args.paths, keep=args.keep, seed=args.seed)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,9 +109,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(func=cmd_generate)
 
+    p = sub.add_parser("freeze", help="登记已发布年度的数据校验值；修改已发布年度须先新增更正说明")
+    p.add_argument("year", type=int, help="年度，例如 2023")
+    p.set_defaults(func=cmd_freeze)
+
     p = sub.add_parser("serve", help="本地预览，数据或页面修改后自动重建")
     p.add_argument("--addr", default="127.0.0.1:8000", help="监听地址，默认 127.0.0.1:8000")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("synth", help="生成示例县的合成数据（S/M/L 用于性能测试，example 为随附的多年度示例）")
+    p.add_argument("size", choices=["S", "M", "L", "example"], help="规模：S 1年100个项目，M 1年1000个，L 10年每年1000个")
+    p.add_argument("out", type=Path, help="输出的数据目录")
+    p.add_argument("--seed", type=int, default=1, help="随机种子；相同种子生成完全相同的文件")
+    p.set_defaults(func=cmd_synth)
+
+    p = sub.add_parser("bench", help="性能测试：生成合成数据、构建网站，并与 MkDocs 本身的下限比较")
+    p.add_argument("size", choices=["XS", "S", "M", "L"], help="规模（XS 仅供测试）")
+    p.add_argument("--keep", type=Path, default=None, help="保留数据与网站到此目录（默认用临时目录并删除）")
+    p.add_argument("--seed", type=int, default=1)
+    p.set_defaults(func=cmd_bench)
+
+    from .staff_cli import add_commands  # templates, import, export, new-year
+
+    add_commands(sub)
     return parser
 
 

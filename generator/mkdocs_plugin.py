@@ -53,17 +53,23 @@ class DisclosurePlugin(BasePlugin[DisclosureConfig]):
             log.error("数据有误，预览保留上一次的页面：\n%s", exc.report.as_text())
 
     def on_config(self, config):
-        nav_file = Path(config.docs_dir) / self.config.generated_dir / "nav.json"
+        generated = Path(config.docs_dir) / self.config.generated_dir
+        nav_file = generated / "nav.json"
         if nav_file.exists():
             config.nav = json.loads(nav_file.read_text(encoding="utf-8"))
+        site_file = generated / "site.json"
+        if site_file.exists():
+            info = json.loads(site_file.read_text(encoding="utf-8"))
+            config.extra["jx"] = info
+            config.site_name = info.get("site_name") or config.site_name
         return config
 
     def on_files(self, files, *, config):
         prefix = self.config.generated_dir.rstrip("/") + "/"
-        for file in files:
-            if file.src_uri == prefix + "nav.json":
-                files.remove(file)
-                break
+        for name in ("nav.json", "site.json"):
+            found = files.get_file_from_path(prefix + name)
+            if found is not None:
+                files.remove(found)
         for file in files:
             if file.src_uri.startswith(prefix):
                 file.dest_uri = file.dest_uri[len(prefix):]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
 from .dataset import Dataset, YearData
@@ -135,6 +136,13 @@ class YearModel:
 class Archive:
     settings: SiteSettings
     years: list[YearModel]  # newest first
+
+    @property
+    def as_of(self) -> date:
+        """The date overdue flags are judged against: configured, else the end of the latest year (deterministic)."""
+        if self.settings.as_of:
+            return self.settings.as_of
+        return date(max((y.year for y in self.years), default=2000), 12, 31)
 
     @property
     def latest(self) -> YearModel | None:

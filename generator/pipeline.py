@@ -8,7 +8,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import checks, dataset, model, render
+from . import checks, dataset, freeze, model, render, search
 from .problems import DataError, Report
 
 
@@ -57,19 +57,23 @@ def validate(data_dir: Path) -> tuple[dataset.Dataset | None, Report]:
     if ds is not None:
         # Cross-record rules run on whatever could be read, so one run shows as much as possible.
         checks.check(ds, report)
+        freeze.check(ds, report)
     return ds, report
 
 
 def generate(data_dir: Path, out: Path) -> tuple[list[Path], Report]:
-    """Validate, then render every page into ``out`` (which is replaced). Raises DataError on bad data."""
+    """Validate, then render every page into ``out``; only files whose bytes change are rewritten.
+    Raises DataError on bad data, before anything is written."""
+    written, report, _ = _generate(data_dir, out)
+    return written, report
+
+
+def _generate(data_dir: Path, out: Path):
     ds, report = validate(data_dir)
     if ds is None or not report.ok:
         raise DataError(report)
     archive = model.build_archive(ds)
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
-    return render.render_site(archive, out), report
+    return render.render_site(archive, out), report, ds
 
 
 def _copy_hand_written(content: Path, dest: Path) -> None:
@@ -84,10 +88,15 @@ def build(paths: Paths, *, strict: bool = True, quiet: bool = False) -> Report:
     stage_docs = work / "docs"
     stage_site = work / "site"
     _copy_hand_written(paths.content, stage_docs)
-    _, report = generate(paths.data, stage_docs / render.GENERATED)
+    if paths.keeps_generated and paths.generated.exists():
+        # Start from the previous pages so unchanged files keep their bytes and mtime.
+        shutil.copytree(paths.generated, stage_docs / render.GENERATED, copy_function=shutil.copy2)
+    _, report, ds = _generate(paths.data, stage_docs / render.GENERATED)
     run_mkdocs(paths.config, stage_docs, stage_site, strict=strict, quiet=quiet)
+    search.build_index(stage_site)  # Pagefind over the built HTML; part of the site swapped in below
     if paths.keeps_generated:
         _swap(stage_docs / render.GENERATED, paths.generated)
+        freeze.record_all(ds, report)
     _swap(stage_site, paths.site)
     shutil.rmtree(work, ignore_errors=True)
     return report

@@ -1,0 +1,137 @@
+"""Published years are frozen: a checksum of each year's data is kept in data/frozen.yaml, and a change to a
+published year is accepted only together with a new erratum (DOMAIN.md §5: corrections are public).
+
+Workflow: mark the year 已发布 and build; the build records the checksum (or run ``python -m generator freeze
+2023``). To correct the year later, edit the data and add an entry to 更正说明 in report.yaml: validation accepts the
+change only with that new erratum, and the next build records the new checksum.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import Field
+
+from . import load
+from .dataset import FROZEN_FILE, Dataset, parse_document
+from .problems import Report
+from .schema import Record, YearStatus
+from .types import Count
+
+
+class FrozenYear(Record):
+    checksum: str = Field(alias="校验值", pattern=r"^[0-9a-f]{64}$")
+    errata: Count = Field(alias="更正条数")
+
+
+class FrozenFile(Record):
+    years: dict[int, FrozenYear] = Field(default_factory=dict, alias="年度")
+
+
+def year_checksum(year_dir: Path) -> str:
+    """SHA-256 over every data file of the year, names included, in a fixed order."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in year_dir.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        digest.update(path.relative_to(year_dir).as_posix().encode("utf-8") + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def read_frozen(root: Path, report: Report) -> FrozenFile:
+    path = root / FROZEN_FILE
+    if not path.exists():
+        return FrozenFile()
+    raw = load.read_yaml(path, f"{root.name}/{FROZEN_FILE}", report)
+    if raw is None:
+        return FrozenFile()
+    parsed = parse_document(raw, FrozenFile, report)
+    return parsed if parsed is not None else FrozenFile()
+
+
+@dataclass
+class FreezeState:
+    year: int
+    checksum: str
+    recorded: FrozenYear | None
+    errata: int
+
+    @property
+    def changed(self) -> bool:
+        return self.recorded is not None and self.recorded.checksum != self.checksum
+
+    @property
+    def erratum_added(self) -> bool:
+        return self.recorded is not None and self.errata > self.recorded.errata
+
+
+def states(ds: Dataset, frozen: FrozenFile) -> list[FreezeState]:
+    out = []
+    for year, data in sorted(ds.years.items()):
+        if data.report is None or data.report.status is not YearStatus.PUBLISHED:
+            continue
+        out.append(FreezeState(year, year_checksum(data.path), frozen.years.get(year), len(data.report.errata)))
+    return out
+
+
+def check(ds: Dataset, report: Report) -> None:
+    """Validation rule: a published year matches its recorded checksum, or carries a new erratum."""
+    frozen = read_frozen(ds.root, report)
+    name = f"{ds.root.name}/{FROZEN_FILE}"
+    for s in states(ds, frozen):
+        file = f"{ds.root.name}/{s.year}/report.yaml"
+        if s.recorded is None:
+            report.notice(name, None, "frozen-year-changed", str(s.year), "未登记",
+                          f"{s.year} 年度已标为“已发布”，构建成功后将登记其数据校验值；此后修改须附更正说明")
+        elif s.changed and not s.erratum_added:
+            report.error(file, None, "frozen-year-changed", "更正说明", f"{s.errata} 条",
+                         f"{s.year} 年度已发布，其数据已被修改（校验值与 {FROZEN_FILE} 不符），但没有新增更正说明；"
+                         "请在“更正说明”中写明日期、说明与变更内容，或撤销修改")
+        elif s.changed:
+            report.notice(name, None, "frozen-year-changed", str(s.year), "已附更正说明",
+                          f"{s.year} 年度已按新增的更正说明修改；构建成功后将更新校验值")
+
+
+def record_all(ds: Dataset, report: Report) -> list[int]:
+    """After a successful build: record every published year that is new or was corrected with an erratum."""
+    frozen = read_frozen(ds.root, report)
+    updated = []
+    for s in states(ds, frozen):
+        if s.recorded is None or (s.changed and s.erratum_added):
+            frozen.years[s.year] = FrozenYear(校验值=s.checksum, 更正条数=s.errata)
+            updated.append(s.year)
+    if updated:
+        write_frozen(ds.root, frozen)
+    return updated
+
+
+def freeze(ds: Dataset, year: int, report: Report) -> bool:
+    """Record the checksum of a published year; refuses a changed year that has no new erratum."""
+    frozen = read_frozen(ds.root, report)
+    if not report.ok:
+        return False
+    target = next((s for s in states(ds, frozen) if s.year == year), None)
+    if target is None:
+        report.error(f"{ds.root.name}/{year}/report.yaml", None, "frozen-year-changed", "状态", "",
+                     f"{year} 年度不存在或状态不是“已发布”；只有已发布的年度需要冻结")
+        return False
+    if target.changed and not target.erratum_added:
+        report.error(f"{ds.root.name}/{year}/report.yaml", None, "frozen-year-changed", "更正说明",
+                     f"{target.errata} 条", "数据已修改但没有新增更正说明，拒绝更新校验值")
+        return False
+    frozen.years[year] = FrozenYear(校验值=target.checksum, 更正条数=target.errata)
+    write_frozen(ds.root, frozen)
+    return True
+
+
+def write_frozen(root: Path, frozen: FrozenFile) -> None:
+    lines = [
+        "# 已发布年度的数据校验值，由 python -m generator freeze <年度> 写入，请勿手工修改。",
+        "# 已发布年度的数据一经修改，必须在该年度 report.yaml 的“更正说明”中新增一条，再运行 freeze。",
+        "年度:",
+    ]
+    for year in sorted(frozen.years):
+        entry = frozen.years[year]
+        lines += [f"  {year}:", f"    校验值: {entry.checksum}", f"    更正条数: {entry.errata}"]
+    (root / FROZEN_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")

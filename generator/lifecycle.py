@@ -1,0 +1,225 @@
+"""Cross-year views: a project's whole lifecycle and a department's record, linked across disclosure years.
+
+Years are offset (DOMAIN.md §2): goals and monitoring of spending year Y are disclosed in Y, its evaluation in
+Y+1, and the results feed the budget of Y+1 or Y+2. A project's page is organised by spending year, so one row of
+its lifecycle is one budget cycle: goal → 事前评估 → 监控 → 评价 → 整改 → 结果应用.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from .model import Archive, EvaluationView, GoalView, MonitoringView, YearModel
+from .schema import (
+    MONEY_REDUCING,
+    Application,
+    Department,
+    Project,
+    Rectification,
+    RectificationStatus,
+    SourceKind,
+)
+
+STAGES = ("绩效目标", "事前评估", "绩效监控", "绩效评价", "整改", "结果应用")
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+
+
+def anchor(kind: str, record_id: str) -> str:
+    """An HTML id for one record row: readable when the ID is ASCII, a short hash otherwise."""
+    if _SAFE_ID.match(record_id):
+        return f"{kind}-{record_id}"
+    return f"{kind}-{hashlib.sha1(record_id.encode('utf-8')).hexdigest()[:10]}"
+
+
+@dataclass
+class Step:
+    """One record in a lifecycle: where it was disclosed and what it is."""
+
+    stage: str
+    disclosed_in: int
+    record: object
+    list_page: str  # section of the year where the record is listed ("goals", "evaluations" …)
+    anchor: str
+
+
+@dataclass
+class Cycle:
+    spending_year: int
+    project: Project | None = None
+    steps: list[Step] = field(default_factory=list)
+
+    def of(self, stage: str) -> list[Step]:
+        return [s for s in self.steps if s.stage == stage]
+
+
+@dataclass
+class ProjectHistory:
+    code: str
+    slug: str
+    name: str
+    department: str
+    cycles: list[Cycle]  # ascending spending year
+
+    @property
+    def years(self) -> list[int]:
+        return [c.spending_year for c in self.cycles if c.project is not None]
+
+    @property
+    def sample(self) -> bool:
+        return any(c.project is not None and c.project.sample for c in self.cycles)
+
+
+@dataclass
+class DepartmentYear:
+    year: int
+    record: Department | None
+    projects: list[Project]
+    goals: list[GoalView]
+    monitoring: list[MonitoringView]
+    evaluations: list[EvaluationView]
+    rectifications: list[Rectification]
+    applications: list[Application]
+
+    @property
+    def budget(self) -> Decimal:
+        return sum((p.amount for p in self.projects), Decimal("0.00"))
+
+    @property
+    def mean_score(self) -> Decimal | None:
+        scores = [e.record.score for e in self.evaluations if e.record.score is not None]
+        return (sum(scores) / len(scores)).quantize(Decimal("0.01")) if scores else None
+
+    @property
+    def open_rectifications(self) -> int:
+        return sum(1 for r in self.rectifications if r.status is not RectificationStatus.DONE)
+
+    @property
+    def money_moved(self) -> Decimal:
+        return sum((a.amount for a in self.applications if a.amount and a.measure in MONEY_REDUCING),
+                   Decimal("0.00"))
+
+
+@dataclass
+class DepartmentHistory:
+    name: str
+    slug: str
+    years: list[DepartmentYear]  # ascending
+
+    @property
+    def code(self) -> str | None:
+        return next((y.record.code for y in reversed(self.years) if y.record and y.record.code), None)
+
+
+def project_histories(archive: Archive) -> dict[str, ProjectHistory]:
+    """Every project code seen in any year, with its cycles; public records only (the model filtered them)."""
+    cycles: dict[str, dict[int, Cycle]] = defaultdict(dict)
+
+    def cycle(code: str, year: int) -> Cycle:
+        return cycles[code].setdefault(year, Cycle(year))
+
+    latest: dict[str, Project] = {}
+    evaluation_year: dict[str, tuple[str, int]] = {}
+    monitoring_year: dict[str, tuple[str, int]] = {}
+    exante_year: dict[str, tuple[str, int]] = {}
+    for y in sorted(archive.years, key=lambda y: y.year):
+        for p in y.projects:
+            cycle(p.code, y.year).project = p
+            latest[p.code] = p
+        for g in y.goals:
+            if g.goal.project:
+                cycle(g.goal.project, y.year).steps.append(
+                    Step("绩效目标", y.year, g, "goals", anchor("goal", g.goal.id)))
+        for x in y.exante:
+            if x.project:
+                cycle(x.project, y.year).steps.append(Step("事前评估", y.year, x, "exante", anchor("exante", x.id)))
+                exante_year[x.id] = (x.project, y.year)
+        for m in y.monitoring:
+            if m.record.project:
+                cycle(m.record.project, y.year).steps.append(
+                    Step("绩效监控", y.year, m, "monitoring", anchor("mon", m.record.id)))
+                monitoring_year[m.record.id] = (m.record.project, y.year)
+        for e in y.evaluations:
+            if e.record.project:
+                cycle(e.record.project, e.record.spending_year).steps.append(
+                    Step("绩效评价", y.year, e, "evaluations", anchor("eval", e.record.id)))
+                evaluation_year[e.record.id] = (e.record.project, e.record.spending_year)
+    sources = {SourceKind.EVALUATION: evaluation_year, SourceKind.MONITORING: monitoring_year,
+               SourceKind.EX_ANTE: exante_year}
+    for y in sorted(archive.years, key=lambda y: y.year):
+        for r in y.rectifications:
+            target = _follow(r, sources, y.year)
+            if target:
+                cycle(*target).steps.append(Step("整改", y.year, r, "rectifications", anchor("rect", r.id)))
+        for a in y.applications:
+            target = _follow(a, sources, y.year)
+            if target:
+                cycle(*target).steps.append(Step("结果应用", y.year, a, "applications", anchor("app", a.id)))
+    histories = {}
+    for code, by_year in cycles.items():
+        project = latest.get(code)
+        if project is None:
+            continue  # a reference to a project outside the archive: checks reported it already
+        histories[code] = ProjectHistory(
+            code, project_slug(code), project.name, project.department,
+            [by_year[k] for k in sorted(by_year)])
+    return dict(sorted(histories.items()))
+
+
+def _follow(record: Rectification | Application, sources, disclosed_in: int) -> tuple[str, int] | None:
+    """The (project, spending year) a rectification or application belongs to, through its source if it has one."""
+    if record.source_id and record.source_kind in sources and record.source_id in sources[record.source_kind]:
+        return sources[record.source_kind][record.source_id]
+    if record.project:
+        return record.project, disclosed_in
+    return None
+
+
+def project_slug(code: str) -> str:
+    return "".join(ch for ch in code if ch.isalnum() or ch == "-")
+
+
+def department_histories(archive: Archive) -> dict[str, DepartmentHistory]:
+    names: set[str] = set()
+    for y in archive.years:
+        names.update(d.name for d in y.departments)
+    histories = {}
+    for name in sorted(names):
+        years = []
+        slug = None
+        for y in sorted(archive.years, key=lambda y: y.year):
+            dy = _department_year(y, name)
+            if dy is not None:
+                years.append(dy)
+                slug = y.dept_slugs.get(name, slug)
+        histories[name] = DepartmentHistory(name, slug or "", years)
+    return histories
+
+
+def _department_year(y: YearModel, name: str) -> DepartmentYear | None:
+    record = next((d for d in y.departments if d.name == name), None)
+    dy = DepartmentYear(
+        y.year, record,
+        projects=[p for p in y.projects if p.department == name],
+        goals=[g for g in y.goals if g.goal.department == name],
+        monitoring=[m for m in y.monitoring if m.record.department == name],
+        evaluations=[e for e in y.evaluations if e.record.department == name],
+        rectifications=[r for r in y.rectifications if r.department == name],
+        applications=[a for a in y.applications if a.department == name],
+    )
+    if record is None and not (dy.projects or dy.goals or dy.evaluations or dy.rectifications):
+        return None
+    return dy
+
+
+def is_overdue(r: Rectification, as_of: date) -> bool:
+    """Open past its deadline, or closed after it (逾期完成)."""
+    if r.status is RectificationStatus.DONE:
+        return r.completed_on is not None and r.completed_on > r.deadline
+    return r.deadline < as_of
+

@@ -1,0 +1,296 @@
+"""Contexts for the cross-year pages: departments, projects (their lifecycle), trackers and open data."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from markupsafe import Markup
+
+from . import charts, links
+from .lifecycle import STAGES, DepartmentHistory, ProjectHistory, Step, is_overdue
+from .model import Archive, EvaluationView, GoalView, MonitoringView, YearModel
+from .render_year import PAGE_ROWS, Tables, rectification_status_shares
+from .schema import Application, ExAnte, Rectification, RectificationStatus
+from .tables import Column, Table, fmt_money, link_cell
+
+
+@dataclass
+class StepView:
+    stage: str
+    summary: list[tuple[str, object]]  # label, value pairs
+    link: Markup | None
+    indicators: Table | None = None
+
+
+@dataclass
+class CycleView:
+    spending_year: int
+    stages: list[tuple[str, list[StepView]]]
+
+
+@dataclass
+class ProjectPage:
+    src: str
+    title: str
+    code: str
+    facts: Table
+    by_year: Table
+    cycles: list[CycleView]
+    sample: bool
+    department_link: str | None
+
+
+@dataclass
+class DepartmentPage:
+    src: str
+    title: str
+    code: str | None
+    by_year: Table
+    projects: Table
+    evaluations: Table
+    open_rectifications: Table
+    closed_rectifications: Table
+    applications: Table
+
+
+@dataclass
+class IndexPage:
+    src: str
+    title: str
+    intro: str
+    blocks: list[Table | Markup] = field(default_factory=list)
+
+    def tables(self) -> list[Table]:
+        return [b for b in self.blocks if isinstance(b, Table)]
+
+
+def record_positions(archive: Archive) -> dict[tuple[int, str, str], int]:
+    """Where each record sits in its year's list, to link to the right list page and row."""
+    pos: dict[tuple[int, str, str], int] = {}
+    for y in archive.years:
+        for i, g in enumerate(y.goals):
+            pos[(y.year, "goals", g.goal.id)] = i
+        for i, x in enumerate(y.exante):
+            pos[(y.year, "exante", x.id)] = i
+        for i, m in enumerate(y.monitoring):
+            pos[(y.year, "monitoring", m.record.id)] = i
+        for i, e in enumerate(y.evaluations):
+            pos[(y.year, "evaluations", e.record.id)] = i
+        for i, r in enumerate(y.rectifications):
+            pos[(y.year, "rectifications", r.id)] = i
+        for i, a in enumerate(y.applications):
+            pos[(y.year, "applications", a.id)] = i
+    return pos
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else fmt_money(value)
+
+
+def _record_id(step: Step) -> str:
+    rec = step.record
+    if isinstance(rec, GoalView):
+        return rec.goal.id
+    if isinstance(rec, MonitoringView | EvaluationView):
+        return rec.record.id
+    return rec.id
+
+
+def _step_view(step: Step, src: str, positions, archive: Archive) -> StepView:
+    rec = step.record
+    record_id = _record_id(step)
+    page = 1 + positions.get((step.disclosed_in, step.list_page, record_id), 0) // PAGE_ROWS
+    url = links.href(src, links.year_section(step.disclosed_in, step.list_page, page), step.anchor)
+    link = Markup('<a href="{}">{}年公开记录 {}</a>').format(url, step.disclosed_in, record_id)
+    indicators = None
+    if isinstance(rec, GoalView):
+        g = rec.goal
+        summary = [("年度目标", g.annual_goal), ("年度资金总额（万元）", _money(g.total_funds)), ("指标数", len(rec.indicators))]
+        indicators = Table(f"绩效指标（{g.id}）", [
+            Column("一级指标"), Column("二级指标"), Column("三级指标"), Column("指标性质"), Column("指标值"),
+            Column("度量单位"), Column("分值", "number")],
+            [[i.level1, i.level2, i.name, i.nature, i.target_value, i.unit, i.weight] for i in rec.indicators])
+    elif isinstance(rec, ExAnte):
+        summary = [("评估机构", rec.assessor), ("评估结论", rec.conclusion), ("申请金额（万元）", _money(rec.requested)),
+                   ("建议金额（万元）", _money(rec.recommended))]
+    elif isinstance(rec, MonitoringView):
+        m = rec.record
+        summary = [("监控期间", m.period), ("执行率", f"{m.execution_rate}%" if m.execution_rate is not None else None),
+                   ("纠偏措施", m.corrective)]
+    elif isinstance(rec, EvaluationView):
+        e = rec.record
+        summary = [("评价类型", e.kind), ("评价年度", e.spending_year), ("得分", e.score), ("等级", e.grade),
+                   ("发现问题", e.findings)]
+        if rec.scores:
+            indicators = Table(f"指标得分（{e.id}）", [
+                Column("一级指标"), Column("三级指标"), Column("指标值"), Column("完成值"), Column("分值", "number"),
+                Column("得分", "number")],
+                [[s.level1, s.name, s.target_value, s.actual_value, s.weight, s.score] for s in rec.scores])
+    elif isinstance(rec, Rectification):
+        summary = [("问题", rec.problem), ("整改期限", rec.deadline), ("状态", rec.status),
+                   ("逾期", "是" if is_overdue(rec, archive.as_of) else "否")]
+    elif isinstance(rec, Application):
+        summary = [("措施", rec.measure), ("金额（万元）", _money(rec.amount)), ("影响预算年度", rec.budget_year),
+                   ("说明", rec.description)]
+    else:
+        summary = []
+    return StepView(step.stage, summary, link, indicators)
+
+
+def project_page(archive: Archive, h: ProjectHistory, positions, dept_slugs: dict[str, str]) -> ProjectPage:
+    src = links.project_page(h.slug)
+    latest = next(c.project for c in reversed(h.cycles) if c.project is not None)
+    dept_slug = dept_slugs.get(h.department)
+    facts = Table("项目基本信息", [Column("项目编码"), Column("项目名称"), Column("主管部门"), Column("实施单位"),
+                                 Column("项目属性"), Column("预算类型")],
+                  [[h.code, h.name,
+                    link_cell(h.department, links.href(src, links.department_page(dept_slug))) if dept_slug
+                    else h.department, latest.implementer, latest.kind, latest.budget_type]])
+    rows = []
+    for c in h.cycles:
+        goal = next((s.record for s in c.of("绩效目标")), None)
+        mon = next((s.record for s in c.of("绩效监控")), None)
+        ev = next((s.record for s in c.of("绩效评价")), None)
+        rows.append([c.spending_year, c.project.amount if c.project else None,
+                     goal.goal.total_funds if goal else None,
+                     mon.record.execution_rate if mon else None,
+                     ev.record.score if ev else None, ev.record.grade if ev else None,
+                     len(c.of("整改")), len(c.of("结果应用"))])
+    by_year = Table("历年对比", [Column("年度", "number"), Column("预算金额（万元）", "money"),
+                                 Column("目标资金总额（万元）", "money"), Column("监控执行率", "percent"),
+                                 Column("评价得分", "number"), Column("等级"), Column("整改条数", "number"),
+                                 Column("结果应用条数", "number")], rows, download=f"{h.slug}-years.csv")
+    cycles = [CycleView(c.spending_year,
+                        [(stage, [_step_view(s, src, positions, archive) for s in c.of(stage)]) for stage in STAGES])
+              for c in reversed(h.cycles)]
+    return ProjectPage(src, h.name, h.code, facts, by_year, cycles, h.sample,
+                       links.href(src, links.department_page(dept_slug)) if dept_slug else None)
+
+
+def department_page(archive: Archive, d: DepartmentHistory, by_year_models: dict[int, YearModel]) -> DepartmentPage:
+    src = links.department_page(d.slug)
+    as_of = archive.as_of
+    summary = [[dy.year, len(dy.projects), dy.budget, len(dy.goals), len(dy.monitoring), len(dy.evaluations),
+                dy.mean_score, len(dy.rectifications), dy.open_rectifications, dy.money_moved]
+               for dy in d.years]
+    by_year = Table("历年对比", [
+        Column("年度", "number"), Column("项目数", "number"), Column("项目金额（万元）", "money"),
+        Column("绩效目标", "number"), Column("监控", "number"), Column("评价", "number"), Column("平均得分", "number"),
+        Column("整改", "number"), Column("未完成整改", "number"), Column("削减/取消/追减（万元）", "money")],
+        summary, download=f"{d.slug}-years.csv")
+    proj_rows, eval_rows, open_rows, closed_rows, app_rows = [], [], [], [], []
+    seen: set[str] = set()
+    for dy in reversed(d.years):
+        t = Tables(archive, by_year_models[dy.year], src)
+        for p in dy.projects:
+            if p.code not in seen:
+                seen.add(p.code)
+                proj_rows.append([t.project(p.code, p.name), p.code, dy.year, p.amount])
+        for e in dy.evaluations:
+            eval_rows.append([dy.year, e.record.kind,
+                              t.project(e.record.project, e.record.subject) if e.record.project
+                              else (e.record.subject or e.record.target),
+                              e.record.spending_year, e.record.score, e.record.grade])
+        for r in dy.rectifications:
+            row = [dy.year, r.problem, t.project(r.project), r.deadline, r.status, r.completed_on,
+                   "逾期" if is_overdue(r, as_of) else "否"]
+            (closed_rows if r.status is RectificationStatus.DONE else open_rows).append(row)
+        for a in dy.applications:
+            app_rows.append([dy.year, a.measure, t.project(a.project), a.amount, a.budget_year, a.description])
+    rect_cols = [Column("公开年度", "number"), Column("问题", "long"), Column("项目"), Column("整改期限", "date"),
+                 Column("状态"), Column("完成日期", "date"), Column("逾期")]
+    return DepartmentPage(
+        src, d.name, d.code, by_year,
+        Table("项目", [Column("项目名称"), Column("项目编码"), Column("最近年度", "number"),
+                       Column("最近金额（万元）", "money")], proj_rows, empty="无项目明细。",
+              download=f"{d.slug}-projects.csv"),
+        Table("绩效评价", [Column("公开年度", "number"), Column("评价类型"), Column("评价对象"),
+                           Column("评价年度", "number"), Column("得分", "number"), Column("等级")], eval_rows,
+              empty="无评价明细。", download=f"{d.slug}-evaluations.csv"),
+        Table("未完成的整改", rect_cols, open_rows, empty="无未完成的整改。", download=f"{d.slug}-open.csv"),
+        Table("已完成的整改", rect_cols, closed_rows, empty="无已完成的整改。", download=f"{d.slug}-closed.csv"),
+        Table("结果应用（对预算的影响）", [Column("公开年度", "number"), Column("措施"), Column("项目"),
+                                        Column("金额（万元）", "money"), Column("影响预算年度", "number"),
+                                        Column("说明", "long")], app_rows, empty="无结果应用记录。",
+              download=f"{d.slug}-applications.csv"),
+    )
+
+
+def departments_index(archive: Archive, histories: dict[str, DepartmentHistory]) -> IndexPage:
+    src = links.DEPARTMENTS
+    rows = []
+    for d in histories.values():
+        latest = d.years[-1]
+        rows.append([link_cell(d.name, links.href(src, links.department_page(d.slug))), d.code,
+                     "、".join(str(dy.year) for dy in d.years), len(latest.projects), latest.budget,
+                     sum(len(dy.evaluations) for dy in d.years), sum(dy.open_rectifications for dy in d.years)])
+    table = Table("预算单位一览", [Column("单位名称"), Column("单位编码"), Column("公开年度"),
+                                   Column("最近年度项目数", "number"), Column("最近年度项目金额（万元）", "money"),
+                                   Column("评价（各年合计）", "number"), Column("未完成整改", "number")], rows,
+                  download="departments.csv")
+    return IndexPage(src, "预算单位", "按单位查看历年绩效目标、监控、评价、整改与结果应用。", [table])
+
+
+def projects_index(archive: Archive, histories: dict[str, ProjectHistory]) -> IndexPage:
+    src = links.PROJECTS
+    blocks = []
+    year_rows = []
+    for y in archive.years:
+        if y.projects:
+            year_rows.append([link_cell(f"{y.year}年项目", links.href(src, links.year_section(y.year, "projects"))),
+                              len(y.projects), sum((p.amount for p in y.projects), Decimal("0.00"))])
+    blocks.append(Table("各年度项目", [Column("年度"), Column("项目数", "number"), Column("金额（万元）", "money")],
+                        year_rows, empty="尚无项目明细。", download="projects-by-year.csv"))
+    multi = [h for h in histories.values() if len(h.years) > 1]
+    intro = (f"共 {len(histories)} 个项目（按项目编码），其中 {len(multi)} 个跨越多个年度。"
+             "每个项目的页面按“绩效目标 → 事前评估 → 监控 → 评价 → 整改 → 结果应用”展示全过程；也可用页首搜索框按项目名称查找。")
+    return IndexPage(src, "项目", intro, blocks)
+
+
+def trackers_page(archive: Archive) -> IndexPage:
+    src = links.TRACKERS
+    as_of = archive.as_of
+    blocks: list[Table | Markup] = []
+    all_rect = [r for y in archive.years for r in y.rectifications]
+    rows = []
+    for y in archive.years:
+        if not y.rectifications:
+            continue
+        c = Counter(r.status for r in y.rectifications)
+        overdue = sum(1 for r in y.rectifications if is_overdue(r, as_of))
+        rows.append([link_cell(f"{y.year}年整改台账", links.href(src, links.year_section(y.year, "rectifications"))),
+                     len(y.rectifications), c[RectificationStatus.DONE], c[RectificationStatus.IN_PROGRESS],
+                     c[RectificationStatus.OPEN], overdue])
+    if all_rect:
+        blocks.append(charts.share_chart("历年整改状态", rectification_status_shares(all_rect)))
+    blocks.append(Table(f"整改情况（逾期按 {as_of.isoformat()} 判断）", [
+        Column("年度"), Column("整改总数", "number"), Column("已整改", "number"), Column("整改中", "number"),
+        Column("未整改", "number"), Column("逾期", "number")], rows, empty="尚无整改明细。",
+        download="rectifications-by-year.csv"))
+    open_overdue = [(y, r) for y in archive.years for r in y.rectifications
+                    if r.status is not RectificationStatus.DONE and is_overdue(r, as_of)]
+    t_rows = []
+    for y, r in open_overdue:
+        t = Tables(archive, y, src)
+        t_rows.append([y.year, r.problem, t.dept(r.department), t.project(r.project), r.deadline, r.status])
+    blocks.append(Table("逾期未完成的整改", [Column("公开年度", "number"), Column("问题", "long"), Column("单位名称"),
+                                          Column("项目"), Column("整改期限", "date"), Column("状态")], t_rows,
+                        empty="没有逾期未完成的整改。", download="overdue.csv"))
+    app_rows = []
+    for y in archive.years:
+        if y.applications:
+            app_rows.append([link_cell(f"{y.year}年", links.href(src, links.year_section(y.year, "applications"))),
+                             len(y.applications), y.application_total()])
+    blocks.append(Table("结果应用（历年）", [Column("年度"), Column("条数", "number"),
+                                          Column("削减/取消/追减合计（万元）", "money")], app_rows,
+                        empty="尚无结果应用记录。", download="applications-by-year.csv"))
+    grade_rows = []
+    for y in archive.years:
+        shares = y.grade_distribution(archive.grade_names)
+        if any(s.count for s in shares):
+            grade_rows.append([y.year, *(f"{s.count}（{s.percent}%）" for s in shares)])
+    blocks.append(Table("评价等级分布（历年）", [Column("年度", "number"), *(Column(g) for g in archive.grade_names)],
+                        grade_rows, empty="尚无评价明细。", download="grades-by-year.csv"))
+    return IndexPage(src, "整改与结果应用", "跟踪各年度发现问题的整改进度，以及评价结果对预算的影响。", blocks)

@@ -1,0 +1,404 @@
+"""Contexts for a year: the report page (the yearly report's skeleton) and the per-section record lists."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from markupsafe import Markup
+
+from . import charts, links, schema
+from .lifecycle import anchor, is_overdue, project_slug
+from .model import Archive, Share, YearModel, largest_remainder
+from .narrative import narrative
+from .schema import BudgetType, Measure, RectificationStatus
+from .tables import Cell, Column, Table, fmt_money, link_cell
+
+INLINE_MAX = 20  # a section lists its records inline up to this many; more go to the section's own pages
+PAGE_ROWS = 200  # rows per list page: keeps every page well under 300 KB on a ten-year archive
+
+
+@dataclass
+class Section:
+    title: str
+    paragraphs: list[Markup]
+    blocks: list[Table | Markup]  # tables and charts, in order
+
+
+@dataclass
+class YearPage:
+    src: str
+    year: YearModel
+    title: str
+    metadata: Table
+    draft: bool
+    preface: Markup | None
+    overview: list[Markup]
+    sections: list[Section]
+    problems: list[tuple[str, Markup]]
+    plans: list[tuple[str, Markup]]
+    documents: Table
+    figures: Table
+    errata: Table
+    notes: list[str]
+    has_sample: bool
+    downloads: str | None
+    section_links: list[tuple[str, str, int]]
+
+    def tables(self) -> list[Table]:
+        blocks = [b for s in self.sections for b in s.blocks]
+        return [b for b in blocks if isinstance(b, Table)] + [self.documents, self.figures, self.errata]
+
+
+@dataclass
+class ListPage:
+    src: str
+    title: str
+    intro: str
+    year: int
+    blocks: list[Table | Markup]
+    table: Table
+    pager: list[tuple[str, str | None]] = field(default_factory=list)
+    filters: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (label, data key, options)
+
+    def tables(self) -> list[Table]:
+        return [b for b in self.blocks if isinstance(b, Table)] + [self.table]
+
+
+SECTION_KEYS = (
+    ("绩效目标管理", "goals"),
+    ("事前绩效评估", "exante"),
+    ("事中绩效监控", "monitoring"),
+    ("事后绩效评价", "evaluation"),
+    ("绩效结果应用", "application"),
+)
+
+SECTION_FIGURES = {
+    "绩效目标管理": ("goal_project_amount",),
+    "事前绩效评估": ("exante_projects", "exante_departments"),
+    "事后绩效评价": ("self_eval_units", "finance_eval_projects", "finance_eval_departments"),
+}
+
+LIST_TITLES = {
+    "projects": "项目",
+    "goals": "绩效目标",
+    "exante": "事前绩效评估",
+    "monitoring": "绩效运行监控",
+    "evaluations": "绩效评价",
+    "rectifications": "整改台账",
+    "applications": "绩效结果应用",
+}
+
+
+# --- record tables (shared by the year page, list pages, departments and projects) ------------
+
+
+class Tables:
+    """Builds the record tables of one year as seen from the page ``src`` (links are relative to it)."""
+
+    def __init__(self, archive: Archive, y: YearModel, src: str):
+        self.archive = archive
+        self.y = y
+        self.src = src
+
+    def dept(self, name: str | None):
+        if not name:
+            return None
+        slug = self.y.dept_slugs.get(name)
+        return link_cell(name, links.href(self.src, links.department_page(slug))) if slug else name
+
+    def project(self, code: str | None, label: str | None = None):
+        if not code:
+            return label
+        return link_cell(label or code, links.href(self.src, links.project_page(project_slug(code))))
+
+    def record_link(self, text: str, section: str, kind: str, record_id: str, position: int) -> Cell:
+        page = 1 + position // PAGE_ROWS
+        return link_cell(text, links.href(self.src, links.year_section(self.y.year, section, page),
+                                          anchor(kind, record_id)))
+
+    def projects(self, rows, caption: str) -> Table:
+        return Table(caption, [
+            Column("项目编码"), Column("项目名称"), Column("主管部门"), Column("项目属性"), Column("预算类型"),
+            Column("金额（万元）", "money")],
+            [[p.code, self.project(p.code, p.name), self.dept(p.department), p.kind, p.budget_type, p.amount]
+             for p in rows],
+            {i for i, p in enumerate(rows) if p.sample}, row_ids=[anchor("proj", p.code) for p in rows])
+
+    def goals(self, rows, caption: str) -> Table:
+        return Table(caption, [
+            Column("目标编号"), Column("对象"), Column("单位名称"), Column("年度目标", "long"),
+            Column("年度资金总额（万元）", "money"), Column("本年财政拨款（万元）", "money"), Column("指标数", "number")],
+            [[g.goal.id, self.project(g.goal.project) or g.goal.target, self.dept(g.goal.department),
+              g.goal.annual_goal, g.goal.total_funds, g.goal.fiscal_funds, len(g.indicators)] for g in rows],
+            {i for i, g in enumerate(rows) if g.goal.sample}, empty="本年度未公开逐项绩效目标明细。",
+            row_ids=[anchor("goal", g.goal.id) for g in rows])
+
+    def exante(self, rows, caption: str) -> Table:
+        return Table(caption, [
+            Column("项目名称"), Column("主管部门"), Column("评估机构"), Column("评估结论"),
+            Column("申请金额（万元）", "money"), Column("建议金额（万元）", "money")],
+            [[self.project(x.project, x.project_name) if x.project else x.project_name, self.dept(x.department),
+              x.assessor, x.conclusion, x.requested, x.recommended] for x in rows],
+            {i for i, x in enumerate(rows) if x.sample}, row_ids=[anchor("exante", x.id) for x in rows])
+
+    def monitoring(self, rows, caption: str) -> Table:
+        return Table(caption, [
+            Column("监控编号"), Column("对象"), Column("单位名称"), Column("监控期间"),
+            Column("全年预算数（万元）", "money"), Column("执行数（万元）", "money"), Column("执行率", "percent"),
+            Column("偏差原因", "long"), Column("纠偏措施", "long")],
+            [[m.record.id, self.project(m.record.project) or m.record.target, self.dept(m.record.department),
+              m.record.period, m.record.budget, m.record.executed, m.record.execution_rate, m.record.deviation,
+              m.record.corrective] for m in rows],
+            {i for i, m in enumerate(rows) if m.record.sample}, empty="本年度未公开逐项监控明细。",
+            row_ids=[anchor("mon", m.record.id) for m in rows])
+
+    def evaluations(self, rows, caption: str) -> Table:
+        return Table(caption, [
+            Column("评价编号"), Column("评价类型"), Column("评价对象"), Column("单位名称"), Column("评价年度", "number"),
+            Column("评价机构"), Column("得分", "number"), Column("等级"), Column("发现问题", "long")],
+            [[e.record.id, e.record.kind,
+              self.project(e.record.project, e.record.subject) if e.record.project else
+              (e.record.subject or e.record.target),
+              self.dept(e.record.department), e.record.spending_year, e.record.evaluator, e.record.score,
+              e.record.grade, e.record.findings] for e in rows],
+            {i for i, e in enumerate(rows) if e.record.sample}, empty="本年度未公开逐项评价明细。",
+            row_ids=[anchor("eval", e.record.id) for e in rows])
+
+    def rectifications(self, rows, caption: str) -> Table:
+        as_of = self.archive.as_of
+        return Table(caption, [
+            Column("整改编号"), Column("问题", "long"), Column("来源"), Column("单位名称"), Column("项目"),
+            Column("整改期限", "date"), Column("状态"), Column("完成日期", "date"), Column("逾期")],
+            [[r.id, r.problem, r.source_kind, self.dept(r.department), self.project(r.project), r.deadline,
+              r.status, r.completed_on, "逾期" if is_overdue(r, as_of) else "否"] for r in rows],
+            {i for i, r in enumerate(rows) if r.sample}, empty="本年度未公开逐项整改明细。",
+            row_ids=[anchor("rect", r.id) for r in rows],
+            row_attrs=[{"dept": r.department, "status": str(r.status),
+                        "overdue": "逾期" if is_overdue(r, as_of) else "否"} for r in rows])
+
+    def applications(self, rows, caption: str) -> Table:
+        return Table(caption, [
+            Column("来源"), Column("措施"), Column("单位名称"), Column("项目"), Column("金额（万元）", "money"),
+            Column("影响预算年度", "number"), Column("说明", "long")],
+            [[a.source_kind, a.measure, self.dept(a.department), self.project(a.project), a.amount, a.budget_year,
+              a.description] for a in rows],
+            {i for i, a in enumerate(rows) if a.sample}, row_ids=[anchor("app", a.id) for a in rows])
+
+
+# --- summaries and charts -----------------------------------------------------------------------
+
+
+def figures_table(y: YearModel, names: tuple[str, ...] | None, caption: str) -> Table:
+    fields = schema.DeclaredFigures.model_fields
+    aliases = {fields[n].alias for n in names} if names else None
+    rows = []
+    for f in y.figures:
+        if aliases is not None and f.label not in aliases:
+            continue
+        value = fmt_money(f.value) if isinstance(f.value, Decimal) else str(f.value)
+        rows.append([f.label, value, f.unit, "已与明细记录核对一致" if f.checked else "报告申报的合计数（无逐项明细）"])
+    return Table(caption, [Column("项目"), Column("数值", "number"), Column("单位"), Column("来源与核对")], rows,
+                 download=f"figures-{'-'.join(names) if names else 'all'}.csv".replace("_", "-"))
+
+
+def budget_type_blocks(y: YearModel) -> list[Table | Markup]:
+    if not y.projects:
+        return []
+    amounts: dict[BudgetType, Decimal] = defaultdict(lambda: Decimal("0.00"))
+    counts: Counter = Counter()
+    for p in y.projects:
+        amounts[p.budget_type] += p.amount
+        counts[p.budget_type] += 1
+    kinds = [k for k in BudgetType if counts[k]]
+    total = sum(amounts.values(), Decimal("0.00"))
+    shares = largest_remainder([int(amounts[k] * 100) for k in kinds])
+    table = Table(f"{y.year}年项目金额（按预算类型）", [
+        Column("预算类型"), Column("项目数", "number"), Column("金额（万元）", "money"), Column("占比", "percent")],
+        [[k, counts[k], amounts[k], s] for k, s in zip(kinds, shares, strict=True)],
+        footer=["合计", sum(counts.values()), total, Decimal(100) if kinds else None],
+        download="budget-types.csv")
+    chart = charts.bar_chart(f"{y.year}年项目金额（按预算类型，万元）", [str(k) for k in kinds],
+                             [amounts[k] for k in kinds], "万元")
+    return [chart, table]
+
+
+def grade_blocks(y: YearModel, grades: list[str]) -> list[Table | Markup]:
+    shares = y.grade_distribution(grades)
+    if not any(s.count for s in shares):
+        return []
+    table = Table(f"{y.year}年绩效评价等级分布", [Column("等级"), Column("数量", "number"), Column("占比", "percent")],
+                  [[s.label, s.count, s.percent] for s in shares],
+                  footer=["合计", sum(s.count for s in shares), sum(s.percent for s in shares)],
+                  download="grades.csv")
+    return [charts.share_chart(f"{y.year}年绩效评价等级分布", shares), table]
+
+
+def execution_blocks(y: YearModel) -> list[Table | Markup]:
+    by_dept: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for m in y.monitoring:
+        by_dept[m.record.department][0] += m.record.budget
+        by_dept[m.record.department][1] += m.record.executed
+    rows = [(name, b, e, (e / b * 100).quantize(Decimal("0.01")) if b else None)
+            for name, (b, e) in sorted(by_dept.items())]
+    if not rows:
+        return []
+    chart = charts.bar_chart(f"{y.year}年各单位监控期预算执行率（%）", [r[0] for r in rows],
+                             [r[3] or Decimal(0) for r in rows], "%", max_value=Decimal(100))
+    table = Table(f"{y.year}年各单位监控期预算执行率", [
+        Column("单位名称"), Column("全年预算数（万元）", "money"), Column("执行数（万元）", "money"),
+        Column("执行率", "percent")], [list(r) for r in rows], download="execution.csv")
+    return [chart, table]
+
+
+def rectification_status_shares(rows) -> list[Share]:
+    counts = Counter(r.status for r in rows)
+    statuses = list(RectificationStatus)
+    values = [counts[s] for s in statuses]
+    return [Share(str(s), c, p) for s, c, p in zip(statuses, values, largest_remainder(values), strict=True)]
+
+
+def rectification_blocks(y: YearModel) -> list[Table | Markup]:
+    if not y.rectifications:
+        return []
+    shares = rectification_status_shares(y.rectifications)
+    table = Table(f"{y.year}年整改状态", [Column("状态"), Column("数量", "number"), Column("占比", "percent")],
+                  [[s.label, s.count, s.percent] for s in shares],
+                  footer=["合计", sum(s.count for s in shares), sum(s.percent for s in shares)],
+                  download="rectification-status.csv")
+    return [charts.share_chart(f"{y.year}年整改状态", shares), table]
+
+
+def application_totals(rows) -> Table:
+    amounts: dict[Measure, Decimal] = defaultdict(lambda: Decimal("0.00"))
+    counts: Counter = Counter()
+    for a in rows:
+        counts[a.measure] += 1
+        if a.amount is not None:
+            amounts[a.measure] += a.amount
+    measures = [m for m in Measure if counts[m]]
+    return Table("结果应用汇总（按措施）", [Column("措施"), Column("条数", "number"), Column("金额（万元）", "money")],
+                 [[m, counts[m], amounts[m] if m in amounts else None] for m in measures],
+                 footer=["合计", sum(counts.values()), sum(amounts.values(), Decimal("0.00")) if amounts else None],
+                 download="application-totals.csv")
+
+
+# --- pages --------------------------------------------------------------------------------------
+
+
+def _section_rows(y: YearModel) -> dict[str, list]:
+    return {"projects": y.projects, "goals": y.goals, "exante": y.exante, "monitoring": y.monitoring,
+            "evaluations": y.evaluations, "rectifications": y.rectifications, "applications": y.applications}
+
+
+def _inline_or_link(t: Tables, y: YearModel, section: str, caption: str) -> list[Table | Markup]:
+    rows = _section_rows(y)[section]
+    if not rows:
+        return [getattr(t, section)(rows, caption)] if section in ("goals", "monitoring", "evaluations",
+                                                                          "rectifications") else []
+    if len(rows) <= INLINE_MAX:
+        table = getattr(t, section)(rows, caption)
+        table.row_ids = None  # the section's list page carries the anchors; ids must be unique per site page
+        table.download = f"{section}.csv"
+        return [table]
+    url = links.href(t.src, links.year_section(y.year, section))
+    return [Markup('<p class="jx-more"><a href="{}">查看全部 {} 条{}记录</a></p>').format(url, len(rows),
+                                                                                       LIST_TITLES[section])]
+
+
+def section_blocks(archive: Archive, y: YearModel, key: str, t: Tables) -> list[Table | Markup]:
+    blocks: list[Table | Markup] = []
+    if key in SECTION_FIGURES:
+        blocks.append(figures_table(y, SECTION_FIGURES[key], f"{y.year}年{key}汇总数"))
+    if key == "绩效目标管理":
+        blocks += budget_type_blocks(y)
+        blocks += _inline_or_link(t, y, "goals", f"{y.year}年绩效目标")
+    elif key == "事前绩效评估":
+        blocks += _inline_or_link(t, y, "exante", f"{y.year}年事前绩效评估项目")
+    elif key == "事中绩效监控":
+        blocks += execution_blocks(y)
+        blocks += _inline_or_link(t, y, "monitoring", f"{y.year}年绩效运行监控")
+    elif key == "事后绩效评价":
+        blocks += grade_blocks(y, archive.grade_names)
+        blocks += _inline_or_link(t, y, "evaluations", f"{y.year}年绩效评价")
+        if y.report.finance_eval_fund_types:
+            blocks.append(Table(f"{y.year}年财政重点评价涉及的资金类型", [Column("资金类型")],
+                                [[k] for k in y.report.finance_eval_fund_types], download="fund-types.csv"))
+    elif key == "绩效结果应用":
+        if len(y.applications) > INLINE_MAX:
+            blocks.append(application_totals(y.applications))
+        blocks += _inline_or_link(t, y, "applications", f"{y.year}年绩效结果应用")
+        blocks += rectification_blocks(y)
+        blocks += _inline_or_link(t, y, "rectifications", f"{y.year}年整改情况")
+    return blocks
+
+
+def year_page(archive: Archive, y: YearModel, has_downloads: bool) -> YearPage:
+    rep = y.report
+    src = links.year_page(y.year)
+    t = Tables(archive, y, src)
+    metadata = Table(
+        "公开信息", [Column("索引号"), Column("发布机构"), Column("文号"), Column("成文日期", "date"),
+                     Column("发布日期", "date")],
+        [[rep.index_no, rep.publisher, rep.doc_no, rep.written_on, rep.published_on]])
+    sections = [
+        Section(f"{i}. {title}", [narrative(p, rep) for p in getattr(rep, attr)], section_blocks(archive, y, title, t))
+        for i, (title, attr) in enumerate(SECTION_KEYS, start=1)
+    ]
+    documents = Table("引用文件", [Column("文件名称"), Column("文号"), Column("发文机关")],
+                      [[f"《{d.title}》", d.number, d.issuer] for d in rep.documents], download="documents.csv")
+    errata = Table("更正说明", [Column("日期", "date"), Column("说明", "long"), Column("变更内容", "long")],
+                   [[e.on, e.description, e.changes] for e in rep.errata], empty="本年度公开内容无更正。",
+                   download="errata.csv")
+    section_links = [(LIST_TITLES[k], links.md_link(src, links.year_section(y.year, k)), len(rows))
+                     for k, rows in _section_rows(y).items() if len(rows) > INLINE_MAX]
+    return YearPage(
+        src=src, year=y, title=rep.title, metadata=metadata, draft=not y.published,
+        preface=narrative(rep.preface, rep) if rep.preface else None,
+        overview=[narrative(p, rep) for p in rep.overview],
+        sections=sections,
+        problems=[(i.title, narrative(i.body, rep)) for i in rep.problems],
+        plans=[(i.title, narrative(i.body, rep)) for i in rep.plans],
+        documents=documents,
+        figures=figures_table(y, None, f"{y.year}年报告汇总数"),
+        errata=errata,
+        notes=rep.data_notes,
+        has_sample=y.has_sample,
+        downloads=links.md_link(src, links.OPEN_DATA) if has_downloads else None,
+        section_links=section_links,
+    )
+
+
+def list_pages(archive: Archive, y: YearModel) -> list[ListPage]:
+    """The per-section record lists of one year, paginated. Every record has its row (and anchor) here, so
+    lifecycle and department pages can link to it; the year page lists small sections inline as well."""
+    pages = []
+    for section, rows in _section_rows(y).items():
+        if not rows:
+            continue
+        chunks = [rows[i:i + PAGE_ROWS] for i in range(0, len(rows), PAGE_ROWS)]
+        srcs = [links.year_section(y.year, section, n) for n in range(1, len(chunks) + 1)]
+        for n, chunk in enumerate(chunks, start=1):
+            src = srcs[n - 1]
+            t = Tables(archive, y, src)
+            title = f"{y.year}年{LIST_TITLES[section]}" + (f"（第{n}页）" if len(chunks) > 1 else "")
+            table = getattr(t, section)(chunk, title)
+            table.download = f"{section}-{n}.csv"
+            blocks: list[Table | Markup] = []
+            filters: list[tuple[str, str, list[str]]] = []
+            if section == "rectifications" and n == 1:
+                blocks = rectification_blocks(y)
+            if section == "rectifications":
+                filters = [("单位", "dept", sorted({r.department for r in chunk})),
+                           ("状态", "status", [str(s) for s in RectificationStatus]),
+                           ("逾期", "overdue", ["逾期", "否"])]
+            if section == "evaluations" and n == 1:
+                blocks = grade_blocks(y, archive.grade_names)
+            if section == "applications" and n == 1:
+                blocks = [application_totals(rows)]
+            pager = [(str(k), links.md_link(src, s) if k != n else None) for k, s in enumerate(srcs, start=1)]
+            intro = f"共 {len(rows)} 条，本页第 {(n - 1) * PAGE_ROWS + 1}–{(n - 1) * PAGE_ROWS + len(chunk)} 条。"
+            pages.append(ListPage(src, title, intro, y.year, blocks, table, pager if len(chunks) > 1 else [],
+                                  filters))
+    return pages
