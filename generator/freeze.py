@@ -82,14 +82,14 @@ def check(ds: Dataset, report: Report) -> None:
     for s in states(ds, frozen):
         file = f"{ds.root.name}/{s.year}/report.yaml"
         if s.recorded is None:
-            report.notice(name, None, "frozen-year-changed", str(s.year), "未登记",
+            report.notice(name, None, "frozen-year-recorded", str(s.year), "未登记",
                           f"{s.year} 年度已标为“已发布”，构建成功后将登记其数据校验值；此后修改须附更正说明")
         elif s.changed and not s.erratum_added:
             report.error(file, None, "frozen-year-changed", "更正说明", f"{s.errata} 条",
                          f"{s.year} 年度已发布，其数据已被修改（校验值与 {FROZEN_FILE} 不符），但没有新增更正说明；"
                          "请在“更正说明”中写明日期、说明与变更内容，或撤销修改")
         elif s.changed:
-            report.notice(name, None, "frozen-year-changed", str(s.year), "已附更正说明",
+            report.notice(name, None, "frozen-year-recorded", str(s.year), "已附更正说明",
                           f"{s.year} 年度已按新增的更正说明修改；构建成功后将更新校验值")
 
 

@@ -37,6 +37,7 @@ CODES: dict[str, str] = {
     "normalised-number": "数字已规范化",
     "duplicate-id": "编号重复",
     "unknown-reference": "引用的记录不存在",
+    "nonpublic-reference": "公开记录引用了不公开的记录",
     "unknown-placeholder": "正文引用的数据项不存在",
     "total-mismatch": "合计与明细不符",
     "count-mismatch": "数量与明细不符",
@@ -49,6 +50,7 @@ CODES: dict[str, str] = {
     "bad-indicator-level": "指标层级不匹配",
     "status-inconsistent": "状态与日期不一致",
     "frozen-year-changed": "已发布年度的数据被修改而未附更正说明",
+    "frozen-year-recorded": "已发布年度的数据校验值待登记",
     "bad-settings": "站点设置错误",
 }
 

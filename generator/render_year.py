@@ -219,7 +219,7 @@ def budget_type_blocks(y: YearModel) -> list[Table | Markup]:
         [[k, counts[k], amounts[k], s] for k, s in zip(kinds, shares, strict=True)],
         footer=["合计", sum(counts.values()), total, Decimal(100) if kinds else None],
         download="budget-types.csv")
-    chart = charts.bar_chart(f"{y.year}年项目金额（按预算类型，万元）", [str(k) for k in kinds],
+    chart = charts.bar_chart(f"{y.year}年项目金额（按预算类型）", [str(k) for k in kinds],
                              [amounts[k] for k in kinds], "万元")
     return [chart, table]
 
@@ -244,7 +244,7 @@ def execution_blocks(y: YearModel) -> list[Table | Markup]:
             for name, (b, e) in sorted(by_dept.items())]
     if not rows:
         return []
-    chart = charts.bar_chart(f"{y.year}年各单位监控期预算执行率（%）", [r[0] for r in rows],
+    chart = charts.bar_chart(f"{y.year}年各单位监控期预算执行率", [r[0] for r in rows],
                              [r[3] or Decimal(0) for r in rows], "%", max_value=Decimal(100))
     table = Table(f"{y.year}年各单位监控期预算执行率", [
         Column("单位名称"), Column("全年预算数（万元）", "money"), Column("执行数（万元）", "money"),
