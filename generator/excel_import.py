@@ -1,0 +1,625 @@
+"""Import a filled workbook into data/<year>/*.csv: all or nothing, problems named by sheet, row and column.
+
+Decision (documented in the staff guide): the workbook is merged into a private copy of the whole data folder,
+that copy is validated exactly like ``validate``, and only when it has no error are the changed CSV files moved
+into data/ (one rename each). On any error nothing in data/ changes.
+
+Merging is by record ID (目标编号, 项目编码 …): a row with a known ID updates that record, a new ID is appended.
+Indicator rows belong to their form: a form with indicator rows replaces that form's indicators. A value that
+means the same as the stored one (90 and 90.00) keeps the stored text, so importing twice changes no byte.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import from_excel
+
+from . import load, pipeline
+from .excel import (
+    HELPER_SHEETS,
+    INSTRUCTIONS_SHEET,
+    SHEETS,
+    YEAR_LABEL,
+    Column,
+    FormSheet,
+    Kind,
+    ListSheet,
+    canonical_text,
+    columns,
+    form_columns,
+    key_alias,
+    list_columns,
+    same_value,
+)
+from .problems import Problem, Report, Severity
+
+TOTAL_MARKS = frozenset({"合计", "总计", "小计", "合计数"})
+IGNORED_HEADERS = frozenset({"序号", "行号"})
+HEADER_SEARCH_ROWS = 15
+_BLANKS = re.compile(r"[\s\u3000\u00a0*＊]+")
+_UNIT_SUFFIX = re.compile(r"[（(][^（）()]*[）)]$")
+_COPY_SUFFIX = re.compile(r"\s*[（(]\d+[）)]$|\d+$")
+
+
+# --- located problems -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    """A problem in the workbook, named the way staff find it: 工作表『项目』第7行 C列「金额」."""
+
+    sheet: str
+    row: int | None
+    column: str
+    problem: Problem
+
+    @property
+    def code(self) -> str:
+        return self.problem.code
+
+    @property
+    def severity(self) -> Severity:
+        return self.problem.severity
+
+    def location(self) -> str:
+        where = f"工作表『{self.sheet}』"
+        if self.row is not None:
+            where += f"第{self.row}行"
+        if self.column:
+            where += f" {self.column}列"
+        if self.problem.field:
+            where += f"「{self.problem.field}」"
+        return where
+
+    def as_text(self) -> str:
+        p = self.problem
+        value = f"；现值：{p.value}" if p.value != "" else ""
+        return f"[{p.severity}] {self.location()}：{p.title}（{p.code}）{value}；{p.message}"
+
+
+@dataclass
+class ImportResult:
+    year: int | None = None
+    problems: list[CellProblem | Problem] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+    stats: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list:
+        return [p for p in self.problems if p.severity is Severity.ERROR]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def locations(self) -> list[tuple[str, str, int | None]]:
+        """(code, sheet or file, row) of every error: what tests compare."""
+        return [(p.code, p.sheet, p.row) if isinstance(p, CellProblem) else (p.code, p.file, p.row)
+                for p in self.errors]
+
+    def as_text(self) -> str:
+        lines = [p.as_text() for p in self.problems]
+        notices = len(self.problems) - len(self.errors)
+        if self.errors:
+            lines.append(f"共发现 {len(self.errors)} 个错误、{notices} 条提示。数据文件未作任何修改；"
+                         "请在工作簿中改正后重新导入。")
+        else:
+            lines.append(f"数据检查通过（{notices} 条提示）。")
+        return "\n".join(lines)
+
+
+def _error(sheet: str, row: int | None, column: int | str | None, code: str, fld: str = "", value="",
+           message: str = "") -> CellProblem:
+    letter = get_column_letter(column) if isinstance(column, int) else (column or "")
+    return CellProblem(sheet, row, letter, Problem(sheet, row, code, fld, "" if value is None else str(value), message))
+
+
+# --- reading cells ----------------------------------------------------------------------------
+
+
+class Grid:
+    """A worksheet's values with merged ranges spread over every cell they cover."""
+
+    def __init__(self, ws):
+        self.name = ws.title
+        self.cells = {(c.row, c.column): c for row in ws.iter_rows() for c in row if c.value is not None}
+        self.span: dict[tuple[int, int], tuple[int, int, int, int]] = {}
+        for rng in ws.merged_cells.ranges:
+            bounds = (rng.min_row, rng.min_col, rng.max_row, rng.max_col)
+            for r in range(rng.min_row, rng.max_row + 1):
+                for c in range(rng.min_col, rng.max_col + 1):
+                    self.span[(r, c)] = bounds
+        self.max_row = max((r for r, _ in self.cells), default=0)
+        self.max_col = max((c for _, c in self.cells), default=0)
+
+    def cell(self, r: int, c: int):
+        if (r, c) in self.span:
+            r, c = self.span[(r, c)][:2]
+        return self.cells.get((r, c))
+
+    def text(self, r: int, c: int) -> str:
+        cell = self.cell(r, c)
+        return "" if cell is None else load.clean_cell(str(cell.value))
+
+    def end_col(self, r: int, c: int) -> int:
+        return self.span.get((r, c), (r, c, r, c))[3]
+
+    def end_row(self, r: int, c: int) -> int:
+        return self.span.get((r, c), (r, c, r, c))[2]
+
+    def row_texts(self, r: int) -> list[str]:
+        return [self.text(r, c) for c in range(1, self.max_col + 1)]
+
+    def is_blank(self, r: int) -> bool:
+        return not any(self.row_texts(r))
+
+    def is_total(self, r: int) -> bool:
+        first = [t for t in self.row_texts(r) if t][:3]
+        return any(_BLANKS.sub("", t) in TOTAL_MARKS for t in first)
+
+    def is_title(self, r: int) -> bool:
+        """A row holding one text spread over several merged columns (a form's title or a note)."""
+        filled = [c for c in range(1, self.max_col + 1) if (r, c) in self.cells]
+        return len(filled) == 1 and self.end_col(r, filled[0]) - filled[0] >= 2
+
+
+def header_name(text: str, aliases) -> str | None:
+    """The field a header cell names: tolerates line breaks, spaces, a * for required, and a unit suffix."""
+    name = _BLANKS.sub("", text)
+    if name in aliases:
+        return name
+    stripped = _UNIT_SUFFIX.sub("", name)
+    return stripped if stripped in aliases else None
+
+
+def _percent_format(number_format: str) -> bool:
+    """A real percent format (Excel stores 85.5% as 0.855); a quoted "%" is only a label."""
+    return "%" in re.sub(r'"[^"]*"', "", number_format or "")
+
+
+def cell_text(cell, column: Column) -> str:
+    """The text a CSV would hold for this cell, as staff meant it."""
+    if cell is None or cell.value is None:
+        return ""
+    value = cell.value
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) or column.kind is Kind.DATE else value.isoformat(" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int | float | Decimal):
+        if column.kind is Kind.DATE and 1 <= value < 2958466:
+            return from_excel(value).date().isoformat()  # a date typed into a cell formatted as a number
+        number = Decimal(format(value, ".15g")) if isinstance(value, float) else Decimal(value)
+        if column.kind is Kind.PERCENT and _percent_format(cell.number_format):
+            number *= 100
+        text = format(number, "f")
+        if "." in text and isinstance(value, float):
+            text = text.rstrip("0").rstrip(".")
+        return text
+    return load.clean_cell(str(value))
+
+
+# --- sheets -> rows ---------------------------------------------------------------------------
+
+
+@dataclass
+class SheetRow:
+    """One record read from the workbook, with the cell each value came from."""
+
+    sheet: str
+    row: int
+    values: dict[str, str]  # alias -> text, only for columns the sheet has
+    cells: dict[str, tuple[int, str]] = field(default_factory=dict)  # alias -> (row, column letter)
+
+    def where(self, alias: str) -> tuple[int, str]:
+        return self.cells.get(alias, (self.row, ""))
+
+
+@dataclass
+class Incoming:
+    rows: dict[type, list[SheetRow]] = field(default_factory=dict)
+    # parent key -> indicator rows, for each form read (a form with no indicator rows leaves them alone)
+    children: dict[type, dict[str, list[SheetRow]]] = field(default_factory=dict)
+    problems: list[CellProblem] = field(default_factory=list)
+    sheets_read: list[str] = field(default_factory=list)
+
+
+def _sheet_kind(title: str) -> ListSheet | FormSheet | None:
+    base = _COPY_SUFFIX.sub("", title.strip())
+    for sheet in SHEETS:
+        if isinstance(sheet, FormSheet) and title.strip().startswith(sheet.name):
+            return sheet
+    for sheet in SHEETS:
+        if isinstance(sheet, ListSheet) and base in (sheet.name, sheet.model.TITLE, sheet.model.FILE[:-4]):
+            return sheet
+    return None
+
+
+def _find_header(grid: Grid, aliases, start: int = 1, stop: int | None = None) -> tuple[int, int]:
+    """(row, matches) of the row naming the most fields; title rows and group headings above it are skipped."""
+    best = (0, 0)
+    last = min(grid.max_row, stop or start + HEADER_SEARCH_ROWS - 1)
+    for r in range(start, last + 1):
+        found = {header_name(t, aliases) for t in grid.row_texts(r)} - {None}
+        if len(found) > best[1]:
+            best = (r, len(found))
+    return best
+
+
+def _map_header(grid: Grid, r: int, cols: list[Column], sheet: str, problems: list) -> dict[int, Column]:
+    by_alias = {c.alias: c for c in cols}
+    mapping: dict[int, Column] = {}
+    seen: dict[str, int] = {}
+    for c in range(1, grid.max_col + 1):
+        if (r, c) in grid.span and grid.span[(r, c)][1] != c:
+            continue  # the rest of a merged header cell
+        text = grid.text(r, c)
+        if not text or _BLANKS.sub("", text) in IGNORED_HEADERS:
+            continue
+        name = header_name(text, by_alias)
+        if name is None:
+            problems.append(_error(sheet, r, c, "unknown-field", text, text,
+                                   "不认识的列名；可用的列：" + "、".join(by_alias) + "。如不需要导入，请删除此列"))
+        elif name in seen:
+            problems.append(_error(sheet, r, c, "bad-header", name, name,
+                                   f"此列与 {get_column_letter(seen[name])} 列重名；请删除其中一列"))
+        else:
+            seen[name] = c
+            mapping[c] = by_alias[name]
+    return mapping
+
+
+def read_list_sheet(grid: Grid, sheet: ListSheet, incoming: Incoming) -> None:
+    cols = list_columns(sheet)
+    header, matches = _find_header(grid, {c.alias for c in cols})
+    if matches < 2:
+        if grid.cells:
+            incoming.problems.append(_error(grid.name, None, None, "bad-header", "", "",
+                                            f"找不到表头行；表头应为{sheet.name}的字段名，例如 "
+                                            + "、".join(c.alias for c in cols[:4])))
+        return
+    mapping = _map_header(grid, header, cols, grid.name, incoming.problems)
+    present = {c.alias for c in mapping.values()}
+    for c in cols:
+        if c.required and c.alias not in present:
+            incoming.problems.append(_error(grid.name, header, None, "missing-field", c.alias, "",
+                                            f"缺少必填列「{c.alias}」；请在表头加上这一列"))
+    first = max(grid.end_row(header, c) for c in mapping) + 1 if mapping else header + 1
+    rows = incoming.rows.setdefault(sheet.model, [])
+    for r in range(first, grid.max_row + 1):
+        if grid.is_blank(r) or grid.is_total(r) or grid.is_title(r):
+            continue
+        values = {col.alias: canonical_text(sheet.model, col, cell_text(grid.cell(r, c), col))
+                  for c, col in mapping.items()}
+        cells = {col.alias: (r, get_column_letter(c)) for c, col in mapping.items()}
+        rows.append(SheetRow(grid.name, r, values, cells))
+
+
+def read_form_sheet(grid: Grid, sheet: FormSheet, incoming: Incoming) -> None:
+    parent_cols, child_cols = form_columns(sheet)
+    parent_by_alias = {c.alias: c for c in parent_cols}
+    child_only = {c.alias for c in child_cols} - set(parent_by_alias)
+    key = key_alias(sheet.parent)
+    child_headers = [r for r in range(1, grid.max_row + 1)
+                     if len({header_name(t, child_only) for t in grid.row_texts(r)} - {None}) >= 3]
+    starts = [r for r in range(1, grid.max_row + 1) if r not in child_headers
+              and any(header_name(t, {key}) for t in grid.row_texts(r))]
+    if not starts:
+        if grid.cells and child_headers:
+            incoming.problems.append(_error(grid.name, child_headers[0], None, "missing-field", key, "",
+                                            f"表头部分缺少「{key}」；每张{sheet.name}都要填写{key}"))
+        return
+    for i, start in enumerate(starts):
+        end = starts[i + 1] - 1 if i + 1 < len(starts) else grid.max_row
+        header = next((r for r in child_headers if start < r <= end), None)
+        _read_block(grid, sheet, incoming, start, header, end, parent_cols, child_cols)
+
+
+def _read_block(grid, sheet: FormSheet, incoming: Incoming, start, header, end, parent_cols, child_cols) -> None:
+    parent_by_alias = {c.alias: c for c in parent_cols}
+    values: dict[str, str] = {}
+    cells: dict[str, tuple[int, str]] = {}
+    for r in range(start, (header or end + 1)):
+        c = 1
+        while c <= grid.max_col:
+            name = header_name(grid.text(r, c), parent_by_alias) if (r, c) in grid.cells else None
+            if name is None or name in values:
+                c += 1
+                continue
+            value_col = grid.end_col(r, c) + 1
+            column = parent_by_alias[name]
+            values[name] = canonical_text(sheet.parent, column, cell_text(grid.cell(r, value_col), column))
+            cells[name] = (r, get_column_letter(value_col))
+            c = grid.end_col(r, value_col) + 1
+    children: list[SheetRow] = []
+    if header is not None:
+        mapping = _map_header(grid, header, child_cols, grid.name, incoming.problems)
+        for r in range(header + 1, end + 1):
+            if grid.is_blank(r) or grid.is_total(r) or grid.is_title(r):
+                continue
+            row_values = {col.alias: canonical_text(sheet.child, col, cell_text(grid.cell(r, c), col))
+                          for c, col in mapping.items()}
+            if not any(row_values.values()):
+                continue
+            children.append(SheetRow(grid.name, r, row_values,
+                                     {col.alias: (r, get_column_letter(c)) for c, col in mapping.items()}))
+    key = key_alias(sheet.parent)
+    key_value = values.get(key, "")
+    others = {k: v for k, v in values.items() if k != key and v}
+    if not key_value:
+        if others or children:
+            row, letter = cells.get(key, (start, ""))
+            incoming.problems.append(_error(grid.name, row, letter, "missing-field", key, "",
+                                            f"这是必填项，不能为空；每张{sheet.name}都要有唯一的{key}"))
+        return  # a blank form (the template's) carries nothing
+    for c in parent_cols:
+        if c.required and c.alias not in values and others:
+            incoming.problems.append(_error(grid.name, start, None, "missing-field", c.alias, "",
+                                            f"表头部分缺少「{c.alias}」；请按模板补上这一项"))
+    if others:
+        incoming.rows.setdefault(sheet.parent, []).append(SheetRow(grid.name, start, values, cells))
+    if children:
+        link = sheet.child.alias_of(sheet.link)
+        for child in children:
+            child.values[link] = key_value
+        incoming.children.setdefault(sheet.child, {}).setdefault(key_value, []).extend(children)
+
+
+def workbook_year(wb) -> int | None:
+    if INSTRUCTIONS_SHEET not in wb.sheetnames:
+        return None
+    grid = Grid(wb[INSTRUCTIONS_SHEET])
+    for r in range(1, min(grid.max_row, 12) + 1):
+        if grid.text(r, 1) == YEAR_LABEL:
+            text = cell_text(grid.cell(r, 2), Column("year", YEAR_LABEL, Kind.YEAR, False))
+            return int(text) if text.isdigit() else None
+    return None
+
+
+def read_workbook(path: Path, result: ImportResult) -> tuple[Incoming, int | None] | None:
+    name = path.name
+    if path.suffix.lower() in (".xls", ".et", ".csv"):
+        result.problems.append(_error(name, None, None, "file-unreadable", "", path.suffix,
+                                      "只能导入 .xlsx 工作簿；请在 Excel/WPS 中“另存为 → Excel 工作簿(*.xlsx)”"))
+        return None
+    try:
+        if path.stat().st_size > load.MAX_FILE_BYTES:
+            result.problems.append(_error(name, None, None, "file-too-large", "", f"{path.stat().st_size} 字节",
+                                          "工作簿过大；请检查是否误存了图片或其他内容"))
+            return None
+        wb = load_workbook(path, data_only=True)
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
+        result.problems.append(_error(name, None, None, "file-unreadable", "", type(exc).__name__,
+                                      "无法打开工作簿：文件不存在、已损坏或不是 .xlsx 格式"))
+        return None
+    incoming = Incoming()
+    for ws in wb.worksheets:
+        if ws.title in HELPER_SHEETS or ws.sheet_state != "visible":
+            continue
+        sheet = _sheet_kind(ws.title)
+        grid = Grid(ws)
+        if sheet is None:
+            if grid.cells:
+                incoming.problems.append(CellProblem(ws.title, None, "", Problem(
+                    ws.title, None, "unknown-field", "", ws.title,
+                    "不认识的工作表名称，已跳过；可导入的工作表：" + "、".join(s.name for s in SHEETS),
+                    Severity.NOTICE)))
+            continue
+        incoming.sheets_read.append(ws.title)
+        if isinstance(sheet, ListSheet):
+            read_list_sheet(grid, sheet, incoming)
+        else:
+            read_form_sheet(grid, sheet, incoming)
+    _duplicates(incoming)
+    return incoming, workbook_year(wb)
+
+
+def _duplicates(incoming: Incoming) -> None:
+    """Two rows with one ID would silently become one record when merged: stop and name both."""
+    for model, rows in incoming.rows.items():
+        alias = key_alias(model)
+        first: dict[str, SheetRow] = {}
+        for row in rows:
+            k = row.values.get(alias, "")
+            if not k:
+                if alias in row.values:
+                    r, letter = row.where(alias)
+                    incoming.problems.append(_error(row.sheet, r, letter, "missing-field", alias, "",
+                                                    "这是必填项，不能为空"))
+                continue
+            if k in first:
+                other = first[k]
+                r, letter = row.where(alias)
+                incoming.problems.append(_error(row.sheet, r, letter, "duplicate-id", alias, k,
+                                                f"与工作表『{other.sheet}』第{other.where(alias)[0]}行重复；"
+                                                "每条记录的编号须唯一"))
+            else:
+                first[k] = row
+
+
+# --- merging into CSV -------------------------------------------------------------------------
+
+
+@dataclass
+class Merged:
+    header: list[str]
+    rows: list[dict[str, str]]
+    origin: list[SheetRow | None]
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+
+def _update(model, old: dict[str, str], new: SheetRow) -> tuple[dict[str, str], bool]:
+    merged = dict(old)
+    changed = False
+    for alias, text in new.values.items():
+        attr = next((a for a, f in model.model_fields.items() if (f.alias or a) == alias), alias)
+        if not same_value(model, attr, old.get(alias, ""), text):
+            merged[alias] = text
+            changed = True
+    return merged, changed
+
+
+def merge(model, existing: load.RawTable | None, incoming: Incoming, link: str | None) -> Merged:
+    aliases = [c.alias for c in columns(model)]
+    rows = [raw.values for raw in existing.rows] if existing else []
+    out = Merged(list(existing.header) if existing and existing.header else [], list(rows), [None] * len(rows))
+    if link is None:
+        key = key_alias(model)
+        index = {r.get(key, ""): i for i, r in reversed(list(enumerate(rows)))}
+        for new in incoming.rows.get(model, []):
+            i = index.get(new.values.get(key, ""))
+            if i is None:
+                out.rows.append({a: new.values.get(a, "") for a in aliases})
+                out.origin.append(new)
+                index[new.values.get(key, "")] = len(out.rows) - 1
+                out.added += 1
+            else:
+                out.rows[i], changed = _update(model, out.rows[i], new)
+                out.origin[i] = new
+                out.updated += changed
+    else:
+        link_alias, name_alias = model.alias_of(link), model.alias_of("name")
+        for parent, news in incoming.children.get(model, {}).items():
+            positions = [i for i, r in enumerate(out.rows) if r.get(link_alias, "") == parent]
+            old_by_name = {out.rows[i].get(name_alias, ""): out.rows[i] for i in reversed(positions)}
+            at = positions[0] if positions else len(out.rows)
+            replaced, changed = [], len(positions) != len(news)
+            for new in news:
+                old = old_by_name.get(new.values.get(name_alias, ""))
+                if old is None:
+                    replaced.append({a: new.values.get(a, "") for a in aliases})
+                    changed = True
+                else:
+                    row, diff = _update(model, old, new)
+                    replaced.append(row)
+                    changed = changed or diff
+            if changed or [out.rows[i] for i in positions] != replaced:
+                out.added += max(0, len(news) - len(positions))
+                out.removed += max(0, len(positions) - len(news))
+                out.updated += min(len(news), len(positions))
+            keep = [(r, o) for i, (r, o) in enumerate(zip(out.rows, out.origin, strict=True)) if i not in set(positions)]
+            before = sum(1 for i in range(at) if i not in set(positions))
+            pairs = keep[:before] + list(zip(replaced, news, strict=True)) + keep[before:]
+            out.rows = [r for r, _ in pairs]
+            out.origin = [o for _, o in pairs]
+    if not out.header:
+        out.header = list(aliases)
+    for a in aliases:
+        if a not in out.header and any(r.get(a) for r in out.rows):
+            out.header.append(a)
+    return out
+
+
+def serialise(merged: Merged) -> tuple[str, dict[int, SheetRow]]:
+    """CSV text (UTF-8, \\n line ends, minimal quoting) and the line where each imported record starts."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(merged.header)
+    line = 2
+    lines: dict[int, SheetRow] = {}
+    for values, origin in zip(merged.rows, merged.origin, strict=True):
+        start = buf.tell()
+        writer.writerow([values.get(h, "") for h in merged.header])
+        if origin is not None:
+            lines[line] = origin
+        line += buf.getvalue()[start:].count("\n")
+    return buf.getvalue(), lines
+
+
+# --- the whole import -------------------------------------------------------------------------
+
+
+def _models_in_order() -> list[tuple[type, str | None]]:
+    out = []
+    for sheet in SHEETS:
+        if isinstance(sheet, ListSheet):
+            out.append((sheet.model, None))
+        else:
+            out += [(sheet.parent, None), (sheet.child, sheet.link)]
+    return out
+
+
+def import_workbook(path: Path, data_dir: Path, year: int | None = None,
+                    progress: Callable[[int], None] | None = None) -> ImportResult:
+    result = ImportResult()
+    read = read_workbook(path, result)
+    if read is None:
+        return result
+    incoming, book_year = read
+    result.problems.extend(incoming.problems)
+    if year is not None and book_year is not None and year != book_year:
+        result.problems.append(_error(INSTRUCTIONS_SHEET, None, None, "year-mismatch", YEAR_LABEL, book_year,
+                                      f"工作簿填写的年度为 {book_year}，与命令中的 --year {year} 不一致；请确认后改正其一"))
+    result.year = year = year or book_year
+    if year is None:
+        result.problems.append(_error(INSTRUCTIONS_SHEET, None, None, "missing-field", YEAR_LABEL, "",
+                                      "不知道导入到哪个年度：请在“填写说明”工作表的“年度”格填写，或在命令后加 --year 2024"))
+    elif not (data_dir / str(year)).is_dir():
+        result.problems.append(Problem(f"{data_dir.name}/{year}", None, "file-missing", "", "",
+                                       f"没有 {year} 年度的数据文件夹；请先运行 python -m generator new-year {year}"))
+    if not result.ok:
+        return result
+    stage_root = Path(tempfile.mkdtemp(prefix=".import-", dir=data_dir.parent))
+    try:
+        return _stage_and_apply(data_dir, year, incoming, result, stage_root, progress)
+    finally:
+        shutil.rmtree(stage_root, ignore_errors=True)
+
+
+def _stage_and_apply(data_dir, year, incoming, result, stage_root, progress) -> ImportResult:
+    stage = stage_root / data_dir.name
+    shutil.copytree(data_dir, stage, ignore=shutil.ignore_patterns(".*"))
+    origins: dict[tuple[str, int], SheetRow] = {}
+    changed_files: list[str] = []
+    read_report = Report()
+    for model, link in _models_in_order():
+        rel = f"{year}/{model.FILE}"
+        name = f"{data_dir.name}/{rel}"
+        existing = load.read_csv(stage / rel, name, read_report) if (stage / rel).exists() else None
+        merged = merge(model, existing, incoming, link)
+        if progress:
+            progress(sum(o is not None for o in merged.origin))
+        text, lines = serialise(merged)
+        origins.update({(name, line): row for line, row in lines.items()})
+        if merged.changed or existing is None and merged.rows:
+            (stage / rel).write_text(text, encoding="utf-8")
+            changed_files.append(rel)
+            result.stats[model.FILE] = {"新增": merged.added, "更新": merged.updated, "删除": merged.removed}
+    if not read_report.ok:
+        result.problems.extend(read_report.sorted())
+        return result
+    _, report = pipeline.validate(stage)
+    for p in report.sorted():
+        row = origins.get((p.file, p.row))
+        if row is None:
+            result.problems.append(p)
+            continue
+        r, letter = row.where(p.field) if p.field else (row.row, "")
+        result.problems.append(CellProblem(row.sheet, r, letter, p))
+    if result.ok:
+        for rel in changed_files:
+            os.replace(stage / rel, data_dir / rel)
+            result.written.append(data_dir / rel)
+    return result

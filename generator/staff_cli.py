@@ -1,0 +1,90 @@
+"""Commands for finance staff: Excel templates out, a filled workbook in, a year back to Excel, a new year.
+
+Registered into the main parser by ``cli.build_parser``; each returns an exit code like the other commands.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+EXIT_DATA = 1
+
+
+def cmd_templates(args) -> int:
+    from . import excel
+
+    written = excel.write_templates(args.dir)
+    print(f"已生成 {len(written)} 个空白模板：")
+    for path in written:
+        print(f"  {path}")
+    print("填写后导入：python -m generator import <工作簿.xlsx> --year <年度>")
+    return 0
+
+
+def cmd_import(args) -> int:
+    from . import excel_import, progress
+
+    data = args.paths.data
+    with progress.Bar("导入", quiet=args.quiet) as bar:
+        result = excel_import.import_workbook(args.file, data, args.year, progress=bar.update)
+    if result.problems or not result.ok:
+        print(result.as_text(), file=sys.stderr if not result.ok else sys.stdout)
+    if not result.ok:
+        return EXIT_DATA
+    if not result.written:
+        print(f"工作簿与 {data.name}/{result.year}/ 中的数据一致，没有文件需要修改。")
+        return 0
+    print(f"已导入到 {data.name}/{result.year}/：")
+    for path in result.written:
+        counts = "，".join(f"{k} {v} 条" for k, v in result.stats.get(path.name, {}).items() if v)
+        print(f"  {path.name}（{counts or '更新'}）")
+    print("下一步：python -m generator serve 预览，确认无误后提交。")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from . import excel
+
+    report = excel.export_year(args.paths.data, args.year, args.file)
+    if not report.ok:
+        print(report.as_text(), file=sys.stderr)
+        return EXIT_DATA
+    print(f"{args.year} 年度数据已导出到 {args.file}")
+    return 0
+
+
+def cmd_new_year(args) -> int:
+    from . import newyear
+
+    report, created = newyear.new_year(args.paths.data, args.year)
+    if not report.ok:
+        print(report.as_text(), file=sys.stderr)
+        return EXIT_DATA
+    print(f"已新建 {args.year} 年度（状态：草稿）：")
+    for path in created:
+        print(f"  {path}")
+    print(f"下一步：填写 {args.paths.data.name}/{args.year}/report.yaml 的正文；表格可用 "
+          f"python -m generator templates <目录> 取得模板，填好后 import --year {args.year}。")
+    return 0
+
+
+def add_commands(sub) -> None:
+    p = sub.add_parser("templates", help="生成空白 Excel 模板（绩效目标表、自评表、监控表、整改台账等）")
+    p.add_argument("dir", type=Path, help="模板输出目录")
+    p.set_defaults(func=cmd_templates)
+
+    p = sub.add_parser("import", help="导入填好的 Excel 工作簿到 data/<年度>/，先校验，有错误时不改动任何文件")
+    p.add_argument("file", type=Path, help="工作簿（.xlsx）")
+    p.add_argument("--year", type=int, default=None, help="年度；不写时取工作簿“填写说明”中的年度")
+    p.add_argument("--quiet", action="store_true", help="不显示进度条")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="把某一年度的数据导出为 Excel 工作簿（与模板同一格式）")
+    p.add_argument("year", type=int, help="年度，例如 2023")
+    p.add_argument("file", type=Path, help="输出的工作簿（.xlsx）")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("new-year", help="新建一个年度（草稿）：报告骨架、沿用的预算单位、空白表格")
+    p.add_argument("year", type=int, help="年度，例如 2024")
+    p.set_defaults(func=cmd_new_year)

@@ -1,0 +1,361 @@
+"""Excel workflow: templates derived from the schema, a filled template imported and published, located errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import build_site
+from openpyxl import Workbook, load_workbook
+
+from generator import excel, newyear, schema
+from generator.excel_import import import_workbook
+
+ALL_IN_ONE = f"{excel.ALL_IN_ONE}.xlsx"
+PROJECT = "51162124R000000000001"
+
+
+# --- helpers: fill a template the way a clerk would -------------------------------------------
+
+
+def _label_cell(ws, label: str, after: int = 1):
+    for row in ws.iter_rows(min_row=after):
+        for cell in row:
+            if cell.value == label:
+                return cell
+    raise AssertionError(f"label {label} not found in {ws.title}")
+
+
+def _value_cell(ws, label: str, after: int = 1):
+    cell = _label_cell(ws, label, after)
+    end = cell.column
+    for rng in ws.merged_cells.ranges:
+        if cell.coordinate in rng:
+            end = rng.max_col
+    return ws.cell(cell.row, end + 1)
+
+
+def fill_form(ws, header: dict[str, object], rows: list[dict[str, object]]) -> None:
+    for label, value in header.items():
+        _value_cell(ws, label).value = value
+    first = _label_cell(ws, "三级指标")
+    columns = {ws.cell(first.row, c).value: c for c in range(1, ws.max_column + 1)}
+    for i, values in enumerate(rows, start=first.row + 1):
+        for label, value in values.items():
+            ws.cell(i, columns[label]).value = value
+
+
+def fill_list(ws, rows: list[dict[str, object]], header_row: int = 2) -> None:
+    columns = {ws.cell(header_row, c).value: c for c in range(1, ws.max_column + 1)}
+    for i, values in enumerate(rows, start=header_row + 1):
+        for label, value in values.items():
+            ws.cell(i, columns[label]).value = value
+
+
+def filled_workbook(path: Path, year: int = 2024) -> Path:
+    wb = load_workbook(path)
+    wb[excel.INSTRUCTIONS_SHEET]["B3"] = year
+    fill_list(wb["预算单位"], [{"单位名称": "县教育局", "级次": "一级"}])
+    fill_list(wb["项目"], [{"项目编码": PROJECT, "项目名称": "岳池县义务教育学生营养改善计划", "主管部门": "县教育局",
+                            "项目属性": "延续", "预算类型": "一般公共预算", "金额": 1234.5, "纳入绩效目标管理": "是"}])
+    fill_form(wb["绩效目标表"], {
+        "目标编号": "目标2024-001", "对象类型": "项目", "项目编码": PROJECT, "单位名称": "县教育局",
+        "年度目标": "保障全县义务教育阶段学生营养餐供应", "年度资金总额": 1234.5, "本年财政拨款": 1234.5, "其他资金": 0,
+    }, [
+        {"一级指标": "产出指标", "二级指标": "数量指标", "三级指标": "受益学生人数", "指标性质": "≥", "指标值": 32000,
+         "度量单位": "人", "分值": 30},
+        {"一级指标": "产出指标", "二级指标": "质量指标", "三级指标": "食品安全事故", "指标性质": "定性", "指标值": "无",
+         "分值": 20},
+        {"一级指标": "效益指标", "二级指标": "社会效益", "三级指标": "学生营养状况改善", "指标性质": "定性",
+         "指标值": "明显改善", "分值": 30},
+        {"一级指标": "满意度指标", "二级指标": "服务对象满意度", "三级指标": "家长满意度", "指标性质": "≥",
+         "指标值": 90, "度量单位": "%", "分值": 10},
+        {"一级指标": "预算执行率", "二级指标": "预算执行率", "三级指标": "预算执行率", "指标性质": "≥", "指标值": 100,
+         "度量单位": "%", "分值": 10},
+    ])
+    fill_form(wb["项目支出绩效自评表"], {
+        "评价编号": "评价2024-001", "评价类型": "单位自评", "对象类型": "项目", "项目编码": PROJECT,
+        "单位名称": "县教育局", "评价年度": year - 1, "评价机构": "县教育局", "得分": 95.5, "等级": "优",
+        "发现问题": "部分学校营养餐台账登记不完整",
+    }, [
+        {"一级指标": "产出指标", "二级指标": "数量指标", "三级指标": "受益学生人数", "指标性质": "≥", "指标值": 32000,
+         "完成值": 32500, "分值": 30, "得分": 30},
+        {"一级指标": "产出指标", "二级指标": "质量指标", "三级指标": "食品安全事故", "指标性质": "定性", "指标值": "无",
+         "完成值": "无", "分值": 20, "得分": 20},
+        {"一级指标": "效益指标", "二级指标": "社会效益", "三级指标": "学生营养状况改善", "指标性质": "定性",
+         "指标值": "明显改善", "完成值": "有所改善", "分值": 30, "得分": 27, "偏差原因": "部分学校开餐时间晚"},
+        {"一级指标": "满意度指标", "二级指标": "服务对象满意度", "三级指标": "家长满意度", "指标性质": "≥",
+         "指标值": 90, "完成值": 95, "分值": 10, "得分": 10},
+        {"一级指标": "预算执行率", "二级指标": "预算执行率", "三级指标": "预算执行率", "指标性质": "≥", "指标值": 100,
+         "完成值": 85, "分值": 10, "得分": 8.5},
+    ])
+    fill_list(wb["整改台账"], [{
+        "整改编号": "整改2024-001", "来源类型": "绩效评价", "来源编号": "评价2024-001", "单位名称": "县教育局",
+        "项目编码": PROJECT, "问题": "营养餐台账登记不完整，部分学校缺少每日留样记录", "整改要求": "建立每日留样台账",
+        "发现日期": dt.datetime(year, 6, 30), "整改期限": 45565,  # a date typed as an Excel serial: 2024-09-30
+        "状态": "整改中",
+    }])
+    out = path.parent / "filled.xlsx"
+    wb.save(out)
+    return out
+
+
+@pytest.fixture
+def new_year_data(data_copy: Path) -> Path:
+    report, _ = newyear.new_year(data_copy, 2024)
+    assert report.ok, report.as_text()
+    return data_copy
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("templates")
+    excel.write_templates(out)
+    return out
+
+
+def _snapshot(data_dir: Path) -> dict[str, bytes]:
+    return {p.relative_to(data_dir).as_posix(): p.read_bytes() for p in sorted(data_dir.rglob("*")) if p.is_file()}
+
+
+# --- templates ----------------------------------------------------------------------------------
+
+
+def test_templates_have_schema_headers_dropdowns_formats_and_instructions(templates: Path):
+    assert sorted(p.name for p in templates.iterdir()) == sorted(f"{n}.xlsx" for n in excel.TEMPLATE_BOOKS)
+    wb = load_workbook(templates / ALL_IN_ONE)
+    ws = wb["项目"]
+    header = [c.value for c in ws[2] if c.value]
+    assert header == [c.alias for c in excel.columns(schema.Project)]
+    assert ws.freeze_panes == "A3"
+    money_col = header.index("金额") + 1
+    assert ws.cell(3, money_col).number_format == "0.00"
+    lists = {str(dv.sqref).split(":")[0][:-1]: dv.formula1 for dv in ws.data_validations.dataValidation}
+    options = wb[excel.OPTIONS_SHEET]
+    assert options.sheet_state == "hidden"
+
+    def choices(formula: str) -> list[str]:
+        col = formula.split("!$")[1][0]
+        return [c.value for c in options[col][1:] if c.value]
+
+    budget_col = excel.columns(schema.Project)[header.index("预算类型")]
+    assert choices(lists[chr(64 + header.index("预算类型") + 1)]) == list(budget_col.options)
+    assert choices(lists[chr(64 + header.index("纳入绩效目标管理") + 1)]) == ["是", "否"]
+    # The indicator table offers the 二级指标 of the official hierarchy and 指标性质 symbols.
+    goal = wb["绩效目标表"]
+    formulas = [dv.formula1 for dv in goal.data_validations.dataValidation]
+    all_choices = [choices(f) for f in formulas]
+    assert any("数量指标" in c and "服务对象满意度" in c for c in all_choices)
+    assert any(c == ["≥", "≤", "=", "定性"] for c in all_choices)
+    monitoring = wb["绩效运行监控表"]
+    rate_label = _label_cell(monitoring, "执行率")
+    assert monitoring.cell(rate_label.row, rate_label.column + 1).number_format == '0.00"%"'
+    # Every field of every sheet is explained on the instructions sheet, from schema.field_rows.
+    texts = {c.value for row in wb[excel.INSTRUCTIONS_SHEET].iter_rows() for c in row if c.value}
+    for model in schema.TABLES:
+        for row in schema.field_rows(model):
+            assert row["name"] in texts
+            if row["description"]:
+                assert any(isinstance(t, str) and t.startswith(row["description"]) for t in texts)
+
+
+def test_layout_hints_name_real_fields():
+    fields = {a for m in schema.TABLES for a in m.model_fields}
+    assert excel.WIDE_FIELDS <= fields
+    assert set(excel.TEXT_OPTIONS) <= fields
+    covered = {m for s in excel.SHEETS for m in ((s.model,) if isinstance(s, excel.ListSheet) else s.models)}
+    assert covered == set(schema.TABLES)
+
+
+# --- import: a filled template ends up on the site ----------------------------------------------
+
+
+@pytest.mark.slow
+def test_filled_template_is_imported_and_published(templates: Path, new_year_data: Path, tmp_path: Path):
+    shutil.copy(templates / ALL_IN_ONE, tmp_path / ALL_IN_ONE)
+    book = filled_workbook(tmp_path / ALL_IN_ONE)
+    result = import_workbook(book, new_year_data)
+    assert result.ok, result.as_text()
+    year_dir = new_year_data / "2024"
+    assert "营养改善计划,县教育局,,延续,一般公共预算,1234.50,是" in (year_dir / "projects.csv").read_text("utf-8")
+    rect = (year_dir / "rectifications.csv").read_text("utf-8")
+    assert "2024-06-30,2024-09-30,整改中" in rect
+    assert (year_dir / "indicators.csv").read_text("utf-8").count("目标2024-001") == 5
+    assert (year_dir / "evaluation_scores.csv").read_text("utf-8").count("评价2024-001") == 5
+
+    site = build_site(new_year_data, tmp_path / "site")
+    page = BeautifulSoup((site / "2024" / "index.html").read_text("utf-8"), "html.parser")
+    text = page.get_text(" ")
+    assert "草稿" in text
+    cells = {td.get_text(strip=True) for td in page.find_all("td")}
+    assert {"目标2024-001", "评价2024-001", "营养餐台账登记不完整，部分学校缺少每日留样记录"} <= cells
+    assert "95.5" in cells or "95.50" in cells
+
+
+def test_import_twice_changes_nothing(templates: Path, new_year_data: Path, tmp_path: Path):
+    shutil.copy(templates / ALL_IN_ONE, tmp_path / ALL_IN_ONE)
+    book = filled_workbook(tmp_path / ALL_IN_ONE)
+    assert import_workbook(book, new_year_data).ok
+    before = _snapshot(new_year_data)
+    again = import_workbook(book, new_year_data)
+    assert again.ok and again.written == []
+    assert _snapshot(new_year_data) == before
+
+
+def test_export_then_import_round_trips(templates: Path, new_year_data: Path, tmp_path: Path):
+    shutil.copy(templates / ALL_IN_ONE, tmp_path / ALL_IN_ONE)
+    assert import_workbook(filled_workbook(tmp_path / ALL_IN_ONE), new_year_data).ok
+    for year in (2023, 2024):
+        before = _snapshot(new_year_data)
+        out = tmp_path / f"export-{year}.xlsx"
+        assert excel.export_year(new_year_data, year, out).ok
+        result = import_workbook(out, new_year_data)
+        assert result.ok, result.as_text()
+        assert result.written == []
+        assert _snapshot(new_year_data) == before
+
+    # Into an empty year the export recreates the same records (files gain the full set of columns).
+    empty = tmp_path / "empty" / "data"
+    shutil.copytree(new_year_data, empty)
+    for f in (empty / "2024").glob("*.csv"):
+        f.unlink()
+    result = import_workbook(tmp_path / "export-2024.xlsx", empty)
+    assert result.ok, result.as_text()
+    excel.export_year(empty, 2024, tmp_path / "again.xlsx")
+    assert _sheet_values(tmp_path / "again.xlsx") == _sheet_values(tmp_path / "export-2024.xlsx")
+
+
+def _sheet_values(path: Path) -> dict[str, list[tuple]]:
+    wb = load_workbook(path)
+    return {ws.title: [tuple(c.value for c in row) for row in ws.iter_rows()] for ws in wb.worksheets}
+
+
+# --- import: malformed workbooks ------------------------------------------------------------------
+
+
+def test_malformed_workbook_gives_located_chinese_errors_and_changes_nothing(templates: Path,
+                                                                             new_year_data: Path, tmp_path: Path):
+    wb = load_workbook(templates / ALL_IN_ONE)
+    wb[excel.INSTRUCTIONS_SHEET]["B3"] = 2024
+    fill_list(wb["预算单位"], [{"单位名称": "县教育局"}])
+    fill_list(wb["项目"], [
+        {"项目编码": PROJECT, "项目名称": "甲", "主管部门": "县教育局", "预算类型": "一般预算", "金额": 10},
+        {"项目编码": "51162124R000000000002", "项目名称": "乙", "主管部门": "县教育局",
+         "预算类型": "一般公共预算", "金额": "一千万"},
+        {"项目编码": PROJECT, "项目名称": "丙", "主管部门": "县教育局", "预算类型": "一般公共预算", "金额": 5},
+    ])
+    ex = wb["事前绩效评估"]
+    assessor = _label_cell(ex, "评估机构")
+    ex.delete_cols(assessor.column)
+    fill_list(ex, [{"评估编号": "事前2024-1", "项目名称": "丙", "主管部门": "县教育局"}])
+    book = tmp_path / "bad.xlsx"
+    wb.save(book)
+    before = _snapshot(new_year_data)
+    result = import_workbook(book, new_year_data)
+    assert not result.ok
+    assert set(result.locations()) == {
+        ("duplicate-id", "项目", 5),
+        ("missing-field", "事前绩效评估", 2),
+    }
+    text = result.as_text()
+    assert "工作表『项目』第5行 A列「项目编码」" in text
+    assert "缺少必填列「评估机构」" in text
+    assert _snapshot(new_year_data) == before
+
+    # With the sheet-level problems fixed, the value problems are found by the same checks as validate.
+    wb = load_workbook(book)
+    ws = wb["项目"]
+    ws["A5"] = "51162124R000000000003"
+    wb.remove(wb["事前绩效评估"])
+    wb.save(book)
+    result = import_workbook(book, new_year_data)
+    located = sorted(result.locations())
+    assert located[0] == ("bad-enum", "项目", 3)
+    assert located[1][1:] == ("项目", 4) and located[1][0] in ("bad-money", "bad-number")  # text in 金额
+    assert len(located) == 2
+    assert "工作表『项目』第4行 G列「金额」" in result.as_text()
+    assert _snapshot(new_year_data) == before
+
+
+def test_unreadable_or_yearless_workbooks_are_reported(new_year_data: Path, tmp_path: Path):
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    result = import_workbook(broken, new_year_data, 2024)
+    assert result.locations() == [("file-unreadable", "broken.xlsx", None)]
+    old = tmp_path / "old.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0")
+    assert import_workbook(old, new_year_data, 2024).locations() == [("file-unreadable", "old.xls", None)]
+    wb = Workbook()
+    wb.active.title = "项目"
+    wb.save(tmp_path / "noyear.xlsx")
+    result = import_workbook(tmp_path / "noyear.xlsx", new_year_data)
+    assert [c for c, _, _ in result.locations()] == ["missing-field"]
+    assert "--year" in result.as_text()
+    assert [c for c, _, _ in import_workbook(tmp_path / "noyear.xlsx", new_year_data, 2031).locations()] \
+        == ["file-missing"]
+
+
+def test_common_variants_title_rows_merged_headers_totals_text_numbers_serial_dates(new_year_data: Path,
+                                                                                      tmp_path: Path):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "项目"
+    ws["A1"] = "岳池县2024年项目支出预算表"
+    ws.merge_cells("A1:H1")
+    ws["A2"] = "单位：万元"
+    # A two-level header: 序号 and the plain columns merged down, 金额 under a group heading.
+    for col, text in zip("ABCDEF", ["序号", "项目编码", "项目名称", "主管部门", "预算类型", "项目属性"], strict=True):
+        ws[f"{col}3"] = text
+        ws.merge_cells(f"{col}3:{col}4")
+    ws["G3"] = "资金情况"
+    ws.merge_cells("G3:H3")
+    ws["G4"] = "金额（万元）"
+    ws["H4"] = "纳入绩效\n目标管理"
+    rows = [
+        (1, PROJECT, "营养改善计划", "县教育局", "一般公共预算", "延续", "1,234.50", "是"),
+        (2, "51162124R000000000002", "校舍维修", "县教育局", "一般公共预算", "新增", 20.1, True),
+    ]
+    for r, values in enumerate(rows, start=5):
+        for c, value in enumerate(values, start=1):
+            ws.cell(r, c, value)
+    ws["A7"] = "合计"
+    ws["G7"] = "=G5+G6"
+    ws.cell(30, 1).number_format = "0.00"  # formatting left on an empty trailing row
+    dept = wb.create_sheet("预算单位")
+    dept.append(["单位名称", "级次"])
+    dept.append(["县教育局", "一级"])
+    ledger = wb.create_sheet("整改台账 (2)")
+    ledger.append([c.alias for c in excel.columns(schema.Rectification)][:13])
+    ledger.append(["整改2024-9", "审计监督", "", "县教育局", PROJECT, "台账不全", "", 45444, "2024年9月30日",
+                   "已整改", dt.date(2024, 8, 1)])
+    book = tmp_path / "variant.xlsx"
+    wb.save(book)
+    result = import_workbook(book, new_year_data, 2024)
+    assert result.ok, result.as_text()
+    projects = (new_year_data / "2024" / "projects.csv").read_text("utf-8").splitlines()
+    assert projects[1:] == [
+        f"{PROJECT},营养改善计划,县教育局,,延续,一般公共预算,1234.50,是,,,",
+        "51162124R000000000002,校舍维修,县教育局,,新增,一般公共预算,20.10,是,,,",
+    ]
+    rect = (new_year_data / "2024" / "rectifications.csv").read_text("utf-8")
+    assert "2024-06-01,2024-09-30,已整改,2024-08-01" in rect
+
+
+def test_percent_cells_in_either_format(new_year_data: Path, tmp_path: Path):
+    from openpyxl.styles.numbers import FORMAT_PERCENTAGE_00
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "绩效运行监控表"
+    ws.append(["监控编号", "M1", "对象类型", "部门整体", "单位名称", "县消防救援大队"])
+    ws.append(["监控期间", "1-7月", "全年预算数", 200, "执行数", 117])
+    ws.append(["执行率", 0.585])
+    ws["B3"].number_format = FORMAT_PERCENTAGE_00
+    wb.save(tmp_path / "m.xlsx")
+    result = import_workbook(tmp_path / "m.xlsx", new_year_data, 2024)
+    assert result.ok, result.as_text()
+    assert "M1,部门整体,,县消防救援大队,1-7月,200.00,117.00,58.5," in \
+        (new_year_data / "2024" / "monitoring.csv").read_text("utf-8")
