@@ -1,0 +1,458 @@
+"""Open data downloads: a year's public records as CSV, XLSX and JSON, a Frictionless Data Package, SHA-256 sums.
+
+Reads only the model, which has already dropped records marked 公开: 否; here only public fields
+(``Record.public_fields``) are written, so internal fields such as 内部联系人 never reach a download.
+Same model, same bytes: rows keep the model's order, and every timestamp inside the XLSX (document
+properties, zip entries) is fixed from the report's dates.
+
+Machine-readable files leave blanks empty (pages show "—") and write money as exact decimal text with two
+places (万元). Headers are the Chinese field names staff know from the data files.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import typing
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum, StrEnum
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from . import schema
+from .model import Archive, YearModel
+from .types import TYPE_LABELS
+
+CHECKSUMS = "SHA256SUMS"
+DATAPACKAGE = "datapackage.json"
+XLSX_MEDIATYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CHECKED = "已与明细记录核对一致"
+DECLARED_ONLY = "报告申报的合计数（无逐项明细）"
+NOTE = ("本数据为公开记录的公开字段；标为不公开的记录和仅供内部使用的字段均不含在内。"
+        "金额单位为万元，保留两位小数；百分数不带百分号；空白表示未填报。")
+
+# Field kinds (named after the validators in generator/types.py) -> Table Schema type and unit.
+_TABLE_SCHEMA_TYPES = {
+    "money": ("number", "万元"), "percent": ("number", "%"), "score": ("number", "分"),
+    "quantity": ("number", None), "count": ("integer", None), "year": ("year", None), "date": ("date", None),
+    "yes_no": ("boolean", None), "url": ("string", None), "enum": ("string", None), "string": ("string", None),
+}
+_NUMBER_FORMATS = {"money": "0.00", "percent": "0.00", "score": "0.00", "date": "yyyy-mm-dd"}
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One column of a download: its Chinese header, kind (see ``_TABLE_SCHEMA_TYPES``) and description."""
+
+    name: str
+    kind: str
+    description: str = ""
+    required: bool = False
+    enum: tuple[str, ...] = ()
+
+    @property
+    def unit(self) -> str | None:
+        return _TABLE_SCHEMA_TYPES[self.kind][1]
+
+
+@dataclass
+class Sheet:
+    """One table of the export: a CSV file, an XLSX sheet and a Data Package resource."""
+
+    name: str  # resource name and CSV file stem: lowercase ASCII, e.g. "projects"
+    title: str  # Chinese, also the XLSX sheet name
+    fields: list[FieldSpec]
+    rows: list[list[object]] = field(default_factory=list)
+    primary_key: str | None = None
+
+
+# --- from the model to sheets ---------------------------------------------------------------
+
+
+def field_kind(f) -> str:
+    """The kind of a pydantic field, from the validator its type carries (Money, Percent …) or its enum."""
+    # An optional field (Money | None) keeps its validator inside the union's Annotated member, not in metadata.
+    nested = [m for a in typing.get_args(f.annotation) if typing.get_origin(a) is typing.Annotated
+              for m in a.__metadata__]
+    for meta in [*f.metadata, *nested]:
+        func = getattr(meta, "func", None)
+        if func in TYPE_LABELS:
+            return func.__name__.strip("_")
+    annotation = f.annotation
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if len(args) == 1:
+        annotation = args[0]
+    if isinstance(annotation, type) and issubclass(annotation, StrEnum):
+        return "enum"
+    return "string"
+
+
+def record_fields(model: type[schema.Record]) -> list[FieldSpec]:
+    """The public fields of a record type, in schema order (the order of the data files' columns)."""
+    labels = {func.__name__.strip("_"): label for func, label in TYPE_LABELS.items()}
+    specs = []
+    for name in model.public_fields():
+        f = model.model_fields[name]
+        kind = field_kind(f)
+        annotation = [a for a in (f.annotation, *typing.get_args(f.annotation)) if isinstance(a, type)]
+        enum = next((tuple(m.value for m in a) for a in annotation if issubclass(a, StrEnum)), ())
+        # Every field gets a description: the schema's own, else what its type accepts.
+        description = f.description or labels.get(kind) or ("可选值：" + "、".join(enum) if enum else "文字")
+        specs.append(FieldSpec(f.alias or name, kind, description, f.is_required(), enum))
+    return specs
+
+
+def _value(value: object) -> object:
+    return value.value if isinstance(value, Enum) else value
+
+
+def records_sheet(model: type[schema.Record], records: Sequence[schema.Record]) -> Sheet:
+    names = model.public_fields()
+    rows = [[_value(getattr(r, n)) for n in names] for r in records if getattr(r, "public", True)]
+    key = model.alias_of(model.KEY) if getattr(model, "KEY", None) else None
+    return Sheet(Path(model.FILE).stem, model.TITLE, record_fields(model), rows, key)
+
+
+def year_records(y: YearModel) -> dict[type[schema.Published], list[schema.Published]]:
+    """Every public record of a year by kind, in schema.TABLES order."""
+    return {
+        schema.Department: list(y.departments),
+        schema.Project: list(y.projects),
+        schema.Goal: [g.goal for g in y.goals],
+        schema.Indicator: [i for g in y.goals for i in g.indicators],
+        schema.ExAnte: list(y.exante),
+        schema.Monitoring: [m.record for m in y.monitoring],
+        schema.MonitoringIndicator: [i for m in y.monitoring for i in m.indicators],
+        schema.Evaluation: [e.record for e in y.evaluations],
+        schema.EvaluationScore: [s for e in y.evaluations for s in e.scores],
+        schema.Rectification: list(y.rectifications),
+        schema.Application: list(y.applications),
+    }
+
+
+def _figures_sheet(y: YearModel) -> Sheet:
+    fields = [FieldSpec("项目", "string", "报告中的汇总数名称", True), FieldSpec("数值", "quantity", "汇总数的值", True),
+              FieldSpec("单位", "string", "数值的单位"), FieldSpec("核对情况", "string", "是否已与明细记录核对")]
+    rows = [[f.label, f.value, f.unit, CHECKED if f.checked else DECLARED_ONLY] for f in y.figures]
+    return Sheet("figures", "汇总数", fields, rows, "项目")
+
+
+def _report_sheet(model: type[schema.Record], items: Sequence[schema.Record], name: str, title: str) -> Sheet:
+    sheet = records_sheet(model, items)
+    return Sheet(name, title, sheet.fields, sheet.rows)
+
+
+def year_sheets(y: YearModel) -> list[Sheet]:
+    """The tables of one year's export: each record kind with public records, then the report's own tables."""
+    sheets = [records_sheet(model, records) for model, records in year_records(y).items()]
+    sheets.append(_figures_sheet(y))
+    sheets.append(_report_sheet(schema.Document, y.report.documents, "documents", "引用文件"))
+    sheets.append(_report_sheet(schema.Erratum, y.report.errata, "errata", "更正说明"))
+    return [s for s in sheets if s.rows]
+
+
+def _with_year(sheet: Sheet, year: int) -> Sheet:
+    return Sheet(sheet.name, sheet.title, [FieldSpec("年度", "year", "报告年度", True), *sheet.fields],
+                 [[year, *row] for row in sheet.rows])
+
+
+def archive_sheets(archive: Archive) -> list[Sheet]:
+    """All years in one set of tables, each row led by its 年度, oldest year first."""
+    merged: dict[str, Sheet] = {}
+    for y in sorted(archive.years, key=lambda y: y.year):
+        for sheet in year_sheets(y):
+            tagged = _with_year(sheet, y.year)
+            if sheet.name in merged:
+                merged[sheet.name].rows.extend(tagged.rows)
+            else:
+                merged[sheet.name] = tagged
+    order = [Path(m.FILE).stem for m in schema.TABLES] + ["figures", "documents", "errata"]
+    return [merged[n] for n in order if n in merged]
+
+
+# --- cell values per format -----------------------------------------------------------------
+
+
+def text_value(value: object, kind: str) -> str:
+    """A value as CSV text: blanks empty, money with exactly two places, dates ISO, 是/否 for yes/no."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, Decimal):
+        return f"{value:.2f}" if kind == "money" else format(value, "f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def json_value(value: object, kind: str) -> object:
+    """A value for JSON: decimals as strings (exact), dates ISO, yes/no as true/false, blanks null."""
+    if isinstance(value, Decimal):
+        return text_value(value, kind)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def csv_bytes(sheet: Sheet) -> bytes:
+    """The sheet as CSV, UTF-8 with a byte-order mark so Excel reads the Chinese headers."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow([f.name for f in sheet.fields])
+    for row in sheet.rows:
+        writer.writerow([text_value(v, f.kind) for f, v in zip(sheet.fields, row, strict=True)])
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def _sheet_title(title: str) -> str:
+    """Excel sheet names: at most 31 characters, none of []:*?/\\."""
+    return "".join("_" if ch in "[]:*?/\\" else ch for ch in title)[:31]
+
+
+def xlsx_bytes(sheets: Sequence[Sheet], about: Sequence[tuple[str, str]], stamp: datetime, creator: str) -> bytes:
+    """A workbook: an 说明 sheet, one sheet per table, and a 字段说明 sheet; byte-identical for the same input."""
+    wb = Workbook()
+    info = wb.active
+    info.title = "说明"
+    for key, value in about:
+        info.append([key, value])
+    info.column_dimensions["A"].width = 14
+    info.column_dimensions["B"].width = 80
+    bold = Font(bold=True)
+    for sheet in sheets:
+        ws = wb.create_sheet(_sheet_title(sheet.title))
+        ws.append([f.name for f in sheet.fields])
+        for cell in ws[1]:
+            cell.font = bold
+        for row in sheet.rows:
+            ws.append([_xlsx_value(v) for v in row])
+        for column, spec in enumerate(sheet.fields, start=1):
+            for (cell,) in ws.iter_rows(min_row=2, min_col=column, max_col=column):
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # text that starts with "=" stays text, never a formula
+                elif spec.kind in _NUMBER_FORMATS and cell.value is not None:
+                    cell.number_format = _NUMBER_FORMATS[spec.kind]
+            letter = ws.cell(row=1, column=column).column_letter
+            ws.column_dimensions[letter].width = max(10, min(40, 2 * len(spec.name) + 2))
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = ws.dimensions
+    fields = wb.create_sheet("字段说明")
+    fields.append(["表", "字段", "类型", "单位", "说明"])
+    for cell in fields[1]:
+        cell.font = bold
+    for sheet in sheets:
+        for spec in sheet.fields:
+            fields.append([sheet.title, spec.name, _TABLE_SCHEMA_TYPES[spec.kind][0], spec.unit or "",
+                           spec.description])
+    for (cell,) in fields.iter_rows(min_row=2, min_col=5, max_col=5):
+        cell.data_type = "s"
+    wb.properties.creator = creator
+    wb.properties.created = stamp
+    wb.properties.modified = stamp
+    buf = io.BytesIO()
+    wb.save(buf)
+    return _fixed_zip(buf.getvalue(), wb, stamp)
+
+
+def _xlsx_value(value: object) -> object:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return value
+
+
+def _fixed_zip(data: bytes, wb: Workbook, stamp: datetime) -> bytes:
+    """Rewrite the workbook's zip with fixed entry dates and the fixed document timestamps.
+
+    openpyxl stamps both with the current time on save, which would make every build's XLSX differ.
+    """
+    from openpyxl.xml.functions import tostring
+
+    wb.properties.modified = stamp
+    core = tostring(wb.properties.to_tree())
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for entry in src.infolist():
+            content = core if entry.filename == "docProps/core.xml" else src.read(entry.filename)
+            info = zipfile.ZipInfo(entry.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = 0o644 << 16
+            dst.writestr(info, content)
+    return out.getvalue()
+
+
+def _rows_as_objects(sheet: Sheet) -> list[dict[str, object]]:
+    return [{f.name: json_value(v, f.kind) for f, v in zip(sheet.fields, row, strict=True)} for row in sheet.rows]
+
+
+def year_json(y: YearModel, region: str) -> dict[str, object]:
+    """A year's export as one JSON document: the report's metadata, figures, documents, errata and records."""
+    rep = y.report
+    records = {model.TITLE: _rows_as_objects(records_sheet(model, rs)) for model, rs in year_records(y).items()}
+    sheets = {s.name: s for s in (_figures_sheet(y),
+                                  _report_sheet(schema.Document, rep.documents, "documents", "引用文件"),
+                                  _report_sheet(schema.Erratum, rep.errata, "errata", "更正说明"))}
+    return {
+        "年度": y.year,
+        "标题": rep.title,
+        "地区": rep.region or region,
+        "说明": NOTE,
+        "年度报告": {
+            "发布机构": rep.publisher, "状态": rep.status.value, "索引号": rep.index_no, "文号": rep.doc_no,
+            "成文日期": json_value(rep.written_on, "date"), "发布日期": json_value(rep.published_on, "date"),
+        },
+        "汇总数": _rows_as_objects(sheets["figures"]),
+        "引用文件": _rows_as_objects(sheets["documents"]),
+        "更正说明": _rows_as_objects(sheets["errata"]),
+        "记录": records,
+    }
+
+
+def json_bytes(document: object) -> bytes:
+    """UTF-8 without a byte-order mark (RFC 8259), keys in the order built, one item per line."""
+    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+# --- Data Package and checksums -------------------------------------------------------------
+
+
+def table_schema_field(spec: FieldSpec) -> dict[str, object]:
+    """A Table Schema field descriptor; ``unit`` is an extension property naming 万元, % or 分."""
+    ftype, unit = _TABLE_SCHEMA_TYPES[spec.kind]
+    out: dict[str, object] = {"name": spec.name, "type": ftype, "title": spec.name}
+    description = spec.description + (f"（单位：{unit}）" if unit and unit not in spec.description else "")
+    if description:
+        out["description"] = description
+    if unit:
+        out["unit"] = unit
+    if ftype == "boolean":
+        out["trueValues"] = ["是"]
+        out["falseValues"] = ["否"]
+    constraints: dict[str, object] = {}
+    if spec.required:
+        constraints["required"] = True
+    if spec.enum:
+        constraints["enum"] = list(spec.enum)
+    if constraints:
+        out["constraints"] = constraints
+    return out
+
+
+def _file_resource(name: str, path: str, data: bytes, **extra: object) -> dict[str, object]:
+    return {"name": name, "path": path, **extra, "bytes": len(data),
+            "hash": "sha256:" + hashlib.sha256(data).hexdigest()}
+
+
+def datapackage(name: str, title: str, description: str, files: dict[str, bytes], sheets: Sequence[Sheet],
+                csv_names: dict[str, str], extra_files: Iterable[tuple[str, str, str, str]],
+                created: date | None) -> dict[str, object]:
+    """A Frictionless Data Package descriptor: one tabular resource per CSV, plus the XLSX and JSON files."""
+    resources = []
+    for sheet in sheets:
+        path = csv_names[sheet.name]
+        schema_desc: dict[str, object] = {"fields": [table_schema_field(f) for f in sheet.fields],
+                                          "missingValues": [""]}
+        if sheet.primary_key:
+            schema_desc["primaryKey"] = [sheet.primary_key]
+        resources.append(_file_resource(
+            sheet.name, path, files[path], profile="tabular-data-resource", title=sheet.title,
+            format="csv", mediatype="text/csv", encoding="utf-8-sig",
+            dialect={"delimiter": ",", "lineTerminator": "\r\n", "header": True}, schema=schema_desc))
+    for res_name, path, fmt, mediatype in extra_files:
+        resources.append(_file_resource(res_name, path, files[path], profile="data-resource",
+                                        title=_EXTRA_TITLES[fmt], format=fmt, mediatype=mediatype,
+                                        encoding="utf-8"))
+    package: dict[str, object] = {
+        "profile": "data-package",
+        "name": name,
+        "title": title,
+        "description": description,
+        "keywords": ["预算绩效管理", "信息公开"],
+    }
+    if created is not None:
+        package["created"] = datetime(created.year, created.month, created.day).isoformat() + "Z"
+    package["resources"] = resources
+    return package
+
+
+_EXTRA_TITLES = {"xlsx": "全部数据（Excel 工作簿，每类记录一张工作表）", "json": "全部数据（JSON）"}
+
+
+def sha256sums(files: dict[str, bytes]) -> bytes:
+    """Checksums in ``sha256sum`` format (verify with ``sha256sum -c SHA256SUMS``), sorted by file name."""
+    lines = [f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items())]
+    return "".join(lines).encode("utf-8")
+
+
+def _write(dest: Path, files: dict[str, bytes]) -> list[Path]:
+    dest.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, data in sorted(files.items()):
+        path = dest / name
+        path.write_bytes(data)
+        written.append(path)
+    return written
+
+
+def _bundle(stem: str, sheets: list[Sheet], document: dict[str, object], about: list[tuple[str, str]],
+            package_name: str, title: str, stamp: date, creator: str, created: date | None) -> dict[str, bytes]:
+    csv_names = {s.name: f"{stem}-{s.name}.csv" for s in sheets}
+    files = {csv_names[s.name]: csv_bytes(s) for s in sheets}
+    xlsx_name, json_name = f"{stem}-全部数据.xlsx", f"{stem}-全部数据.json"
+    moment = datetime(stamp.year, stamp.month, stamp.day)
+    files[xlsx_name] = xlsx_bytes(sheets, about, moment, creator)
+    files[json_name] = json_bytes(document)
+    extra = [("workbook", xlsx_name, "xlsx", XLSX_MEDIATYPE), ("all-json", json_name, "json", "application/json")]
+    package = datapackage(package_name, title, NOTE, files, sheets, csv_names, extra, created)
+    files[DATAPACKAGE] = json_bytes(package)
+    files[CHECKSUMS] = sha256sums(files)
+    return files
+
+
+def export_year(year: YearModel, dest: Path, *, region: str = "", creator: str = "预算绩效管理信息公开") -> list[Path]:
+    """Write one year's open data into ``dest`` and return the files written, sorted by name.
+
+    Files: ``<year>-<kind>.csv`` for each record kind with public records and for the report's figures,
+    documents and errata; ``<year>-全部数据.xlsx``; ``<year>-全部数据.json``; ``datapackage.json``;
+    ``SHA256SUMS`` (of every other file).
+    """
+    rep = year.report
+    region = rep.region or region
+    sheets = year_sheets(year)
+    title = f"{region}{year.year}年度预算绩效管理公开数据"
+    about = [("标题", title), ("年度报告", rep.title), ("地区", region), ("年度", str(year.year)),
+             ("发布机构", rep.publisher or ""), ("发布日期", text_value(rep.published_on, "date")),
+             ("说明", NOTE), ("工作表", "、".join(s.title for s in sheets) + "、字段说明")]
+    created = rep.published_on or rep.written_on
+    files = _bundle(str(year.year), sheets, year_json(year, region), about, f"budget-performance-{year.year}",
+                    title, created or date(year.year, 1, 1), creator, created)
+    return _write(dest, files)
+
+
+def export_archive(archive: Archive, dest: Path) -> list[Path]:
+    """Write every year's open data as one bundle (each row led by its 年度) into ``dest``; same files as a year."""
+    settings = archive.settings
+    years = sorted(y.year for y in archive.years)
+    span = f"{years[0]}-{years[-1]}" if years else "all"
+    sheets = archive_sheets(archive)
+    title = f"{settings.region}{span.replace('-', '—')}年度预算绩效管理公开数据"
+    document = {
+        "标题": title, "地区": settings.region, "说明": NOTE,
+        "年度": [year_json(y, settings.region) for y in sorted(archive.years, key=lambda y: y.year)],
+    }
+    about = [("标题", title), ("地区", settings.region), ("年度", "、".join(map(str, years))), ("说明", NOTE),
+             ("工作表", "、".join(s.title for s in sheets) + "、字段说明")]
+    dates = [d for y in archive.years for d in (y.report.published_on, y.report.written_on) if d]
+    created = max(dates) if dates else None
+    files = _bundle(span, sheets, document, about, f"budget-performance-{span}", title,
+                    created or date(years[-1] if years else 2000, 1, 1), settings.site_name, created)
+    return _write(dest, files)

@@ -1,0 +1,182 @@
+"""Tables: CSV downloads that hold exactly what the table shows, anchors, sort hints, and the vendored sorter."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import shutil
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import markdown
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+from generator.tables import BLANK, Cell, Column, Table, link_cell
+
+ROOT = Path(__file__).resolve().parent.parent
+VENDOR = ROOT / "content" / "assets" / "vendor" / "tablesort"
+INIT = ROOT / "content" / "assets" / "jx-tables.js"
+
+
+def sample_table(**kw) -> Table:
+    return Table(
+        "2023年事前绩效评估项目",
+        [Column("项目名称"), Column("主管部门"), Column("申请金额（万元）", "money"), Column("执行率", "percent"),
+         Column("评价年度", "number"), Column("说明", "long")],
+        [
+            [link_cell("环城西路<改造>", "../p/1/"), "县住房和城乡建设局", Decimal("1200.50"), Decimal("85.5"), 2022,
+             "第一行\n  第二行"],
+            ["社区服务", None, None, None, None, ""],
+            ["消防营房", "县消防救援大队", Decimal("30"), Decimal("100"), 2022, "a,b \"c\""],
+        ],
+        {1},
+        footer=["合计", "", Decimal("1230.50"), None, None, None],
+        **kw,
+    )
+
+
+def parse_csv(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def test_csv_is_the_table_as_shown():
+    table = sample_table()
+    rows = parse_csv(table.csv_text())
+    assert rows[0] == ["项目名称", "主管部门", "申请金额（万元）", "执行率", "评价年度", "说明", "示例"]
+    assert rows[1] == ["环城西路<改造>", "县住房和城乡建设局", "1200.50", "85.50%", "2022", "第一行\n第二行", "否"]
+    assert rows[2] == ["社区服务", BLANK, BLANK, BLANK, BLANK, BLANK, "是"]
+    assert rows[3][5] == 'a,b "c"'  # quoting survives the round trip
+    assert rows[4] == ["合计", BLANK, "1230.50", BLANK, BLANK, BLANK, ""]
+    assert len(rows) == 5
+    soup = BeautifulSoup(table.html(), "html.parser")
+    shown = [[td.get_text(" ", strip=True) for td in tr.find_all("td")] for tr in soup.tbody.find_all("tr")]
+    # The page's cells and the CSV agree, apart from the 示例 badge (a column in the CSV) and line breaks.
+    for page_row, csv_row in zip(shown, rows[1:4], strict=True):
+        assert page_row[0].removesuffix(" 示例") == csv_row[0]
+        assert page_row[1:5] == csv_row[1:5]
+    assert "<a" not in table.csv_text() and "jx-sample" not in table.csv_text()
+
+
+def test_csv_has_no_sample_column_without_samples():
+    table = Table("表", [Column("名称"), Column("金额", "money")], [["甲", Decimal("1")]])
+    assert parse_csv(table.csv_text()) == [["名称", "金额"], ["甲", "1.00"]]
+    assert table.csv_bytes().startswith(b"\xef\xbb\xbf") and table.csv_bytes()[3:].decode() == table.csv_text()
+
+
+def test_download_link_only_when_named():
+    assert "jx-download" not in sample_table().html()
+    html = sample_table(download="exante.csv").html()
+    assert '<a class="jx-download" href="exante.csv" download>下载本表（CSV）</a>' in html
+    assert html.index("</table>") < html.index("jx-download")  # under the table
+    empty = Table("空表", [Column("名称")], [], download="empty.csv")
+    assert "jx-download" not in empty.html()  # nothing to download
+    hostile = Table("表", [Column("名称")], [["甲"]], download='x.csv" onclick="alert(1)').html()
+    assert 'onclick="' not in hostile and "&#34;" in hostile
+
+
+def test_anchors_are_stable_and_safe():
+    assert 'id="tbl-exante"' in sample_table(download="exante.csv").html()
+    assert 'id="my-id"' in sample_table(id="my-id", download="exante.csv").html()
+    by_caption = Table('2023年 "整改" <情况>', [Column("名称")], [["甲"]]).html()
+    ident = re.search(r'<table id="([^"]+)"', by_caption).group(1)
+    assert ident == "tbl-2023年-整改-情况"
+    assert Table("空", [Column("名称")], [], id="x-empty").html().startswith('<p class="jx-empty" id="x-empty">')
+
+
+def test_sort_hints():
+    soup = BeautifulSoup(sample_table().html(), "html.parser")
+    table = soup.table
+    assert table.has_attr("data-jx-sort")
+    methods = [th["data-sort-method"] for th in table.thead.find_all("th")]
+    assert methods == ["jx-text", "jx-text", "number", "number", "number", "jx-text"]
+    first, blank, _ = table.tbody.find_all("tr")
+    assert [td.get("data-sort") for td in first.find_all("td")][2:5] == ["1200.50", "85.5", "2022"]
+    # Blanks carry an empty key, which jx-tables.js keeps last; the badge's text is kept out of the key.
+    assert [td.get("data-sort") for td in blank.find_all("td")] == ["社区服务", "", "", "", "", ""]
+    assert not table.tfoot.find_all(attrs={"data-sort": True})  # totals never move
+    one_row = BeautifulSoup(Table("表", [Column("名称")], [["甲"]]).html(), "html.parser").table
+    assert not one_row.has_attr("data-jx-sort") and not one_row.find(attrs={"data-sort-method": True})
+    fixed = BeautifulSoup(sample_table(sortable=False).html(), "html.parser").table
+    assert not fixed.has_attr("data-jx-sort")
+
+
+def test_numeric_text_and_cells_get_bare_keys():
+    table = Table("表", [Column("数值", "number"), Column("链接", "money")],
+                  [["1,234.5", Cell("<b>9</b>", "9.00")], ["17395.88", link_cell("—", "#")]])
+    keys = [td.get("data-sort") for td in BeautifulSoup(table.html(), "html.parser").find_all("td")]
+    assert keys == ["1234.5", "9.00", "17395.88", ""]
+
+
+def test_html_is_one_markdown_block():
+    html = str(sample_table(download="exante.csv").html())
+    assert "\n\n" not in html
+    page = markdown.markdown("# 标题\n\n" + html + "\n\n正文", extensions=["tables", "attr_list", "admonition", "toc"])
+    soup = BeautifulSoup(page, "html.parser")
+    assert soup.find("table", id="tbl-exante") is not None
+    assert soup.find("a", class_="jx-download")["href"] == "exante.csv"
+    assert not soup.find("p").find("table")  # not wrapped in a paragraph
+
+
+def test_vendored_tablesort_is_unmodified_and_licensed():
+    source = (VENDOR / "SOURCE.txt").read_text(encoding="utf-8")
+    listed = dict(reversed(line.split("  ")) for line in source.splitlines() if re.match(r"^[0-9a-f]{64}  ", line))
+    assert set(listed) == {"tablesort.min.js", "tablesort.number.min.js"}
+    for name, digest in listed.items():
+        assert hashlib.sha256((VENDOR / name).read_bytes()).hexdigest() == digest, name
+    assert "MIT" in source and "Permission is hereby granted" in (VENDOR / "LICENCE").read_text(encoding="utf-8")
+
+
+def test_mkdocs_loads_sorter_in_order():
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8").replace("!!python", "#"))
+    scripts = [s if isinstance(s, str) else s.get("path") for s in config.get("extra_javascript", [])]
+    wanted = ["assets/vendor/tablesort/tablesort.min.js", "assets/vendor/tablesort/tablesort.number.min.js",
+              "assets/jx-tables.js"]
+    assert [s for s in scripts if s in wanted] == wanted
+    assert all((ROOT / "content" / s).is_file() for s in wanted)
+
+
+def test_init_script_is_local_and_handles_instant_navigation():
+    text = INIT.read_text(encoding="utf-8")
+    assert not re.search(r"https?:|//[a-z0-9.-]+\.[a-z]{2,}|import\s*\(|fetch\(|XMLHttpRequest", text)
+    assert "document$" in text and "DOMContentLoaded" in text
+    assert 'Tablesort.extend("jx-text"' in text
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
+def test_sorting_in_a_browser(tmp_path):
+    """Click the money header in headless Chromium: numbers sort as numbers and blanks stay last."""
+    table = Table("表", [Column("名称"), Column("金额（万元）", "money")],
+                  [["甲", Decimal("9.00")], ["乙", None], ["丙", Decimal("100.00")], ["丁", Decimal("25.50")]])
+    scripts = "".join(f'<script src="{p.as_uri()}"></script>' for p in (
+        VENDOR / "tablesort.min.js", VENDOR / "tablesort.number.min.js", INIT))
+    probe = """<script>
+window.addEventListener("load", function () {
+  var th = document.querySelectorAll("th")[1], out = [];
+  function names() { return [].map.call(document.querySelectorAll("tbody tr td:first-child"),
+                                        function (td) { return td.textContent; }).join(""); }
+  th.click(); out.push(names());
+  th.click(); out.push(names());
+  document.querySelectorAll("th")[0].click(); out.push(names());
+  document.getElementById("out").textContent = out.join("|") + "|" + th.hasAttribute("aria-sort") + "|" +
+    document.querySelectorAll("th")[0].getAttribute("aria-sort");
+});
+</script>"""
+    page = tmp_path / "t.html"
+    page.write_text(f'<!doctype html><meta charset="utf-8">{table.html()}<pre id="out"></pre>{scripts}{probe}',
+                    encoding="utf-8")
+    done = subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files",
+         "--virtual-time-budget=3000", "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120)
+    out = BeautifulSoup(done.stdout, "html.parser").find("pre", id="out")
+    assert out is not None, done.stderr[-2000:]
+    ascending, descending, by_name, money_marked, name_state = out.get_text().split("|")
+    assert ascending == "甲丁丙乙"  # 9 < 25.5 < 100 (as numbers, not text), blank last
+    assert descending == "丙丁甲乙"  # blank still last
+    assert by_name == "丙丁甲乙"  # pinyin order (bing, ding, jia, yi), not code points (丁丙乙甲)
+    assert money_marked == "false" and name_state == "ascending"  # screen readers hear the current order
