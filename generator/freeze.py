@@ -127,8 +127,8 @@ def freeze(ds: Dataset, year: int, report: Report) -> bool:
 
 def write_frozen(root: Path, frozen: FrozenFile) -> None:
     lines = [
-        "# 已发布年度的数据校验值，由 python -m generator freeze <年度> 写入，请勿手工修改。",
-        "# 已发布年度的数据一经修改，必须在该年度 report.yaml 的“更正说明”中新增一条，再运行 freeze。",
+        "# 已发布年度的数据校验值：构建成功后自动登记（或运行 python -m generator freeze <年度>），请勿手工修改。",
+        "# 已发布年度的数据一经修改，必须在该年度 report.yaml 的“更正说明”中新增一条，否则校验不通过。",
         "年度:",
     ]
     for year in sorted(frozen.years):
