@@ -70,6 +70,8 @@ RULES: tuple[Rule, ...] = (
          "DOMAIN.md §2 绩效目标、监控、评价“for a project, policy or department's whole spending”"),
     Rule("out-of-range", "执行数不超过全年预算数；建议金额不超过申请金额；监控期间的月份在 1–12 月且起不晚于止",
          "DOMAIN.md §2 绩效运行监控（监控期间如 1-7月）、事前绩效评估（申请金额、建议金额）"),
+    Rule("nonpublic-reference", "公开的记录不得引用标为不公开的单位、项目或来源记录（否则其名称会出现在公开页面）",
+         "数据字典「公开」字段：“否”表示不出现在网站、搜索和下载中（议题 3 公开范围）"),
     Rule("bad-enum", "评价等级须为所配置等级划分中的一个", "settings.yaml「等级划分」；DOMAIN.md §3"),
     Rule("bad-number", "定量指标（≥、≤、=）的指标值为数字", "DOMAIN.md §3 单个定量指标评分"),
     Rule("bad-settings", "等级划分的等级与下限各不相同、在 0–100 之间且有下限为 0 的一档；自评权重合计 100",
@@ -138,6 +140,7 @@ class _YearChecks:
     def run(self) -> None:
         self.ids()
         self.references()
+        self.visibility()
         self.totals()
         self.rates()
         self.grades_and_scores()
@@ -234,6 +237,33 @@ class _YearChecks:
                 known, message = sources[r.source_kind]
                 if r.source_id and r.source_id not in known:
                     self.err(r, "unknown-reference", "source_id", r.source_id, message)
+
+    def visibility(self) -> None:
+        """A public record must not point at a withheld one: its page would print the withheld name, or link to a
+        page that does not exist. (Rows under a withheld goal, monitoring or evaluation are withheld with it.)"""
+        years = self.dataset.years.values()
+        hidden_departments = {x.name for x in self.data.records(Department) if not x.public}
+        hidden = {
+            "department": (hidden_departments, "单位"),
+            "parent": (hidden_departments, "上级单位"),
+            "implementer": (hidden_departments, "实施单位"),
+            "project": ({x.code for y in years for x in y.records(Project) if not x.public}, "项目"),
+        }
+        hidden_sources = {
+            kind: {x.id for y in years for x in y.records(model) if not x.public}
+            for kind, model in ((SourceKind.EVALUATION, Evaluation), (SourceKind.MONITORING, Monitoring),
+                                (SourceKind.EX_ANTE, ExAnte))
+        }
+        message = "此记录公开，但引用的{what}标为不公开（公开: 否），公开页面会显示它；请把两者的“公开”设为一致"
+        for records in self.data.tables.values():
+            for r in records:
+                if not r.public:
+                    continue
+                for attr, (names, what) in hidden.items():
+                    if attr in type(r).model_fields and getattr(r, attr) in names:
+                        self.err(r, "nonpublic-reference", attr, getattr(r, attr), message.format(what=what))
+                if isinstance(r, Rectification | Application) and r.source_id in hidden_sources.get(r.source_kind, ()):
+                    self.err(r, "nonpublic-reference", "source_id", r.source_id, message.format(what="来源记录"))
 
     # -- money ---------------------------------------------------------------------------------
 

@@ -1,0 +1,137 @@
+"""Nothing half-published: a build that fails leaves content/generated and site/ exactly as they were.
+
+Each test works on a private project root (mkdocs.yml, overrides/, content/ and data/ copied into tmp_path) and
+builds with the default paths, so the real swap into content/generated and site/ is exercised.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from mkdocs.exceptions import Abort
+
+from generator import cli, pipeline, search
+from generator.problems import DataError
+from tests.conftest import FIXTURES, ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def snapshot(*dirs: Path) -> dict[str, bytes]:
+    """Every file under the given directories, by path, with its bytes."""
+    out = {}
+    for d in dirs:
+        for path in sorted(d.rglob("*")):
+            if path.is_file():
+                out[path.relative_to(d.parent).as_posix()] = path.read_bytes()
+    return out
+
+
+@pytest.fixture
+def project(tmp_path) -> pipeline.Paths:
+    """A private copy of the project, built once successfully so there is something to protect."""
+    root = tmp_path / "project"
+    root.mkdir()
+    shutil.copy2(ROOT / "mkdocs.yml", root / "mkdocs.yml")
+    for name in ("content", "overrides", "data"):
+        if (ROOT / name).exists():
+            shutil.copytree(ROOT / name, root / name)
+    paths = pipeline.Paths(root)
+    pipeline.build(paths, strict=True, quiet=True)
+    assert (paths.site / "index.html").is_file() and (paths.generated / "index.md").is_file()
+    return paths
+
+
+def protected(paths: pipeline.Paths) -> dict[str, bytes]:
+    return snapshot(paths.generated, paths.site)
+
+
+def break_data(paths: pipeline.Paths) -> None:
+    path = paths.data / "2023" / "applications.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(",追减,,2023,", ",追减,85%,2023,", 1), encoding="utf-8")
+    assert "85%" in path.read_text(encoding="utf-8")
+
+
+def valid_change(paths: pipeline.Paths) -> None:
+    """A correction as a clerk makes it to a published year: a changed title and a new 更正说明 entry."""
+    path = paths.data / "2023" / "report.yaml"
+    text = path.read_text(encoding="utf-8").replace("标题: 岳池县2023年度", "标题: 岳池县2023年度（更正）", 1)
+    assert "更正说明:" not in text
+    path.write_text(text + "\n更正说明:\n  - {日期: 2030-01-01, 说明: 测试用更正}\n", encoding="utf-8")
+
+
+def test_bad_data_changes_nothing(project):
+    before = protected(project)
+    break_data(project)
+    with pytest.raises(DataError) as exc:
+        pipeline.build(project, strict=True, quiet=True)
+    assert {(p.code, p.file, p.row) for p in exc.value.report.errors} == {
+        ("bad-money", "data/2023/applications.csv", 2),
+        # the first build registered the published year; changing it without an erratum is refused too
+        ("frozen-year-changed", "data/2023/report.yaml", None)}
+    assert protected(project) == before
+
+
+def test_mkdocs_strict_failure_changes_nothing(project):
+    before = protected(project)
+    # A valid data change (so the new pages differ) plus a hand-written page with a broken link: MkDocs in strict
+    # mode aborts after the new pages were generated aside.
+    valid_change(project)
+    about = project.content / "about.md"
+    about.write_text(about.read_text(encoding="utf-8") + "\n[不存在的页面](no-such-page.md)\n", encoding="utf-8")
+    with pytest.raises(Abort, match="warnings"):
+        pipeline.build(project, strict=True, quiet=True)
+    assert protected(project) == before
+
+
+def test_failure_after_mkdocs_changes_nothing(project, monkeypatch):
+    """Even when MkDocs succeeded, a later step failing (the search index) must not publish anything."""
+    before = protected(project)
+    valid_change(project)
+
+    def fail(site_dir):
+        raise search.SearchIndexError("模拟失败")
+
+    monkeypatch.setattr(search, "build_index", fail)
+    with pytest.raises(search.SearchIndexError):
+        pipeline.build(project, strict=True, quiet=True)
+    assert protected(project) == before
+
+
+def test_cli_reports_build_failure_and_keeps_the_site(project, capsys):
+    before = protected(project)
+    break_data(project)
+    assert cli.main(["--root", str(project.root), "build", "--quiet"]) == cli.EXIT_DATA
+    err = capsys.readouterr().err
+    assert "bad-money" in err and "网站未更新" in err and "Traceback" not in err
+    assert protected(project) == before
+    about = project.content / "about.md"
+    shutil.copy2(ROOT / "data" / "2023" / "applications.csv", project.data / "2023" / "applications.csv")
+    valid_change(project)
+    about.write_text(about.read_text(encoding="utf-8") + "\n[不存在的页面](no-such-page.md)\n", encoding="utf-8")
+    assert cli.main(["--root", str(project.root), "build", "--quiet"]) == cli.EXIT_BUILD
+    assert "Traceback" not in capsys.readouterr().err
+    assert protected(project) == before
+
+
+def test_a_successful_build_does_replace_the_site(project):
+    """The comparisons above can fail: a good change does reach both trees."""
+    before = protected(project)
+    valid_change(project)
+    pipeline.build(project, strict=True, quiet=True)
+    after = protected(project)
+    assert after != before
+    changed = {k for k in after if before.get(k) != after[k]}
+    assert any(k.startswith("generated/") for k in changed) and any(k.startswith("site/") for k in changed)
+    assert not project.work.exists()
+
+
+def test_same_data_gives_byte_identical_pages(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    pipeline.generate(FIXTURES / "rich_data", first)
+    pipeline.generate(FIXTURES / "rich_data", second)
+    a, b = snapshot(first), snapshot(second)
+    assert a and {k.split("/", 1)[1]: v for k, v in a.items()} == {k.split("/", 1)[1]: v for k, v in b.items()}
