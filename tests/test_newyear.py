@@ -1,0 +1,70 @@
+"""new-year: a draft year with the report skeleton, departments carried over, empty tables; never overwrites."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import build_site
+
+from generator import cli, dataset, excel, newyear, schema
+from generator.problems import Report
+
+
+def test_new_year_creates_a_valid_draft(data_copy: Path, capsys):
+    assert cli.main(["--data", str(data_copy), "new-year", "2024"]) == 0
+    out = capsys.readouterr().out
+    assert "已新建 2024 年度（状态：草稿）" in out
+    year_dir = data_copy / "2024"
+    assert sorted(p.name for p in year_dir.iterdir()) == sorted(
+        [schema.YearReport.FILE] + [m.FILE for m in schema.TABLES])
+    # Departments carry over byte for byte; every other table starts empty with the full header.
+    assert (year_dir / "departments.csv").read_bytes() == (data_copy / "2023" / "departments.csv").read_bytes()
+    for model in schema.TABLES:
+        if model is schema.Department:
+            continue
+        rows = list(csv.reader((year_dir / model.FILE).open(encoding="utf-8")))
+        assert rows == [[c.alias for c in excel.columns(model)]]
+
+    report = Report()
+    data = dataset.read_year(data_copy, year_dir, 2024, report)
+    assert report.ok, report.as_text()
+    rep = data.report
+    assert rep.status is schema.YearStatus.DRAFT
+    assert rep.title == "岳池县2024年度预算绩效管理工作开展情况"
+    assert rep.publisher == "岳池县财政局"  # carried over from 2023
+    assert rep.documents == [] and rep.errata == []
+    assert all(v is None for v in rep.figures.model_dump().values())
+    assert rep.overview == [newyear.PLACEHOLDER] and rep.application == [newyear.PLACEHOLDER]
+    # Every field of the report appears in the skeleton, so staff see each heading to fill.
+    text = (year_dir / "report.yaml").read_text("utf-8")
+    for field in schema.YearReport.model_fields.values():
+        assert f"\n{field.alias}:" in text
+    for field in schema.DeclaredFigures.model_fields.values():
+        assert f"#  {field.alias}:" in text
+
+
+def test_new_year_refuses_to_overwrite(data_copy: Path, capsys):
+    before = {p: p.read_bytes() for p in (data_copy / "2023").iterdir()}
+    assert cli.main(["--data", str(data_copy), "new-year", "2023"]) == 1
+    assert "2023 年度已存在，不会覆盖" in capsys.readouterr().err
+    assert {p: p.read_bytes() for p in (data_copy / "2023").iterdir()} == before
+    report, created = newyear.new_year(data_copy, 1999)
+    assert created == [] and [p.code for p in report.errors] == ["out-of-range"]
+    assert not (data_copy / "1999").exists()
+    assert not [p for p in data_copy.iterdir() if p.name.startswith(".new-")]
+
+
+@pytest.mark.slow
+def test_draft_year_builds_and_shows_as_draft(data_copy: Path, tmp_path: Path):
+    newyear.new_year(data_copy, 2024)
+    site = build_site(data_copy, tmp_path / "site")
+    page = BeautifulSoup((site / "2024" / "index.html").read_text("utf-8"), "html.parser")
+    assert page.find("div", class_="admonition warning").find(class_="admonition-title").get_text() == "草稿"
+    nav = " ".join(a.get_text(" ", strip=True) for a in page.select("nav a"))
+    assert "2024年度（草稿）" in nav
+    published = BeautifulSoup((site / "2023" / "index.html").read_text("utf-8"), "html.parser")
+    assert published.find("div", class_="admonition warning") is None or "草稿" not in \
+        published.find("div", class_="admonition warning").get_text()
