@@ -1,0 +1,179 @@
+/* 站内搜索：在 Material 主题自带的搜索框中显示 Pagefind 的检索结果。
+ *
+ * Why Pagefind: Material's lunr index holds every page (about 6 KB a page, 24 MB for a ten-year archive) and is
+ * downloaded whole before the first result. Pagefind's index is split into chunks fetched per query, and its
+ * extended build segments Chinese words. Everything is loaded from this site, by URLs relative to the page, so
+ * the site also works under a sub-path. */
+(function () {
+  "use strict";
+
+  var input = document.querySelector(".jx-search [data-md-component=search-query]");
+  var toggle = document.getElementById("__search");
+  var configNode = document.getElementById("__config");
+  if (!input || !toggle || !configNode) return;
+
+  var root = input.closest(".jx-search");
+  var list = root.querySelector(".md-search-result__list");
+  var meta = root.querySelector(".md-search-result__meta");
+  var config = JSON.parse(configNode.textContent);
+  // base_url is relative ("..", "../.."); resolving it against this page gives the site root, sub-path included.
+  var base = new URL(String(config.base || ".").replace(/\/?$/, "/"), location.href);
+  var MAX_RESULTS = 10;
+  var DEBOUNCE_MS = 150;
+  var IDLE_TEXT = "输入关键词搜索";
+  var pagefind = null;
+  var latest = 0;
+  var timer = null;
+
+  function load() {
+    if (!pagefind) {
+      pagefind = import(new URL("pagefind/pagefind.js", base).href).then(function (pf) {
+        return pf.options({ baseUrl: base.pathname, excerptLength: 30 }).then(function () {
+          pf.init();
+          return pf;
+        });
+      });
+      pagefind.catch(function () { pagefind = null; });  // let a later attempt retry
+    }
+    return pagefind;
+  }
+
+  // Pagefind excerpts are text with <mark> around hits; rebuild them from text nodes so page text never
+  // becomes markup here.
+  function excerpt(html) {
+    var template = document.createElement("template");
+    template.innerHTML = html;
+    var out = document.createDocumentFragment();
+    template.content.childNodes.forEach(function (node) {
+      if (node.nodeName === "MARK") {
+        var mark = document.createElement("mark");
+        mark.textContent = node.textContent;
+        out.appendChild(mark);
+      } else {
+        out.appendChild(document.createTextNode(node.textContent));
+      }
+    });
+    return out;
+  }
+
+  function render(results, total) {
+    list.textContent = "";
+    if (!results.length) {
+      meta.textContent = "没有找到结果";
+      return;
+    }
+    meta.textContent = total > results.length
+      ? "找到 " + total + " 个结果，显示最相关的 " + results.length + " 个"
+      : "找到 " + total + " 个结果";
+    results.forEach(function (r) {
+      var item = document.createElement("li");
+      item.className = "md-search-result__item";
+      var link = document.createElement("a");
+      link.className = "md-search-result__link";
+      link.href = r.url;
+      var article = document.createElement("article");
+      article.className = "md-search-result__article md-typeset";
+      var title = document.createElement("h1");
+      title.textContent = (r.meta && r.meta.title) || r.url;
+      var text = document.createElement("p");
+      text.appendChild(excerpt(r.excerpt || ""));
+      article.appendChild(title);
+      article.appendChild(text);
+      link.appendChild(article);
+      item.appendChild(link);
+      list.appendChild(item);
+    });
+  }
+
+  function search() {
+    var query = input.value.trim();
+    var mine = ++latest;
+    if (!query) {
+      list.textContent = "";
+      meta.textContent = IDLE_TEXT;
+      return;
+    }
+    meta.textContent = "正在搜索…";
+    load()
+      .then(function (pf) { return pf.search(query); })
+      .then(function (found) {
+        if (mine !== latest) return null;
+        var top = found.results.slice(0, MAX_RESULTS).map(function (r) { return r.data(); });
+        return Promise.all(top).then(function (data) {
+          if (mine === latest) render(data, found.results.length);
+        });
+      })
+      .catch(function () {
+        if (mine === latest) meta.textContent = "搜索暂时不可用，请稍后重试";
+      });
+  }
+
+  function open() {
+    if (!toggle.checked) toggle.checked = true;
+    input.focus();
+    load();  // fetch the search code while the reader types
+  }
+
+  function close() {
+    toggle.checked = false;
+    input.blur();
+  }
+
+  // "input" fires for typing, pasting and IME composition alike, so pasted text searches without a key press.
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(search, DEBOUNCE_MS);
+  });
+  input.addEventListener("focus", function () {
+    toggle.checked = true;
+    load();
+  });
+  input.form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    clearTimeout(timer);
+    search();
+  });
+  input.form.addEventListener("reset", function () {
+    setTimeout(function () { search(); input.focus(); }, 0);
+  });
+  toggle.addEventListener("change", function () {
+    if (toggle.checked) input.focus();
+    else input.blur();
+  });
+
+  document.querySelectorAll(".jx-search-open").forEach(function (button) {
+    button.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" || event.key === " ") {
+        event.preventDefault();
+        open();
+      }
+    });
+  });
+
+  // Keyboard: Escape closes; arrow keys move between the query and the results; "/" or "s" opens search
+  // (Material's own shortcuts, which its search plugin would otherwise provide).
+  root.addEventListener("keydown", function (event) {
+    var links = Array.prototype.slice.call(list.querySelectorAll(".md-search-result__link"));
+    var at = links.indexOf(document.activeElement);
+    if (event.key === "Escape") {
+      event.preventDefault();
+      close();
+    } else if (event.key === "ArrowDown" && links.length) {
+      event.preventDefault();
+      links[Math.min(at + 1, links.length - 1)].focus();
+    } else if (event.key === "ArrowUp" && at >= 0) {
+      event.preventDefault();
+      if (at === 0) input.focus();
+      else links[at - 1].focus();
+    }
+  });
+  window.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || toggle.checked) return;
+    var target = event.target;
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
+    if (event.key === "/" || event.key === "s") {
+      event.preventDefault();
+      open();
+    }
+  });
+})();

@@ -1,0 +1,296 @@
+"""Benchmark: build a synthetic county archive and compare it with the floor, MkDocs alone on as many pages.
+
+``python -m generator bench S|M|L [--keep DIR]``. Builds run in child processes (``python -m generator.bench
+--child …``) so that each one's peak memory is its own. The floor is the same Material theme building the same
+number of plain pages kept out of the navigation (``not_in_nav``), without search: what any MkDocs site of that
+size costs. Figures follow issue 6 (generator ≤ 10% of the total, total ≤ 1.2 × floor, pages ≤ 40 KB on
+average and ≤ 300 KB each, first search ≤ 300 KB, one changed record rewrites only its pages in ≤ 2 s).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from . import schema, search, synth
+
+KB = 1024
+MB = 1024 * 1024
+
+# Words of project names (synth_catalog); the benchmark searches the first one the data contains.
+PROJECT_WORDS = ("蔬菜", "危房", "水库", "养老", "消防", "道路")
+
+
+@dataclass
+class SiteFigures:
+    seconds: float
+    pages: int
+    site_bytes: int
+    largest_page: int
+    largest_page_path: str
+    average_page: int
+    peak_memory: int  # bytes
+    generator_seconds: float | None = None
+    mkdocs_seconds: float | None = None
+    search_index_seconds: float | None = None
+    first_search_bytes: int | None = None
+    first_search_files: int | None = None
+    project_found: bool | None = None
+    query: str = ""
+
+
+def measure_site(site: Path) -> dict:
+    pages = [p for p in site.rglob("*.html") if p.parent != site / search.BUNDLE_DIR]
+    sizes = {p: p.stat().st_size for p in pages}
+    largest = max(sizes, key=sizes.get) if sizes else None
+    return {
+        "pages": len(pages),
+        "site_bytes": sum(p.stat().st_size for p in site.rglob("*") if p.is_file()),
+        "largest_page": sizes[largest] if largest else 0,
+        "largest_page_path": largest.relative_to(site).as_posix() if largest else "",
+        "average_page": sum(sizes.values()) // len(sizes) if sizes else 0,
+    }
+
+
+def _peak_rss() -> int:
+    """Peak resident memory of this process or any child it waited for (Pagefind), in bytes (Linux: KB units)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) * 1024
+
+
+# --- children ------------------------------------------------------------------------------
+
+
+def _child_build(root: Path, data: Path, site: Path) -> dict:
+    """The real build (pipeline.build), with MkDocs and the search index timed inside it."""
+    from . import pipeline
+
+    spent = {"mkdocs": 0.0, "search": 0.0}
+
+    def timed(name, func):
+        def wrapper(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                spent[name] += time.perf_counter() - start
+        return wrapper
+
+    pipeline.run_mkdocs = timed("mkdocs", pipeline.run_mkdocs)
+    search.build_index = timed("search", search.build_index)
+    start = time.perf_counter()
+    pipeline.build(pipeline.Paths(root, data, site), strict=True, quiet=True)
+    total = time.perf_counter() - start
+    return {"seconds": total, "mkdocs_seconds": spent["mkdocs"], "search_index_seconds": spent["search"],
+            "generator_seconds": total - spent["mkdocs"] - spent["search"], "peak_memory": _peak_rss()}
+
+
+def _child_floor(config: Path) -> dict:
+    from . import pipeline
+
+    start = time.perf_counter()
+    pipeline.run_mkdocs(config, config.parent / "docs", config.parent / "site", strict=False, quiet=True)
+    return {"seconds": time.perf_counter() - start, "peak_memory": _peak_rss()}
+
+
+def _run_child(*args: str) -> dict:
+    done = subprocess.run([sys.executable, "-m", "generator.bench", "--child", *args],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"性能测试子进程失败：{done.stderr.strip()[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# --- the floor -----------------------------------------------------------------------------
+
+
+FLOOR_CONFIG = """site_name: 下限（纯 MkDocs）
+use_directory_urls: true
+theme:
+  name: material
+  language: zh
+  font: false
+plugins: []
+nav:
+  - index.md
+not_in_nav: |
+  /p/
+"""
+
+
+def write_floor(work: Path, pages: int) -> Path:
+    """MkDocs alone: ``pages`` plain pages (a title and a paragraph) kept out of the navigation."""
+    docs = work / "docs"
+    (docs / "p").mkdir(parents=True, exist_ok=True)
+    (docs / "index.md").write_text("# 下限\n\n只有这一页在导航中。\n", encoding="utf-8")
+    for i in range(1, pages - 1):  # with index.html and 404.html, as many HTML files as the site
+        (docs / "p" / f"{i:05d}.md").write_text(
+            f"# 第 {i} 页\n\n示例县项目第 {i} 号的说明文字，用于衡量 MkDocs 本身的构建开销。\n", encoding="utf-8")
+    config = work / "mkdocs.yml"
+    config.write_text(FLOOR_CONFIG, encoding="utf-8")
+    return config
+
+
+# --- search --------------------------------------------------------------------------------
+
+
+def transfer_size(path: Path) -> int:
+    """Bytes on the wire with gzip: Pagefind's index files are already gzip; other files are compressed here."""
+    data = path.read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        return len(data)
+    return len(gzip.compress(data, compresslevel=6, mtime=0))
+
+
+def project_word(data: Path) -> str:
+    names = "\n".join(p.read_text(encoding="utf-8") for p in data.glob("*/" + schema.Project.FILE))
+    return next((w for w in PROJECT_WORDS if w in names), PROJECT_WORDS[0])
+
+
+def first_search(site: Path, root: Path, query: str) -> tuple[int, int, bool]:
+    """What a browser downloads from page load to the first results of ``query``: our script, Pagefind's script and
+    worker, then every file Pagefind fetched (entry, metadata, wasm, index chunks, fragments of the shown results).
+    Returns (bytes, files, whether a project page was among the results)."""
+    found = search.probe(site, [query])[0]
+    files = [root / "content" / "assets" / "jx-search.js", site / search.BUNDLE_DIR / "pagefind.js",
+             site / search.BUNDLE_DIR / "pagefind-worker.js", *(Path(p) for p in found["fetched"])]
+    unique = list(dict.fromkeys(files))
+    project = any("/projects/" in r["url"] and query in (r["title"] or "") for r in found["results"])
+    return sum(transfer_size(p) for p in unique), len(unique), project
+
+
+# --- incremental ---------------------------------------------------------------------------
+
+
+def change_one_record(data: Path) -> str:
+    """Edit one rectification's 整改要求 in the newest year (a draft, so no erratum is needed)."""
+    year = max(int(p.name) for p in data.iterdir() if p.is_dir() and p.name.isdigit())
+    path = data / str(year) / schema.Rectification.FILE
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    column = rows[0].index(schema.Rectification.alias_of("requirement"))
+    rows[1][column] += "（已修改）"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    return f"{path.relative_to(data).as_posix()} 第 2 行"
+
+
+def incremental(data: Path, out: Path) -> dict:
+    from . import pipeline
+
+    pipeline.generate(data, out)
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    where = change_one_record(data)
+    start = time.perf_counter()
+    pipeline.generate(data, out)
+    seconds = time.perf_counter() - start
+    after = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    rewritten = sorted(p.relative_to(out).as_posix() for p, m in after.items() if before.get(p) != m)
+    return {"changed": where, "seconds": seconds, "rewritten": len(rewritten), "files": len(after),
+            "examples": rewritten[:8]}
+
+
+# --- report --------------------------------------------------------------------------------
+
+
+def _mb(n: int | None) -> str:
+    return "—" if n is None else f"{n / MB:.1f} MB"
+
+
+def _kb(n: int | None) -> str:
+    return "—" if n is None else f"{n / KB:.1f} KB"
+
+
+def _s(x: float | None) -> str:
+    return "—" if x is None else f"{x:.2f} s"
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    return "—" if not a or not b else f"{a / b:.2f}"
+
+
+def report(size: str, synth_seconds: float, ours: SiteFigures, floor: SiteFigures, inc: dict) -> list[str]:
+    gen_share = ours.generator_seconds / ours.seconds if ours.seconds else 0
+    rows = [
+        ("生成器用时（校验+模型+渲染）", _s(ours.generator_seconds), "—", ""),
+        ("MkDocs 用时", _s(ours.mkdocs_seconds), _s(floor.seconds), _ratio(ours.mkdocs_seconds, floor.seconds)),
+        ("搜索索引用时（Pagefind）", _s(ours.search_index_seconds), "—", ""),
+        ("总用时", _s(ours.seconds), _s(floor.seconds), _ratio(ours.seconds, floor.seconds)),
+        ("页面数", str(ours.pages), str(floor.pages), _ratio(ours.pages, floor.pages)),
+        ("网站大小", _mb(ours.site_bytes), _mb(floor.site_bytes), _ratio(ours.site_bytes, floor.site_bytes)),
+        ("最大页面", _kb(ours.largest_page), _kb(floor.largest_page), _ratio(ours.largest_page, floor.largest_page)),
+        ("平均页面", _kb(ours.average_page), _kb(floor.average_page), _ratio(ours.average_page, floor.average_page)),
+        ("峰值内存", _mb(ours.peak_memory), _mb(floor.peak_memory), _ratio(ours.peak_memory, floor.peak_memory)),
+        ("首次搜索下载（gzip）", _kb(ours.first_search_bytes), "—（下限无搜索）", ""),
+    ]
+    lines = [f"性能测试 {size}：合成数据 {synth_seconds:.2f} s（不计入构建）", "",
+             "| 指标 | 本站 | 下限（纯 MkDocs，页面不在导航中） | 比值（本站/下限） |", "| --- | --- | --- | --- |"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    lines += [
+        "",
+        f"生成器占总用时：{gen_share:.1%}（目标 ≤ 10%）",
+        f"最大页面：{ours.largest_page_path}",
+        f"首次搜索：查询“{ours.query}”，下载 {ours.first_search_files} 个文件；"
+        f"结果中{'有' if ours.project_found else '没有'}名称含该词的项目页",
+        f"增量生成：修改 {inc['changed']} 后重新生成，用时 {inc['seconds']:.2f} s，"
+        f"改写 {inc['rewritten']} / {inc['files']} 个文件（未变的文件保留修改时间）",
+    ]
+    if inc["examples"]:
+        lines.append("  改写的文件（前几个）：" + "、".join(inc["examples"]))
+    return lines
+
+
+def run(size: str, root: Path, work: Path, seed: int = 1) -> tuple[list[str], dict]:
+    data, site, floor_dir = work / "data", work / "site", work / "floor"
+    for d in (data, site, floor_dir):
+        shutil.rmtree(d, ignore_errors=True)
+    start = time.perf_counter()
+    synth.generate(size, data, seed=seed)
+    synth_seconds = time.perf_counter() - start
+
+    built = _run_child("build", str(root), str(data), str(site))
+    ours = SiteFigures(**built, **measure_site(site))
+    if search.node() is not None:
+        ours.query = project_word(data)
+        ours.first_search_bytes, ours.first_search_files, ours.project_found = first_search(site, root, ours.query)
+
+    config = write_floor(floor_dir, ours.pages)
+    floor_run = _run_child("floor", str(config))
+    floor = SiteFigures(**floor_run, **measure_site(floor_dir / "site"))
+
+    inc = incremental(data, work / "generated")
+    figures = {"size": size, "synth_seconds": synth_seconds, "ours": asdict(ours), "floor": asdict(floor),
+               "incremental": inc}
+    return report(size, synth_seconds, ours, floor, inc), figures
+
+
+def main(size: str, paths, keep: Path | None = None, seed: int = 1) -> int:
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        lines, figures = run(size, paths.root, keep.resolve(), seed)
+    else:
+        with tempfile.TemporaryDirectory(prefix="jx-bench-") as tmp:
+            lines, figures = run(size, paths.root, Path(tmp), seed)
+    print("\n".join(lines))
+    if keep is not None:
+        (keep / "bench.json").write_text(json.dumps(figures, ensure_ascii=False, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    # Child mode: python -m generator.bench --child build ROOT DATA SITE | --child floor CONFIG
+    if sys.argv[1:2] != ["--child"]:
+        sys.exit("用法：python -m generator bench S|M|L")
+    kind, *rest = sys.argv[2:]
+    result = _child_build(*map(Path, rest)) if kind == "build" else _child_floor(Path(rest[0]))
+    print(json.dumps(result))

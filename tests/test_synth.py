@@ -1,0 +1,161 @@
+"""Synthetic data (generator/synth.py): valid, deterministic, realistic enough to exercise every rule; the bench."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from generator import pipeline, schema, synth
+from tests.conftest import ROOT
+
+EXAMPLE = ROOT / "examples" / "shixian" / "data"
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("synth") / "S"
+    synth.generate("S", out, seed=7)
+    return out
+
+
+def test_bundled_example_is_exactly_what_the_command_writes(tmp_path):
+    fresh = tmp_path / "data"
+    synth.generate("example", fresh)
+    committed = sorted(p.relative_to(EXAMPLE).as_posix() for p in EXAMPLE.rglob("*") if p.is_file())
+    regenerated = sorted(p.relative_to(fresh).as_posix() for p in fresh.rglob("*") if p.is_file())
+    assert regenerated == committed
+    for rel in committed:
+        assert (fresh / rel).read_bytes() == (EXAMPLE / rel).read_bytes(), f"{rel} 与重新生成的不一致"
+
+
+@pytest.mark.parametrize("data", ["S", "example"])
+def test_synthetic_data_passes_validation_without_any_problem(data, small):
+    _, report = pipeline.validate(small if data == "S" else EXAMPLE)
+    assert report.errors == [] and report.notices == [], report.as_text()
+
+
+def test_same_seed_same_bytes_other_seed_other_data(tmp_path, small):
+    again = tmp_path / "again"
+    synth.generate("S", again, seed=7)
+    other = tmp_path / "other"
+    synth.generate("S", other, seed=8)
+    for path in small.rglob("*.csv"):
+        rel = path.relative_to(small)
+        assert (again / rel).read_bytes() == path.read_bytes()
+    assert (other / "2025" / "projects.csv").read_bytes() != (small / "2025" / "projects.csv").read_bytes()
+
+
+def test_every_table_has_the_schema_columns(small):
+    for model in schema.TABLES:
+        with (small / "2025" / model.FILE).open(encoding="utf-8") as f:
+            header = next(csv.reader(f))
+        assert sorted(header) == sorted(model.alias_of(n) for n in model.model_fields), model.FILE
+
+
+def test_every_record_is_marked_sample_and_some_are_withheld():
+    withheld = Counter()
+    for model in schema.TABLES:
+        for path in EXAMPLE.glob(f"*/{model.FILE}"):
+            for row in read_rows(path):
+                assert row["示例"] == "是", f"{path} 有未标示例的记录"
+                withheld[model.FILE] += row["公开"] == "否"
+    assert withheld["projects.csv"] > 0 and withheld["rectifications.csv"] > 0
+    contacts = [r["内部联系人"] for p in EXAMPLE.glob("*/rectifications.csv") for r in read_rows(p)]
+    assert contacts and all(contacts)
+    for year in ("2021", "2022", "2023", "2024"):
+        assert "示例数据" in (EXAMPLE / year / "report.yaml").read_text(encoding="utf-8")
+
+
+def test_example_spans_four_years_with_recurring_projects_and_a_draft():
+    codes = Counter()
+    total = 0
+    for path in sorted(EXAMPLE.glob("*/projects.csv")):
+        rows = read_rows(path)
+        total += len(rows)
+        codes.update({r["项目编码"] for r in rows})
+    assert 250 <= total <= 350
+    assert sum(1 for n in codes.values() if n == 4) >= 30  # projects with a lifecycle across all four years
+    assert "状态: 草稿" in (EXAMPLE / "2024" / "report.yaml").read_text(encoding="utf-8")
+    assert "状态: 已发布" in (EXAMPLE / "2023" / "report.yaml").read_text(encoding="utf-8")
+
+
+def test_years_are_offset_like_real_reports():
+    for year in (2021, 2022, 2023, 2024):
+        evaluations = read_rows(EXAMPLE / str(year) / "evaluations.csv")
+        assert {r["评价年度"] for r in evaluations} == {str(year - 1)}
+        from_evaluations = [r for r in read_rows(EXAMPLE / str(year) / "applications.csv") if r["来源类型"] == "绩效评价"]
+        assert from_evaluations and {r["影响预算年度"] for r in from_evaluations} == {str(year + 1)}
+        ids = {r["评价编号"] for r in evaluations}
+        assert all(r["来源编号"] in ids for r in from_evaluations)
+
+
+def test_scores_follow_the_scoring_rule_and_grades_the_default_bands():
+    """Independent of checks.py: recompute 正向/反向 scores and grades from the written values."""
+    from decimal import Decimal
+
+    bands = [(Decimal(90), "优"), (Decimal(80), "良"), (Decimal(60), "中"), (Decimal(0), "差")]
+    for year in ("2022", "2024"):
+        scores = read_rows(EXAMPLE / year / "evaluation_scores.csv")
+        assert len({r["指标性质"] for r in scores}) == 3  # ≥, ≤ and 定性 all occur
+        for r in scores:
+            if r["指标性质"] == "定性":
+                continue
+            target, actual, weight = Decimal(r["指标值"]), Decimal(r["完成值"]), Decimal(r["分值"])
+            ratio = actual / target if r["指标性质"] == "≥" else target / actual
+            assert Decimal(r["得分"]) == (weight * min(Decimal(1), ratio)).quantize(Decimal("0.01"))
+        by_eval = Counter()
+        for r in scores:
+            by_eval[r["评价编号"]] += Decimal(r["分值"])
+        assert set(by_eval.values()) == {Decimal(100)}
+        for e in read_rows(EXAMPLE / year / "evaluations.csv"):
+            score = Decimal(e["得分"])
+            assert e["等级"] == next(g for low, g in bands if score >= low)
+
+
+def test_rectification_dates_and_status_agree():
+    statuses = Counter()
+    for path in EXAMPLE.glob("*/rectifications.csv"):
+        for r in read_rows(path):
+            statuses[r["状态"]] += 1
+            assert r["发现日期"] <= r["整改期限"]
+            assert bool(r["完成日期"]) == (r["状态"] == "已整改")
+            if r["完成日期"]:
+                assert r["发现日期"] <= r["完成日期"]
+    assert set(statuses) == {"已整改", "整改中", "未整改"}
+
+
+def test_monitoring_rate_is_executed_over_budget():
+    from decimal import Decimal
+
+    for r in read_rows(EXAMPLE / "2023" / "monitoring.csv"):
+        expected = (Decimal(r["执行数"]) / Decimal(r["全年预算数"]) * 100).quantize(Decimal("0.01"))
+        assert Decimal(r["执行率"]) == expected
+
+
+@pytest.mark.slow
+def test_bench_prints_every_figure(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "generator", "--root", str(ROOT), "bench", "XS",
+                           "--keep", str(tmp_path / "bench")], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    for label in ("生成器用时", "MkDocs 用时", "搜索索引用时", "总用时", "页面数", "网站大小", "最大页面", "平均页面",
+                  "峰值内存", "首次搜索下载", "比值", "生成器占总用时", "增量生成"):
+        assert label in out, f"缺少“{label}”：\n{out}"
+    assert (tmp_path / "bench" / "bench.json").exists()
+    # Only the pages that show the changed rectification are rewritten, not the whole site.
+    import json
+
+    figures = json.loads((tmp_path / "bench" / "bench.json").read_text(encoding="utf-8"))
+    inc = figures["incremental"]
+    assert 0 < inc["rewritten"] < inc["files"] / 2
+    assert figures["ours"]["pages"] == figures["floor"]["pages"]
