@@ -249,7 +249,7 @@ def read_year(root: Path, year_dir: Path, year: int, report: Report) -> YearData
         if extra not in known:
             hint = _suggest_file(extra, known)
             report.error(_name(root, year_dir / extra), None, "unknown-file", "", extra,
-                         "不认识的数据文件名，此文件不会被读取" + hint + "；可用的文件：" + "、".join(sorted(known)))
+                         "不认识的数据文件名，此文件不会被读取" + (hint or "；") + "可用的文件：" + "、".join(sorted(known)))
     for model in TABLES:
         path = year_dir / model.FILE
         if not path.exists():
@@ -264,10 +264,11 @@ def _suggest_file(name: str, known: set[str]) -> str:
     """Excel saves 项目.xlsx or projects (1).csv; point to the name we expect."""
     import difflib
 
-    stem = name.rsplit(".", 1)[0].split(" ")[0].split("(")[0]
+    stem = name.rsplit(".", 1)[0].split(" ")[0].split("(")[0].split("（")[0]
+    titles = {m.TITLE: m.FILE for m in TABLES} | {m.TITLE + "表": m.FILE for m in TABLES} | {"年度报告": YearReport.FILE}
     for k in sorted(known):
-        if k.rsplit(".", 1)[0] == stem:
-            return f"；是否应为“{k}”（CSV UTF-8 格式）？"
+        if k.rsplit(".", 1)[0] == stem or titles.get(stem) == k:
+            return f"；是否应为“{k}”（CSV UTF-8 格式）？" if k.endswith(".csv") else f"；是否应为“{k}”？"
     close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.7)
     return f"；是否应为“{close[0]}”？" if close else ""
 
