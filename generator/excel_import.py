@@ -618,6 +618,9 @@ def _stage_and_apply(data_dir, year, incoming, result, stage_root, progress) -> 
             continue
         r, letter = row.where(p.field) if p.field else (row.row, "")
         result.problems.append(CellProblem(row.sheet, r, letter, p))
+    order = {name: i for i, name in enumerate(incoming.sheets_read)}
+    result.problems.sort(key=lambda p: (0, order.get(p.sheet, len(order)), p.row or 0, len(p.column), p.column)
+                         if isinstance(p, CellProblem) else (1, 0, 0, 0, ""))
     if result.ok:
         for rel in changed_files:
             os.replace(stage / rel, data_dir / rel)

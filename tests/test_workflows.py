@@ -115,3 +115,20 @@ def test_the_workflow_commands_refuse_bad_data(data_copy: Path, tmp_path: Path):
     assert "departments.csv" in done.stderr and "级次" in done.stderr
     assert _run(build, site=site, data=data_copy).returncode == 1
     assert not site.exists()
+
+
+def test_deploy_guide_runs_the_same_commands_as_ci():
+    guide = (ROOT / "content" / "guide" / "deploy.md").read_text("utf-8")
+    for words in github_commands() + gitlab_commands():
+        assert shlex.join(words) in guide
+
+
+def test_error_codes_in_the_staff_guide_exist():
+    import re
+
+    from generator.problems import CODES
+
+    guide = (ROOT / "content" / "guide" / "validate.md").read_text("utf-8")
+    codes = set(re.findall(r"`([a-z]+(?:-[a-z]+)+)`", guide))
+    assert len(codes) >= 10
+    assert codes <= set(CODES)
