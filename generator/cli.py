@@ -21,8 +21,11 @@ def _print_report(report: Report, fmt: str) -> None:
 
 
 def cmd_validate(args) -> int:
+    from .progress import Bar
+
     paths = args.paths
-    _, report = pipeline.validate(paths.data)
+    with Bar("校验", quiet=args.format == "json") as bar:
+        _, report = pipeline.validate(paths.data, progress=bar.update)
     _print_report(report, args.format)
     return 0 if report.ok else EXIT_DATA
 

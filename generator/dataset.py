@@ -191,8 +191,11 @@ def _submodel_at(model: type[Record], loc: tuple) -> type[Record]:
     return current
 
 
-def read_dataset(root: Path, report: Report, years: list[int] | None = None) -> Dataset | None:
-    """Read settings and every year directory under ``root``; problems go to ``report``."""
+def read_dataset(root: Path, report: Report, years: list[int] | None = None,
+                 progress=None) -> Dataset | None:
+    """Read settings and every year directory under ``root``; problems go to ``report``.
+
+    ``progress``, if given, is called with the number of rows of each table read (for a progress bar)."""
     settings = SiteSettings(站点名称="预算绩效管理信息公开", 地区="（未设置）")
     settings_path = root / SETTINGS_FILE
     if settings_path.exists():
@@ -226,14 +229,14 @@ def read_dataset(root: Path, report: Report, years: list[int] | None = None) -> 
         year = int(year_dir.name)
         if years and year not in years:
             continue
-        found[year] = read_year(root, year_dir, year, report)
+        found[year] = read_year(root, year_dir, year, report, progress)
     if not found:
         report.error(_name(root, root), None, "file-missing", "", "",
                      "数据目录中没有任何年度文件夹（例如 data/2023/）")
     return Dataset(root, settings, found)
 
 
-def read_year(root: Path, year_dir: Path, year: int, report: Report) -> YearData:
+def read_year(root: Path, year_dir: Path, year: int, report: Report, progress=None) -> YearData:
     report_path = year_dir / YearReport.FILE
     year_report = None
     if report_path.exists():
@@ -257,6 +260,8 @@ def read_year(root: Path, year_dir: Path, year: int, report: Report) -> YearData
             continue
         raw_table = load.read_csv(path, _name(root, path), report)
         data.tables[model] = parse_table(raw_table, model, report) if raw_table is not None else []
+        if progress is not None and raw_table is not None:
+            progress(len(raw_table.rows))
     return data
 
 

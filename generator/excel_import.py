@@ -610,7 +610,7 @@ def _stage_and_apply(data_dir, year, incoming, result, stage_root, progress) -> 
     if not read_report.ok:
         result.problems.extend(read_report.sorted())
         return result
-    _, report = pipeline.validate(stage)
+    _, report = pipeline.validate(stage, progress=progress)
     for p in report.sorted():
         row = origins.get((p.file, p.row))
         if row is None:

@@ -50,10 +50,10 @@ class Paths:
         return self.root / "mkdocs.yml"
 
 
-def validate(data_dir: Path) -> tuple[dataset.Dataset | None, Report]:
-    """Read and check all data; the report lists every problem found."""
+def validate(data_dir: Path, progress=None) -> tuple[dataset.Dataset | None, Report]:
+    """Read and check all data; the report lists every problem found. ``progress`` counts rows read."""
     report = Report()
-    ds = dataset.read_dataset(data_dir, report)
+    ds = dataset.read_dataset(data_dir, report, progress=progress)
     if ds is not None:
         # Cross-record rules run on whatever could be read, so one run shows as much as possible.
         checks.check(ds, report)

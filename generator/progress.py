@@ -10,9 +10,12 @@ THRESHOLD = 2000  # rows; below this the work finishes before a bar would be wor
 class Bar:
     """Counts rows as they are processed; the bar appears only once the count passes ``THRESHOLD``."""
 
-    def __init__(self, desc: str, *, quiet: bool = False, total: int | None = None, stream=None):
+    def __init__(self, desc: str, *, quiet: bool = False, total: int | None = None, threshold: int = THRESHOLD,
+                 unit: str = "行", stream=None):
         self.desc = desc
         self.total = total
+        self.threshold = threshold
+        self.unit = unit
         self.stream = stream or sys.stderr
         self.enabled = not quiet and _is_tty(self.stream)
         self.count = 0
@@ -22,10 +25,10 @@ class Bar:
         self.count += n
         if not self.enabled:
             return
-        if self._bar is None and self.count >= THRESHOLD:
+        if self._bar is None and self.count >= self.threshold:
             from tqdm import tqdm
 
-            self._bar = tqdm(desc=self.desc, total=self.total, initial=self.count - n, unit="行",
+            self._bar = tqdm(desc=self.desc, total=self.total, initial=self.count - n, unit=self.unit,
                              file=self.stream, leave=False, dynamic_ncols=True)
         if self._bar is not None:
             self._bar.update(n)
@@ -47,3 +50,38 @@ def _is_tty(stream) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+# --- MkDocs hooks (mkdocs.yml `hooks:` loads this file by path): a bar over the pages of a build ---------
+
+PAGE_THRESHOLD = 200  # pages; a small site renders in a few seconds
+_pages: Bar | None = None
+
+
+def _build_is_verbose() -> bool:
+    """``build --quiet`` (and the test suite) raise the mkdocs logger to WARNING: no bar then."""
+    import logging
+
+    return logging.getLogger("mkdocs").getEffectiveLevel() <= logging.INFO
+
+
+def on_files(files, config):
+    global _pages
+    total = sum(1 for f in files if f.is_documentation_page())
+    _pages = None
+    if total >= PAGE_THRESHOLD and _build_is_verbose():
+        _pages = Bar("生成网页", total=total, threshold=1, unit="页")  # few but slow: show from the first
+    return files
+
+
+def on_post_page(output, page, config):
+    if _pages is not None:
+        _pages.update()
+    return output
+
+
+def on_post_build(config):
+    global _pages
+    if _pages is not None:
+        _pages.close()
+        _pages = None

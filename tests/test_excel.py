@@ -359,3 +359,46 @@ def test_percent_cells_in_either_format(new_year_data: Path, tmp_path: Path):
     assert result.ok, result.as_text()
     assert "M1,部门整体,,县消防救援大队,1-7月,200.00,117.00,58.5," in \
         (new_year_data / "2024" / "monitoring.csv").read_text("utf-8")
+
+
+# --- progress feedback on long runs -----------------------------------------------------------
+
+
+class _Terminal:
+    def __init__(self):
+        self.text = ""
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, s: str) -> None:
+        self.text += s
+
+    def flush(self) -> None:
+        pass
+
+
+def test_progress_bar_only_on_a_terminal_and_only_for_long_work():
+    from generator import progress
+
+    term = _Terminal()
+    with progress.Bar("导入", stream=term) as bar:
+        bar.update(progress.THRESHOLD - 1)
+        assert term.text == ""  # short work: no bar
+        bar.update(5)
+        assert "导入" in term.text and "行" in term.text
+    quiet = _Terminal()
+    with progress.Bar("导入", stream=quiet, quiet=True) as bar:
+        bar.update(10 * progress.THRESHOLD)
+    assert quiet.text == ""
+    with progress.Bar("导入") as bar:  # pytest's stderr is not a terminal
+        bar.update(10 * progress.THRESHOLD)
+        assert bar._bar is None
+
+
+def test_import_reports_rows_to_the_progress_callback(templates: Path, new_year_data: Path, tmp_path: Path):
+    shutil.copy(templates / ALL_IN_ONE, tmp_path / ALL_IN_ONE)
+    counts: list[int] = []
+    assert import_workbook(filled_workbook(tmp_path / ALL_IN_ONE), new_year_data, progress=counts.append).ok
+    # The imported rows (1+1+1+5+1+5+1) and then every row validation read, 2023 included.
+    assert sum(counts) >= 15 + 4
