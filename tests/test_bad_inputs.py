@@ -441,3 +441,32 @@ def test_every_code_checks_emits_is_a_documented_rule():
     assert emitted, "the pattern no longer finds the codes"
     assert emitted <= documented, emitted - documented
     assert all(r.source.strip() and r.description.strip() for r in checks.RULES)
+
+
+def _deny_reading(monkeypatch, name: str) -> None:
+    real = Path.read_bytes
+
+    def deny(self):
+        if self.name == name:
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", deny)
+
+
+def test_unreadable_file_is_one_problem_when_reading(rich, monkeypatch):
+    """A file Excel holds open (or without read permission) is one problem in the report, not a traceback."""
+    from generator import dataset
+    from generator.problems import Report
+
+    _deny_reading(monkeypatch, "applications.csv")
+    report = Report()
+    dataset.read_dataset(rich, report)
+    assert {(p.code, p.file, p.row) for p in report.errors} == {("file-unreadable", APPS, None)}
+
+
+@pytest.mark.xfail(strict=True, reason="generator/freeze.py year_checksum reads every file of a published year "
+                                       "without catching OSError (lead's file); remove this mark once it does")
+def test_unreadable_file_is_reported_by_validate(rich, monkeypatch):
+    _deny_reading(monkeypatch, "applications.csv")
+    assert errors(rich) == {("file-unreadable", APPS, None)}
