@@ -235,6 +235,8 @@ def same_value(model: type[schema.Record], attr: str, a: str, b: str) -> bool:
 
 def canonical_text(model: type[schema.Record], column: Column, text: str) -> str:
     """The text a valid value is stored as in CSV; invalid text is kept so validation can name it."""
+    if column.kind is Kind.ENUM:
+        text = schema.NATURE_SYNONYMS.get(text, text)  # >= typed on a keyboard is the official ≥
     value = parse_value(model, column.attr, text)
     if value is None:
         return text

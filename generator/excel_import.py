@@ -331,6 +331,19 @@ def read_form_sheet(grid: Grid, sheet: FormSheet, incoming: Incoming) -> None:
         _read_block(grid, sheet, incoming, start, header, end, parent_cols, child_cols)
 
 
+def _value_col(grid: Grid, r: int, label_col: int, aliases) -> int:
+    """The cell holding a label's value: the first filled cell right of it before the next label, else the
+    cell right next to it (a label drawn over two unmerged cells leaves a blank between label and value)."""
+    first = grid.end_col(r, label_col) + 1
+    c = first
+    while c <= grid.max_col:
+        text = grid.text(r, c)
+        if text:
+            return first if header_name(text, aliases) else c
+        c = grid.end_col(r, c) + 1
+    return first
+
+
 def _read_block(grid, sheet: FormSheet, incoming: Incoming, start, header, end, parent_cols, child_cols) -> None:
     parent_by_alias = {c.alias: c for c in parent_cols}
     values: dict[str, str] = {}
@@ -342,7 +355,7 @@ def _read_block(grid, sheet: FormSheet, incoming: Incoming, start, header, end, 
             if name is None or name in values:
                 c += 1
                 continue
-            value_col = grid.end_col(r, c) + 1
+            value_col = _value_col(grid, r, c, parent_by_alias)
             column = parent_by_alias[name]
             values[name] = canonical_text(sheet.parent, column, cell_text(grid.cell(r, value_col), column))
             cells[name] = (r, get_column_letter(value_col))
@@ -378,6 +391,7 @@ def _read_block(grid, sheet: FormSheet, incoming: Incoming, start, header, end, 
         link = sheet.child.alias_of(sheet.link)
         for child in children:
             child.values[link] = key_value
+            child.cells[link] = cells[key]  # a wrong 目标编号 is fixed in the form's header block
         incoming.children.setdefault(sheet.child, {}).setdefault(key_value, []).extend(children)
 
 

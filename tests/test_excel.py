@@ -402,3 +402,69 @@ def test_import_reports_rows_to_the_progress_callback(templates: Path, new_year_
     assert import_workbook(filled_workbook(tmp_path / ALL_IN_ONE), new_year_data, progress=counts.append).ok
     # The imported rows (1+1+1+5+1+5+1) and then every row validation read, 2023 included.
     assert sum(counts) >= 15 + 4
+
+
+def test_official_form_variants_merged_labels_stacked_forms_copied_sheets(new_year_data: Path, tmp_path: Path):
+    """A 绩效目标表 laid out by hand: merged title and labels, 一级指标 merged down, a 合计 row, two forms."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "绩效目标表"
+
+    def form(top: int, goal_id: str, indicators: list[tuple]) -> int:
+        ws.cell(top, 1, "项目支出绩效目标表（2024年度）")
+        ws.merge_cells(start_row=top, start_column=1, end_row=top, end_column=8)
+        labels = [("目标编号", goal_id), ("对象类型", "部门整体"), ("单位名称", "县消防救援大队"),
+                  ("年度资金总额", "90"), ("本年财政拨款", "90"), ("其他资金", "0")]
+        for i, (label, value) in enumerate(labels):
+            r = top + 1 + i // 2
+            c = 1 + (i % 2) * 4
+            ws.cell(r, c, label)
+            ws.merge_cells(start_row=r, start_column=c, end_row=r, end_column=c + 1)  # label over two cells
+            ws.cell(r, c + 2, value)
+        ws.cell(top + 4, 1, "年度\n目标")
+        ws.cell(top + 4, 3, f"{goal_id}：保障消防救援队伍正常运转")
+        ws.merge_cells(start_row=top + 4, start_column=3, end_row=top + 4, end_column=8)
+        head = top + 5
+        for c, text in enumerate(["一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位", "分值（分）"], 1):
+            ws.cell(head, c, text)
+        r = head + 1
+        first = r
+        for row in indicators:
+            for c, value in enumerate(row, start=1):
+                if value is not None:
+                    ws.cell(r, c, value)
+            r += 1
+        ws.merge_cells(start_row=first, start_column=1, end_row=first + 1, end_column=1)  # 产出指标 merged down
+        ws.cell(r, 1, "合计")
+        ws.cell(r, 7, 100)
+        return r + 2
+
+    nxt = form(1, "目标2024-A", [("产出指标", "数量指标", "出警次数", ">=", "300", "次", 50),
+                                 (None, "时效指标", "到场时间", "≤", 15, "分钟", 30),
+                                 ("满意度指标", "服务对象满意度", "群众满意度", "≥", 90, "%", 20)])
+    form(nxt, "目标2024-B", [("产出指标", "数量指标", "培训人次", "≥", 100, "人次", 60),
+                             (None, "质量指标", "培训合格率", "≥", 95, "%", 40)])
+    copy = wb.copy_worksheet(ws)
+    copy.title = "绩效目标表 (2)"
+    copy["A2"].value = None  # the copy holds a third goal: change its ID in both places
+    copy["C2"] = "目标2024-C"
+    for row in copy.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith("目标2024-A："):
+                cell.value = "目标2024-C：购置救援装备"
+    copy["A2"] = "目标编号"
+    for r in range(nxt, copy.max_row + 1):
+        for c in range(1, 9):
+            copy.cell(r, c).value = None
+    book = tmp_path / "forms.xlsx"
+    wb.save(book)
+    result = import_workbook(book, new_year_data, 2024)
+    assert result.ok, result.as_text()
+    goals = (new_year_data / "2024" / "goals.csv").read_text("utf-8").splitlines()
+    assert [line.split(",")[0] for line in goals[1:]] == ["目标2024-A", "目标2024-B", "目标2024-C"]
+    assert "目标2024-A,部门整体,,县消防救援大队,目标2024-A：保障消防救援队伍正常运转,,90.00,90.00,0.00" in goals[1]
+    indicators = (new_year_data / "2024" / "indicators.csv").read_text("utf-8").splitlines()
+    assert len(indicators) == 1 + 3 + 2 + 3
+    assert "目标2024-A,产出指标,时效指标,到场时间,≤,15,分钟,30" in indicators[2]  # 一级 from the merged cell
+    assert "目标2024-A,产出指标,数量指标,出警次数,≥,300,次,50" in indicators[1]  # >= read as ≥
+    assert not any("合计" in line for line in indicators)
