@@ -71,7 +71,7 @@ class Sheet:
     title: str  # Chinese, also the XLSX sheet name
     fields: list[FieldSpec]
     rows: list[list[object]] = field(default_factory=list)
-    primary_key: str | None = None
+    primary_key: tuple[str, ...] = ()  # fields whose values identify a row
 
 
 # --- from the model to sheets ---------------------------------------------------------------
@@ -117,7 +117,7 @@ def _value(value: object) -> object:
 def records_sheet(model: type[schema.Record], records: Sequence[schema.Record]) -> Sheet:
     names = model.public_fields()
     rows = [[_value(getattr(r, n)) for n in names] for r in records if getattr(r, "public", True)]
-    key = model.alias_of(model.KEY) if getattr(model, "KEY", None) else None
+    key = (model.alias_of(model.KEY),) if getattr(model, "KEY", None) else ()
     return Sheet(Path(model.FILE).stem, model.TITLE, record_fields(model), rows, key)
 
 
@@ -142,7 +142,7 @@ def _figures_sheet(y: YearModel) -> Sheet:
     fields = [FieldSpec("项目", "string", "报告中的汇总数名称", True), FieldSpec("数值", "quantity", "汇总数的值", True),
               FieldSpec("单位", "string", "数值的单位"), FieldSpec("核对情况", "string", "是否已与明细记录核对")]
     rows = [[f.label, f.value, f.unit, CHECKED if f.checked else DECLARED_ONLY] for f in y.figures]
-    return Sheet("figures", "汇总数", fields, rows, "项目")
+    return Sheet("figures", "汇总数", fields, rows, ("项目",))
 
 
 def _report_sheet(model: type[schema.Record], items: Sequence[schema.Record], name: str, title: str) -> Sheet:
@@ -160,8 +160,10 @@ def year_sheets(y: YearModel) -> list[Sheet]:
 
 
 def _with_year(sheet: Sheet, year: int) -> Sheet:
+    # Keys are unique within a year only (a department appears every year), so 年度 joins the key.
+    key = ("年度", *sheet.primary_key) if sheet.primary_key else ()
     return Sheet(sheet.name, sheet.title, [FieldSpec("年度", "year", "报告年度", True), *sheet.fields],
-                 [[year, *row] for row in sheet.rows])
+                 [[year, *row] for row in sheet.rows], key)
 
 
 def archive_sheets(archive: Archive) -> list[Sheet]:
@@ -236,11 +238,10 @@ def xlsx_bytes(sheets: Sequence[Sheet], about: Sequence[tuple[str, str]], stamp:
         for row in sheet.rows:
             ws.append([_xlsx_value(v) for v in row])
         for column, spec in enumerate(sheet.fields, start=1):
-            for (cell,) in ws.iter_rows(min_row=2, min_col=column, max_col=column):
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # text that starts with "=" stays text, never a formula
-                elif spec.kind in _NUMBER_FORMATS and cell.value is not None:
-                    cell.number_format = _NUMBER_FORMATS[spec.kind]
+            if spec.kind in _NUMBER_FORMATS:
+                for (cell,) in ws.iter_rows(min_row=2, min_col=column, max_col=column):
+                    if cell.value is not None and not isinstance(cell.value, str):
+                        cell.number_format = _NUMBER_FORMATS[spec.kind]
             letter = ws.cell(row=1, column=column).column_letter
             ws.column_dimensions[letter].width = max(10, min(40, 2 * len(spec.name) + 2))
         ws.freeze_panes = "A2"
@@ -253,8 +254,11 @@ def xlsx_bytes(sheets: Sequence[Sheet], about: Sequence[tuple[str, str]], stamp:
         for spec in sheet.fields:
             fields.append([sheet.title, spec.name, _TABLE_SCHEMA_TYPES[spec.kind][0], spec.unit or "",
                            spec.description])
-    for (cell,) in fields.iter_rows(min_row=2, min_col=5, max_col=5):
-        cell.data_type = "s"
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # text that starts with "=" stays text, never a formula
     wb.properties.creator = creator
     wb.properties.created = stamp
     wb.properties.modified = stamp
@@ -362,7 +366,7 @@ def datapackage(name: str, title: str, description: str, files: dict[str, bytes]
         schema_desc: dict[str, object] = {"fields": [table_schema_field(f) for f in sheet.fields],
                                           "missingValues": [""]}
         if sheet.primary_key:
-            schema_desc["primaryKey"] = [sheet.primary_key]
+            schema_desc["primaryKey"] = list(sheet.primary_key)
         resources.append(_file_resource(
             sheet.name, path, files[path], profile="tabular-data-resource", title=sheet.title,
             format="csv", mediatype="text/csv", encoding="utf-8-sig",

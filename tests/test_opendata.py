@@ -236,6 +236,7 @@ def test_datapackage_structure(exported):
     sample = next(f for f in projects["schema"]["fields"] if f["name"] == "示例")
     assert sample["type"] == "boolean" and sample["trueValues"] == ["是"]
     assert projects["schema"]["primaryKey"] == ["项目编码"]
+    assert "primaryKey" not in next(r for r in package["resources"] if r["name"] == "indicators")["schema"]
 
 
 def test_datapackage_validates_with_frictionless(exported):
@@ -278,5 +279,30 @@ def test_archive_bundle(tmp_path):
     assert all(c not in (dest / "2022-2023-全部数据.json").read_text(encoding="utf-8") for c in CANARIES)
     doc = json.loads((dest / "2022-2023-全部数据.json").read_text(encoding="utf-8"))
     assert [y["年度"] for y in doc["年度"]] == [2022, 2023]
+    package = json.loads((dest / "datapackage.json").read_text(encoding="utf-8"))
+    resource = next(r for r in package["resources"] if r["name"] == "departments")
+    assert resource["schema"]["primaryKey"] == ["年度", "单位名称"]  # a department appears in every year
     sums = (dest / "SHA256SUMS").read_text(encoding="utf-8")
     assert "2022-2023-departments.csv" in sums and "datapackage.json" in sums
+
+
+EXAMPLE = ROOT / "examples" / "shixian" / "data"
+
+
+@pytest.mark.skipif(not EXAMPLE.is_dir(), reason="the multi-year example is not in this tree")
+def test_multi_year_example_exports_every_record(tmp_path):
+    frictionless = pytest.importorskip("frictionless")
+    archive = build_model(EXAMPLE)
+    for y in archive.years:
+        dest = tmp_path / str(y.year)
+        opendata.export_year(y, dest)
+        for kind, records in opendata.year_records(y).items():
+            path = dest / f"{y.year}-{Path(kind.FILE).stem}.csv"
+            assert len(read_csv(path)) == len(records) if records else not path.exists(), path.name
+        projects = read_csv(dest / f"{y.year}-projects.csv")
+        assert sum(Decimal(p["金额"]) for p in projects) == sum(p.amount for p in y.projects)
+        report = frictionless.validate(str(dest / "datapackage.json"))
+        assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
+    opendata.export_archive(archive, tmp_path / "all")
+    report = frictionless.validate(str(tmp_path / "all" / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
