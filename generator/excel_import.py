@@ -251,6 +251,23 @@ def _sheet_kind(title: str) -> ListSheet | FormSheet | None:
     return None
 
 
+def _guess_list_sheet(grid: Grid) -> ListSheet | None:
+    """A list exported from another system (named Sheet1) is recognised by its header: the record ID and at
+    least two more fields of exactly one kind of list."""
+    scores = []
+    for sheet in SHEETS:
+        if isinstance(sheet, ListSheet):
+            aliases = {c.alias for c in list_columns(sheet)}
+            row, matches = _find_header(grid, aliases)
+            has_key = row and any(header_name(t, {key_alias(sheet.model)}) for t in grid.row_texts(row))
+            if has_key and matches >= 3:
+                scores.append((matches, sheet))
+    scores.sort(key=lambda s: -s[0])
+    if scores and (len(scores) == 1 or scores[0][0] > scores[1][0]):
+        return scores[0][1]
+    return None
+
+
 def _find_header(grid: Grid, aliases, start: int = 1, stop: int | None = None) -> tuple[int, int]:
     """(row, matches) of the row naming the most fields; title rows and group headings above it are skipped."""
     best = (0, 0)
@@ -428,6 +445,12 @@ def read_workbook(path: Path, result: ImportResult) -> tuple[Incoming, int | Non
             continue
         sheet = _sheet_kind(ws.title)
         grid = Grid(ws)
+        if sheet is None and grid.cells:
+            sheet = _guess_list_sheet(grid)
+            if sheet is not None:
+                incoming.problems.append(CellProblem(ws.title, None, "", Problem(
+                    ws.title, None, "unknown-field", "", ws.title,
+                    f"工作表名称不是模板中的名称，按表头识别为『{sheet.name}』导入", Severity.NOTICE)))
         if sheet is None:
             if grid.cells:
                 incoming.problems.append(CellProblem(ws.title, None, "", Problem(

@@ -468,3 +468,17 @@ def test_official_form_variants_merged_labels_stacked_forms_copied_sheets(new_ye
     assert "目标2024-A,产出指标,时效指标,到场时间,≤,15,分钟,30" in indicators[2]  # 一级 from the merged cell
     assert "目标2024-A,产出指标,数量指标,出警次数,≥,300,次,50" in indicators[1]  # >= read as ≥
     assert not any("合计" in line for line in indicators)
+
+
+def test_a_sheet_with_another_name_is_recognised_by_its_header(new_year_data: Path, tmp_path: Path):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    ws.append(["序号", "单位名称", "级次", "单位编码"])
+    ws.append([1, "县教育局", "一级", "101001"])
+    wb.create_sheet("Sheet2")  # empty: ignored in silence
+    wb.save(tmp_path / "units.xlsx")
+    result = import_workbook(tmp_path / "units.xlsx", new_year_data, 2024)
+    assert result.ok, result.as_text()
+    assert "按表头识别为『预算单位』" in result.as_text()
+    assert (new_year_data / "2024" / "departments.csv").read_text("utf-8").endswith("\n101001,县教育局,一级,,,\n")
