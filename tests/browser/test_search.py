@@ -1,0 +1,101 @@
+"""Search as people use it: Chinese typed into the header box, or pasted with the mouse, finds the right page."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.browser.conftest import PHONE, open_browsing
+from tests.browser.ui import WAIT_S, open_search_box, result_paths, type_query, wait_for_results
+
+pytestmark = pytest.mark.browser
+
+NONSENSE = "量子纠缠火锅"
+
+def expected_pages(site, query: str, entity: str | None = None) -> set[str]:
+    """The page a reader looks for: the entity's own page once the site has one, the year report before that."""
+    if entity:
+        own = site.index.linked_page(entity)
+        if own:
+            return {own}
+    return {f"/{year}/" for year in site.data.years}
+
+
+YUECHI_QUERIES = [
+    # (typed query, entity whose own page should come up when it exists)
+    ("消防", None),
+    ("环城西路", None),
+    ("第三方", None),
+    ("整改", None),
+    ("县民政局", "县民政局"),
+    ("县住房和城乡建设局", "县住房和城乡建设局"),
+]
+
+
+@pytest.mark.parametrize(("query", "entity"), YUECHI_QUERIES, ids=[q for q, _ in YUECHI_QUERIES])
+def test_typed_chinese_finds_the_page(browsing, yuechi, query, entity):
+    page = browsing.page
+    browsing.goto(yuechi.url("/"))
+    type_query(page, query)
+    wait_for_results(page, query, expected_pages(yuechi, query, entity))
+
+
+def test_typed_project_and_department_names_on_multi_year_site(browsing, shixian):
+    page = browsing.page
+    projects = shixian.data.projects
+    departments = shixian.data.departments
+    assert projects and departments, "多年度示例中没有项目或部门名称"
+    queries = [projects[0], projects[len(projects) // 2], departments[0], departments[-1]]
+    for name in queries:
+        browsing.goto(shixian.url("/"))
+        type_query(page, name)
+        wait_for_results(page, name, expected_pages(shixian, name, name))
+
+
+def test_typed_word_inside_project_names_on_multi_year_site(browsing, shixian):
+    vegetable = [name for name in shixian.data.projects if "蔬菜" in name]
+    assert vegetable, "多年度示例中应有名称含“蔬菜”的项目"
+    expected = {shixian.index.linked_page(name) for name in vegetable} - {None}
+    browsing.goto(shixian.url("/"))
+    type_query(browsing.page, "蔬菜")
+    wait_for_results(browsing.page, "蔬菜", expected or {f"/{y}/" for y in shixian.data.years})
+
+
+def test_word_found_nowhere_shows_no_result(browsing, yuechi):
+    page = browsing.page
+    browsing.goto(yuechi.url("/"))
+    box = type_query(page, "消防")
+    # A live search first, so "no result" below cannot come from a search that never ran.
+    wait_for_results(page, "消防", expected_pages(yuechi, "消防"))
+    box.fill("")
+    box.press_sequentially(NONSENSE, delay=40)
+    deadline = time.monotonic() + WAIT_S
+    while result_paths(page) and time.monotonic() < deadline:
+        page.wait_for_timeout(150)
+    page.wait_for_timeout(800)  # and it stays empty: no late batch of results
+    assert result_paths(page) == [], f"「{NONSENSE}」不在任何页面上，却显示了结果：{result_paths(page)}"
+
+
+def test_query_pasted_without_key_press_searches(browsing, yuechi):
+    """Text pasted with the mouse arrives with an input event only: no keydown, no keyup."""
+    page = browsing.page
+    browsing.goto(yuechi.url("/"))
+    box = open_search_box(page)
+    page.wait_for_timeout(300)  # the box is focused and settled before the paste, as with a real mouse paste
+    box.evaluate("""(input, text) => {
+        input.value = text;
+        input.dispatchEvent(new InputEvent('input', {bubbles: true, inputType: 'insertFromPaste', data: text}));
+    }""", "环城西路")
+    wait_for_results(page, "环城西路（粘贴）", expected_pages(yuechi, "环城西路"))
+
+
+def test_search_on_a_phone(browser, yuechi):
+    context, seen = open_browsing(browser, PHONE)
+    try:
+        seen.goto(yuechi.url("/"))
+        type_query(seen.page, "消防")
+        wait_for_results(seen.page, "消防（手机）", expected_pages(yuechi, "消防"))
+    finally:
+        context.close()
+    assert not seen.outside, "页面请求了其他主机：\n" + "\n".join(seen.outside)
