@@ -33,7 +33,7 @@ BAR = "#1f4e79"
 PALETTE = ("#1f4e79", "#b35900", "#3d7a28", "#7a3d8f", "#595959", "#8c6d00", "#a8324a", "#006b6b")
 PATTERNS = ("solid", "diagonal", "dots", "horizontal", "cross", "vertical", "diagonal-back", "grid")
 
-WIDTH = 480
+WIDTH = 400  # with jx.css max-width 28em: about body-text size on a desktop, ≥ 11px on a 360px phone
 FONT = 14
 PAD = 8
 NOT_REPORTED = "未填报"

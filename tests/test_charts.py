@@ -35,7 +35,7 @@ def test_bar_chart_text_alternative_lists_every_value():
                                                          Decimal("800.25")], "万元")
     fig = svg_of(html)
     svg = fig.find("svg")
-    assert svg["role"] == "img" and svg["viewbox"].startswith("0 0 480 ")
+    assert svg["role"] == "img" and svg["viewbox"].startswith(f"0 0 {charts.WIDTH} ")
     title, desc = svg.find("title"), svg.find("desc")
     assert svg["aria-labelledby"] == f'{title["id"]} {desc["id"]}'
     assert title.get_text() == "按预算类型的项目金额"
