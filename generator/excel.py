@@ -11,7 +11,7 @@ import os
 import tempfile
 import typing
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
@@ -269,8 +269,6 @@ def cell_value(column: Column, text: str):
     if column.kind is Kind.DATE:
         for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"):
             try:
-                from datetime import datetime
-
                 return datetime.strptime(text.strip(), fmt).date()
             except ValueError:
                 continue

@@ -556,9 +556,10 @@ def merge(model, existing: load.RawTable | None, incoming: Incoming, link: str |
                 out.added += max(0, len(news) - len(positions))
                 out.removed += max(0, len(positions) - len(news))
                 out.updated += min(len(news), len(positions))
-            keep = [(r, o) for i, (r, o) in enumerate(zip(out.rows, out.origin, strict=True)) if i not in set(positions)]
-            before = sum(1 for i in range(at) if i not in set(positions))
-            pairs = keep[:before] + list(zip(replaced, news, strict=True)) + keep[before:]
+            taken = set(positions)
+            keep = [(r, o) for i, (r, o) in enumerate(zip(out.rows, out.origin, strict=True)) if i not in taken]
+            # The form's indicator rows go where its first old row was (nothing before it is removed).
+            pairs = keep[:at] + list(zip(replaced, news, strict=True)) + keep[at:]
             out.rows = [r for r, _ in pairs]
             out.origin = [o for _, o in pairs]
     if not out.header:

@@ -482,3 +482,26 @@ def test_a_sheet_with_another_name_is_recognised_by_its_header(new_year_data: Pa
     assert result.ok, result.as_text()
     assert "按表头识别为『预算单位』" in result.as_text()
     assert (new_year_data / "2024" / "departments.csv").read_text("utf-8").endswith("\n101001,县教育局,一级,,,\n")
+
+
+def test_editing_an_exported_workbook_changes_only_what_was_edited(templates: Path, new_year_data: Path,
+                                                                    tmp_path: Path):
+    shutil.copy(templates / ALL_IN_ONE, tmp_path / ALL_IN_ONE)
+    assert import_workbook(filled_workbook(tmp_path / ALL_IN_ONE), new_year_data).ok
+    indicators = new_year_data / "2024" / "indicators.csv"
+    before = indicators.read_text("utf-8").splitlines()
+    out = tmp_path / "export.xlsx"
+    excel.export_year(new_year_data, 2024, out)
+    wb = load_workbook(out)
+    ws = wb["绩效目标表"]
+    header = _label_cell(ws, "三级指标")
+    cols = {ws.cell(header.row, c).value: c for c in range(1, ws.max_column + 1)}
+    rows = {ws.cell(r, cols["三级指标"]).value: r for r in range(header.row + 1, ws.max_row + 1)}
+    ws.cell(rows["受益学生人数"], cols["指标值"]).value = 33000
+    ws.delete_rows(rows["食品安全事故"])
+    wb.save(out)
+    result = import_workbook(out, new_year_data)
+    assert result.ok, result.as_text()
+    assert [p.name for p in result.written] == ["indicators.csv"]
+    after = indicators.read_text("utf-8").splitlines()
+    assert after == [before[0], before[1].replace(",32000,", ",33000,"), *before[3:]]
