@@ -482,12 +482,15 @@ def write_instructions(wb: Workbook, sheets, year: int | None) -> None:
                 cell.font = BOLD
                 cell.fill = OPTIONAL_FILL
                 cell.border = BORDER
-            skip = sheet.link if part == "指标行" else None
-            for field in schema.field_rows(model):
-                if skip and field["name"] == model.alias_of(skip):
-                    continue
+            skip = (sheet.link,) if part == "指标行" else ()
+            order = [c.alias for c in columns(model, skip)]  # the order of the sheet's columns
+            fields = sorted((f for f in schema.field_rows(model) if f["name"] in order),
+                            key=lambda f: order.index(f["name"]))
+            for field in fields:
                 row += 1
-                description = field["description"] + ("" if field["public"] == "公开" else "（不在网站公开）")
+                description = field["description"]
+                if field["public"] != "公开" and "不公开" not in description:
+                    description += "（不在网站公开）"
                 for i, value in enumerate((field["name"], field["required"], field["type"], description), 1):
                     cell = ws.cell(row, i, value)
                     cell.border = BORDER
