@@ -196,6 +196,10 @@ def read_dataset(root: Path, report: Report, years: list[int] | None = None,
     """Read settings and every year directory under ``root``; problems go to ``report``.
 
     ``progress``, if given, is called with the number of rows of each table read (for a progress bar)."""
+    if not root.is_dir():
+        report.error(str(root), None, "file-missing", "", "",
+                     "数据目录不存在（或不是文件夹）；请用 --data 指向含 settings.yaml 与年度文件夹的目录")
+        return None
     settings = SiteSettings(站点名称="预算绩效管理信息公开", 地区="（未设置）")
     settings_path = root / SETTINGS_FILE
     if settings_path.exists():
@@ -207,9 +211,6 @@ def read_dataset(root: Path, report: Report, years: list[int] | None = None,
     else:
         report.error(_name(root, settings_path), None, "file-missing", "", "",
                      "缺少站点设置文件 settings.yaml（站点名称、地区、页脚信息、等级划分）")
-    if not root.is_dir():
-        report.error(str(root), None, "file-missing", "", "", "数据目录不存在")
-        return None
     found: dict[int, YearData] = {}
     year_dirs = []
     for entry in sorted(root.iterdir()):

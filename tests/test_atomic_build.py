@@ -135,3 +135,20 @@ def test_same_data_gives_byte_identical_pages(tmp_path):
     pipeline.generate(FIXTURES / "rich_data", second)
     a, b = snapshot(first), snapshot(second)
     assert a and {k.split("/", 1)[1]: v for k, v in a.items()} == {k.split("/", 1)[1]: v for k, v in b.items()}
+
+
+def test_pages_do_not_depend_on_hash_order(tmp_path):
+    """Two processes with different hash seeds (set and dict order of strings) write the same bytes."""
+    import os
+    import subprocess
+    import sys
+
+    outs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"seed{seed}"
+        code = ("import sys; from pathlib import Path; from generator import pipeline; "
+                "pipeline.generate(Path(sys.argv[1]), Path(sys.argv[2]))")
+        subprocess.run([sys.executable, "-c", code, str(FIXTURES / "rich_data"), str(out)], check=True, cwd=ROOT,
+                       env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True)
+        outs.append({k.split("/", 1)[1]: v for k, v in snapshot(out).items()})
+    assert outs[0] and outs[0] == outs[1]

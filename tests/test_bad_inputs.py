@@ -470,3 +470,8 @@ def test_unreadable_file_is_one_problem_when_reading(rich, monkeypatch):
 def test_unreadable_file_is_reported_by_validate(rich, monkeypatch):
     _deny_reading(monkeypatch, "applications.csv")
     assert errors(rich) == {("file-unreadable", APPS, None)}
+
+
+def test_missing_data_directory_is_one_problem(tmp_path):
+    missing = tmp_path / "没有这个目录"
+    assert errors(missing) == {("file-missing", str(missing), None)}
