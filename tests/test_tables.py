@@ -180,3 +180,43 @@ window.addEventListener("load", function () {
     assert descending == "丙丁甲乙"  # blank still last
     assert by_name == "丙丁甲乙"  # pinyin order (bing, ding, jia, yi), not code points (丁丙乙甲)
     assert money_marked == "false" and name_state == "ascending"  # screen readers hear the current order
+
+
+def cell_text(cell) -> str:
+    """A built page's cell as its CSV holds it: the 示例 badge removed, line breaks kept."""
+    for badge in cell.select(".jx-sample"):
+        badge.decompose()
+    for br in cell.find_all("br"):
+        br.replace_with("\n")
+    return "\n".join(line.strip() for line in cell.get_text().split("\n") if line.strip())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("site_fixture", ["example_site", "shixian_site"])
+def test_built_downloads_match_their_tables(site_fixture, request):
+    """Every table on a built page that offers a CSV: the file exists next to the page and holds its cells."""
+    site: Path = request.getfixturevalue(site_fixture)
+    checked = 0
+    for page in sorted(site.rglob("*.html")):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        for box in soup.select("div.jx-table"):
+            link = box.select_one("a.jx-download")
+            if link is None:
+                continue
+            table = box.table
+            path = (page.parent / link["href"]).resolve()
+            assert path.is_file(), f"{page.relative_to(site)}: {link['href']} 不存在"
+            raw = path.read_bytes()
+            assert raw.startswith(b"\xef\xbb\xbf")
+            rows = parse_csv(raw.decode("utf-8-sig"))
+            header = [th.get_text(strip=True) for th in table.thead.find_all("th")]
+            samples = bool(table.select("tbody .jx-sample"))
+            assert rows[0] == header + (["示例"] if samples else []), path.name
+            body = table.tbody.find_all("tr")
+            foot = table.tfoot.find_all("tr") if table.tfoot else []
+            assert len(rows) == 1 + len(body) + len(foot), path.name
+            for tr, row in zip(body, rows[1:], strict=False):
+                flag = ["是" if tr.select(".jx-sample") else "否"] if samples else []
+                assert [cell_text(td) for td in tr.find_all("td")] + flag == row, path.name
+            checked += 1
+    assert checked >= 5
