@@ -35,6 +35,12 @@ def example_site(tmp_path_factory) -> Path:
     return build_site(ROOT / "data", tmp_path_factory.mktemp("yuechi") / "site")
 
 
+@pytest.fixture(scope="session")
+def shixian_site(tmp_path_factory) -> Path:
+    """The bundled synthetic four-year 示例县 example (examples/shixian), built once for the whole session."""
+    return build_site(ROOT / "examples" / "shixian" / "data", tmp_path_factory.mktemp("shixian") / "site")
+
+
 @pytest.fixture
 def data_copy(tmp_path) -> Path:
     """A private copy of the bundled data to break on purpose."""

@@ -1,0 +1,147 @@
+"""The bundled multi-year synthetic example (issue 4): archive, lifecycle, departments, trackers, downloads."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import shutil
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from bs4 import BeautifulSoup
+
+from generator import pipeline
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+SIX = {"goals", "exante", "monitoring", "evaluations", "rectifications", "applications"}
+
+
+def soup(site, rel) -> BeautifulSoup:
+    return BeautifulSoup((site / rel).read_text(encoding="utf-8"), "html.parser")
+
+
+def resolve(site, page_rel, href):
+    path, _, frag = href.partition("#")
+    target = ((site / page_rel).parent / path).resolve() if path else (site / page_rel)
+    return (target / "index.html" if target.is_dir() else target), frag or None
+
+
+def test_archive_lists_every_year_with_status(shixian_site):
+    rows = soup(shixian_site, "archive/index.html").find("article").find("tbody").find_all("tr")
+    cells = {tr.find_all("td")[0].get_text(strip=True): [td.get_text(strip=True) for td in tr.find_all("td")]
+             for tr in rows}
+    assert sorted(cells) == ["2021", "2022", "2023", "2024"]
+    assert cells["2024"][2] == "草稿" and cells["2023"][2] == "已发布"
+    assert cells["2021"][4] != "无"  # the 2021 report carries an erratum
+    for year in cells:
+        assert (shixian_site / year / "index.html").exists()
+    draft = soup(shixian_site, "2024/index.html").find("article")
+    assert "草稿" in draft.find(class_="admonition").get_text()
+
+
+def test_erratum_is_shown_dated_on_its_year_page(shixian_site):
+    table = soup(shixian_site, "2021/index.html").find("caption", string="更正说明").find_parent("table")
+    first = [td.get_text(strip=True) for td in table.find("tbody").find("tr").find_all("td")]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", first[0]) and first[1]
+
+
+def test_some_project_page_links_all_six_steps_and_every_link_lands_on_its_row(shixian_site):
+    ids: dict = {}
+
+    def ids_of(path):
+        if path not in ids:
+            ids[path] = set(re.findall(r'\bid="([^"]+)"', path.read_text(encoding="utf-8")))
+        return ids[path]
+
+    complete = []
+    for page in sorted((shixian_site / "projects").glob("*/index.html")):
+        rel = page.relative_to(shixian_site).as_posix()
+        html = page.read_text(encoding="utf-8")
+        lifecycle = html[html.index('<ol class="jx-lifecycle">'):html.rindex("</ol>")]
+        hrefs = re.findall(r'<a href="([^"]+)"', lifecycle)
+        sections = {m.group(1) for h in hrefs if (m := re.search(r"\d{4}/(\w+)/", h))}
+        for href in hrefs:
+            target, frag = resolve(shixian_site, rel, href)
+            assert target.exists(), (rel, href)
+            assert frag in ids_of(target), (rel, href)
+        if sections == SIX:
+            complete.append(rel)
+    assert complete, "no project shows the whole chain goal → 事前评估 → 监控 → 评价 → 整改 → 结果应用"
+
+
+def test_project_and_department_pages_compare_years(shixian_site):
+    pages = sorted((shixian_site / "projects").glob("*/index.html"))[:40]
+    multi = 0
+    for page in pages:
+        table = soup(shixian_site, page.relative_to(shixian_site).as_posix()).find("caption", string="历年对比")
+        years = {tr.find("td").get_text(strip=True) for tr in table.find_parent("table").find("tbody").find_all("tr")}
+        multi += len(years) >= 3
+    assert multi > 10
+    dept = next(iter(sorted((shixian_site / "departments").glob("*/index.html"))))
+    table = BeautifulSoup(dept.read_text(encoding="utf-8"), "html.parser").find("caption", string="历年对比")
+    years = [tr.find("td").get_text(strip=True) for tr in table.find_parent("table").find("tbody").find_all("tr")]
+    assert years == sorted(years) and len(years) >= 2
+
+
+def test_grade_distribution_adds_to_100_every_year(shixian_site):
+    for year in ("2021", "2022", "2023"):
+        caption = soup(shixian_site, f"{year}/index.html").find("caption", string=f"{year}年绩效评价等级分布")
+        rows = caption.find_parent("table").find("tbody").find_all("tr")
+        assert sum(Decimal(tr.find_all("td")[2].get_text(strip=True).rstrip("%")) for tr in rows) == Decimal("100.00")
+
+
+def test_rectification_tracker_rows_carry_filters_and_overdue(shixian_site):
+    page = soup(shixian_site, "2023/rectifications/index.html").find("article")
+    selects = {s["data-filter"] for s in page.select("form.jx-filter select")}
+    assert selects == {"dept", "status", "overdue"}
+    rows = page.find(id="jx-list").find("tbody").find_all("tr")
+    assert rows and all(tr["data-status"] in {"未整改", "整改中", "已整改"} for tr in rows)
+    for tr in rows:
+        overdue_cell = tr.find_all("td")[-1].get_text(strip=True)
+        assert overdue_cell == tr["data-overdue"]
+
+
+def test_year_downloads_parse_and_match_checksums(shixian_site):
+    data = shixian_site / "2023" / "data"
+    sums = {}
+    for line in (data / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
+        digest, name = line.split(maxsplit=1)
+        sums[name.lstrip("*")] = digest
+    assert sums
+    for name, digest in sums.items():
+        assert hashlib.sha256((data / name).read_bytes()).hexdigest() == digest
+    package = json.loads((data / "datapackage.json").read_text(encoding="utf-8"))
+    assert {r["path"] for r in package["resources"]} <= set(sums)
+    xlsx = next(data.glob("*.xlsx"))
+    assert len(openpyxl.load_workbook(xlsx, read_only=True).sheetnames) >= 5
+
+
+def test_list_page_download_matches_its_table(shixian_site):
+    rel = "2023/evaluations/index.html"
+    article = soup(shixian_site, rel).find("article")
+    table = article.find(id="jx-list").find("table")
+    link = article.find(id="jx-list").find("a", class_="jx-download")
+    target, _ = resolve(shixian_site, rel, link["href"])
+    rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
+    header = [th.get_text(strip=True) for th in table.find("thead").find_all("th")]
+    assert rows[0][: len(header)] == header
+    shown = [[td.get_text(" ", strip=True) for td in tr.find_all("td")] for tr in table.find("tbody").find_all("tr")]
+    assert len(rows) - 1 == len(shown)
+    assert [r[1] for r in rows[1:]] == [s[1] for s in shown]  # 评价类型 column, row by row
+
+
+def test_changing_a_frozen_year_without_erratum_fails(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "examples" / "shixian" / "data", data)
+    _, report = pipeline.validate(data)
+    assert report.ok
+    departments = data / "2022" / "departments.csv"
+    departments.write_bytes(departments.read_bytes() + b"\n")
+    _, report = pipeline.validate(data)
+    assert ("frozen-year-changed", "data/2022/report.yaml") in {(p.code, p.file) for p in report.errors}
