@@ -105,6 +105,7 @@ class YearModel:
     applications: list[Application]
     figures: list[Figure]
     dept_slugs: dict[str, str] = field(default_factory=dict)
+    withheld: int = 0  # records marked 公开: 否, counted so pages can say totals exclude them
 
     @property
     def published(self) -> bool:
@@ -205,6 +206,7 @@ def build_year(data: YearData) -> YearModel:
         applications=_public(data.records(Application)),
         figures=figures,
         dept_slugs={name: department_slug(d, name) for name, d in all_departments.items()},
+        withheld=sum(1 for records in data.tables.values() for r in records if not r.public),
     )
 
 

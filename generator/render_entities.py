@@ -218,13 +218,24 @@ def department_page(archive: Archive, d: DepartmentHistory, by_year_models: dict
     )
 
 
+def year_span(years: list[int]) -> str:
+    """2021、2022、2023、2025 -> 2021–2023、2025: runs of consecutive years read as ranges."""
+    runs: list[list[int]] = []
+    for year in sorted(years):
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return "、".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+
+
 def departments_index(archive: Archive, histories: dict[str, DepartmentHistory]) -> IndexPage:
     src = links.DEPARTMENTS
     rows = []
     for d in histories.values():
         latest = d.years[-1]
         rows.append([link_cell(d.name, links.href(src, links.department_page(d.slug))), d.code,
-                     "、".join(str(dy.year) for dy in d.years), len(latest.projects), latest.budget,
+                     year_span([dy.year for dy in d.years]), len(latest.projects), latest.budget,
                      sum(len(dy.evaluations) for dy in d.years), sum(dy.open_rectifications for dy in d.years)])
     table = Table("预算单位一览", [Column("单位名称"), Column("单位编码"), Column("公开年度"),
                                    Column("最近年度项目数", "number"), Column("最近年度项目金额（万元）", "money"),

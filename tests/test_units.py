@@ -81,3 +81,10 @@ def test_safe_url_refuses_script_schemes():
 
 def test_safe_title_has_no_html_characters():
     assert not set("<>&\"'") & set(safe_title("<b onmouseover='x'>&"))
+
+
+def test_year_span_reads_runs_as_ranges():
+    from generator.render_entities import year_span
+
+    assert year_span([2023, 2021, 2022, 2025]) == "2021–2023、2025"
+    assert year_span([2023]) == "2023"
