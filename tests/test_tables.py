@@ -220,3 +220,44 @@ def test_built_downloads_match_their_tables(site_fixture, request):
                 assert [cell_text(td) for td in tr.find_all("td")] + flag == row, path.name
             checked += 1
     assert checked >= 5
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
+def test_sorting_after_instant_navigation(tmp_path):
+    """With Material's document$ (instant navigation), each new page's tables are set up once, and only once."""
+    import json
+
+    first = Table("表一", [Column("名称"), Column("金额", "money")], [["甲", Decimal("2")], ["乙", Decimal("1")]])
+    second = Table("表二", [Column("名称"), Column("金额", "money")],
+                   [["丙", Decimal("30")], ["丁", None], ["戊", Decimal("4")]])
+    fake = """<script>
+var subscribers = [];
+window.document$ = { subscribe: function (fn) { subscribers.push(fn); fn(); } };
+</script>"""
+    scripts = "".join(f'<script src="{p.as_uri()}"></script>' for p in (
+        VENDOR / "tablesort.min.js", VENDOR / "tablesort.number.min.js", INIT))
+    probe = """<script>
+window.addEventListener("load", function () {
+  function names(t) { return [].map.call(t.querySelectorAll("tbody td:first-child"),
+                                         function (td) { return td.textContent; }).join(""); }
+  var holder = document.getElementById("holder");
+  var before = holder.querySelector("table").getAttribute("data-jx-sort");
+  holder.innerHTML = NEXT_PAGE;  // the next page's content arrives
+  subscribers.forEach(function (fn) { fn(); });
+  subscribers.forEach(function (fn) { fn(); });  // a repeated emission must not bind twice
+  var t = holder.querySelector("table");
+  t.querySelectorAll("th")[1].click();
+  document.getElementById("out").textContent = [before, t.getAttribute("data-jx-sort"), names(t),
+                                                subscribers.length].join("|");
+});
+</script>""".replace("NEXT_PAGE", json.dumps(str(second.html())))
+    page = tmp_path / "n.html"
+    page.write_text(f'<!doctype html><meta charset="utf-8">{fake}<div id="holder">{first.html()}</div>'
+                    f'<pre id="out"></pre>{scripts}{probe}', encoding="utf-8")
+    done = subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files",
+         "--virtual-time-budget=3000", "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120)
+    out = BeautifulSoup(done.stdout, "html.parser").find("pre", id="out")
+    assert out is not None, done.stderr[-2000:]
+    assert out.get_text().split("|") == ["on", "on", "戊丙丁", "1"]  # one click: ascending, blank last
