@@ -88,6 +88,8 @@ class Column:
             return value.text
         if value is None or value == "":
             return BLANK
+        if isinstance(value, Markup):
+            return value.striptags() or BLANK  # HTML a page shows as-is; its download holds only the text
         if self.kind == "money":
             return fmt_money(value)
         if self.kind == "percent":

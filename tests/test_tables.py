@@ -68,6 +68,13 @@ def test_csv_has_no_sample_column_without_samples():
     assert table.csv_bytes().startswith(b"\xef\xbb\xbf") and table.csv_bytes()[3:].decode() == table.csv_text()
 
 
+def test_markup_cells_download_as_text():
+    from markupsafe import Markup
+
+    table = Table("表", [Column("名称")], [[Markup("<b>甲</b> &amp; 乙")], [Markup("<i></i>")]])
+    assert parse_csv(table.csv_text())[1:] == [["甲 & 乙"], [BLANK]]
+
+
 def test_download_link_only_when_named():
     assert "jx-download" not in sample_table().html()
     html = sample_table(download="exante.csv").html()
