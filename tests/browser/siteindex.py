@@ -153,11 +153,9 @@ class SiteIndex:
         return None
 
     def page_titled(self, *words: str) -> str | None:
-        """The first page (in address order) whose <h1> contains all ``words``."""
-        for page in self.pages.values():
-            if page.h1 and all(word in page.h1 for word in words):
-                return page.path
-        return None
+        """The page nearest the root (then first in address order) whose <h1> contains all ``words``."""
+        found = [page.path for page in self.pages.values() if page.h1 and all(word in page.h1 for word in words)]
+        return min(found, key=lambda path: (path.rstrip("/").count("/"), path), default=None)
 
     def downloads(self) -> list[str]:
         """Site paths of data files offered by a link on some page."""

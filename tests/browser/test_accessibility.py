@@ -157,6 +157,10 @@ def test_large_text_mode(browsing, any_site):
     assert after_class != before_class, "大字模式开关没有改变 <html> 的样式类"
     assert font_px() >= LARGE_TEXT_PX, f"大字模式下正文字号 {font_px()}px，应不小于 {LARGE_TEXT_PX}px（18 磅）"
     assert font_px() > before_px
+    cells = page.evaluate("""() => [...document.querySelectorAll('article td')].slice(0, 50)
+        .map(td => parseFloat(getComputedStyle(td).fontSize))""")
+    small = [px for px in cells if px < LARGE_TEXT_PX]
+    assert not small, f"大字模式下表格文字仍只有 {min(small, default=0)}px，应不小于 {LARGE_TEXT_PX}px"
     assert toggle.get_attribute("aria-pressed") == "true", "开关应以 aria-pressed 告知读屏软件当前状态"
     page.reload()
     assert font_px() >= LARGE_TEXT_PX, "刷新或换页后大字模式应保持"
