@@ -126,9 +126,9 @@ def bar_chart(title: str, labels: Sequence[str], values: Sequence[Decimal | int 
     "未填报"; 0 draws no bar and reads 0. Negative values are refused: nothing the site charts can be negative.
     """
     if len(labels) != len(values):
-        raise ValueError("labels and values differ in length")
+        raise ValueError("条形图的标签与数值个数不一致")
     if any(v is not None and v < 0 for v in values):
-        raise ValueError("bar_chart draws non-negative values only")
+        raise ValueError("条形图只能显示非负数值")
     present = [Decimal(v) for v in values if v is not None]
     scale = Decimal(max_value) if max_value is not None else max(present, default=Decimal(0))
     if scale <= 0:
