@@ -306,3 +306,17 @@ def test_multi_year_example_exports_every_record(tmp_path):
     opendata.export_archive(archive, tmp_path / "all")
     report = frictionless.validate(str(tmp_path / "all" / "datapackage.json"))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
+
+
+@pytest.mark.slow
+def test_published_year_downloads_verify(shixian_site):
+    """In the built multi-year site, every /<year>/data/ folder checks out against its SHA256SUMS and validates."""
+    frictionless = pytest.importorskip("frictionless")
+    folders = sorted(p.parent for p in shixian_site.glob("*/data/SHA256SUMS"))
+    assert [f.parent.name for f in folders] == ["2021", "2022", "2023", "2024"]
+    for folder in folders:
+        for line in (folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
+            digest, name = line.split("  ", 1)
+            assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest, f"{folder.parent.name}/{name}"
+        report = frictionless.validate(str(folder / "datapackage.json"))
+        assert report.valid, (folder.parent.name, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5])
