@@ -156,6 +156,22 @@ def write_floor(work: Path, pages: int) -> Path:
     return config
 
 
+def write_floor_same_content(work: Path, generated: Path, project_config: Path) -> Path:
+    """Floor B: the site's own generated Markdown, built by MkDocs with the same theme and Markdown extensions but
+    no navigation, plugins or search index. The gap between it and floor A is the cost of the content itself."""
+    import yaml
+
+    docs = work / "docs"
+    shutil.copytree(generated, docs / "generated")
+    (docs / "index.md").write_text("# 下限\n", encoding="utf-8")
+    extensions = yaml.safe_load(project_config.read_text(encoding="utf-8")).get("markdown_extensions", [])
+    config = work / "mkdocs.yml"
+    text = FLOOR_CONFIG.replace("not_in_nav: |\n  /p/\n", "not_in_nav: |\n  /generated/\n")
+    config.write_text(text + yaml.safe_dump({"markdown_extensions": extensions}, allow_unicode=True),
+                      encoding="utf-8")
+    return config
+
+
 # --- search --------------------------------------------------------------------------------
 
 
@@ -234,7 +250,8 @@ def _ratio(a: float | None, b: float | None) -> str:
     return "—" if not a or not b else f"{a / b:.2f}"
 
 
-def report(size: str, synth_seconds: float, ours: SiteFigures, floor: SiteFigures, inc: dict) -> list[str]:
+def report(size: str, synth_seconds: float, ours: SiteFigures, floor: SiteFigures, same: SiteFigures,
+           inc: dict) -> list[str]:
     def both(wall, cpu):
         return f"{_s(wall)}（CPU {_s(cpu)}）"
 
@@ -261,6 +278,9 @@ def report(size: str, synth_seconds: float, ours: SiteFigures, floor: SiteFigure
         "",
         f"生成器占总用时（CPU）：{gen_share:.1%}（目标 ≤ 10%）；总用时/下限（CPU）：{_ratio(ours.cpu_seconds, floor.cpu_seconds)}"
         "（目标 ≤ 1.2）",
+        f"下限 B（本站同样的 Markdown，页面不在导航中，无插件、无搜索）：MkDocs {both(same.seconds, same.cpu_seconds)}，"
+        f"峰值内存 {_mb(same.peak_memory)}；本站 MkDocs/下限 B：{_ratio(ours.mkdocs_cpu, same.cpu_seconds)}，"
+        f"本站总用时/下限 B：{_ratio(ours.cpu_seconds, same.cpu_seconds)}（CPU）",
         f"最大页面：{ours.largest_page_path}",
         f"首次搜索：查询“{ours.query}”，下载 {ours.first_search_files} 个文件；"
         f"结果中{'有' if ours.project_found else '没有'}名称含该词的项目页",
@@ -292,9 +312,13 @@ def run(size: str, root: Path, work: Path, seed: int = 1) -> tuple[list[str], di
     floor = SiteFigures(**floor_run, **measure_site(floor_dir / "site"))
 
     inc = incremental(data, work / "generated")
+    same_dir = work / "floor-same-content"
+    shutil.rmtree(same_dir, ignore_errors=True)
+    same_config = write_floor_same_content(same_dir, work / "generated", root / "mkdocs.yml")
+    same = SiteFigures(**_run_child("floor", str(same_config)), **measure_site(same_dir / "site"))
     figures = {"size": size, "synth_seconds": synth_seconds, "ours": asdict(ours), "floor": asdict(floor),
-               "incremental": inc}
-    return report(size, synth_seconds, ours, floor, inc), figures
+               "floor_same_content": asdict(same), "incremental": inc}
+    return report(size, synth_seconds, ours, floor, same, inc), figures
 
 
 def main(size: str, paths, keep: Path | None = None, seed: int = 1) -> int:
