@@ -315,8 +315,11 @@ class _YearChecks:
                 continue
             expected = (m.executed / m.budget * 100).quantize(Decimal("0.01"))
             if m.execution_rate is not None and abs(m.execution_rate - expected) > tolerance:
+                # Excel percent cells saved as a fraction (0.62 for 62%) are the usual cause: say so.
+                hint = "；看起来填的是小数，执行率请填百分数（例如 62 或 62%）" \
+                    if abs(m.execution_rate * 100 - expected) <= tolerance else ""
                 self.err(m, "rate-mismatch", "execution_rate", m.execution_rate,
-                         f"执行数 {m.executed} ÷ 全年预算数 {m.budget} = {expected}%")
+                         f"执行数 {m.executed} ÷ 全年预算数 {m.budget} = {expected}%{hint}")
             if m.executed > m.budget:
                 self.err(m, "out-of-range", "executed", m.executed, f"执行数不应超过全年预算数 {m.budget}")
         for m in self.data.records(Monitoring):

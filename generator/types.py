@@ -7,7 +7,7 @@ validation context) and rejects the rest with a stable error code.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
@@ -27,7 +27,7 @@ def _note(info: ValidationInfo, raw: str, normalised: str, why: str) -> None:
 # After normalisation a number is plain digits: no exponent (Excel shows long numbers as 1.2E+05, which has
 # already lost digits), no currency sign, no unit.
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
-_UNITS = ("万元", "元", "亿元", "分", "个", "项")
+_UNITS = ("万元", "元", "亿元", "分", "个", "项", "年")
 _BLANK_MARKS = {"-", "—", "——", "－", "/", "／", "无", "空", "N/A", "n/a", "NA", "#N/A"}
 
 
@@ -137,10 +137,23 @@ _DATE_PATTERNS = [
 ]
 
 
+_MIDNIGHT = re.compile(r"^(\S+)\s+0{1,2}:00(:00)?$")  # Excel/WPS exports date cells as "2024-06-10 00:00:00"
+
+
 def _date(value, info: ValidationInfo) -> date:
+    if isinstance(value, datetime):
+        raise PydanticCustomError("bad-date", "应为日期（不含时间），例如 2023-05-31")
     if isinstance(value, date):
         return value
-    text = normalise_digits(str(value)).strip()
+    raw = str(value)
+    text = normalise_digits(raw).strip()
+    midnight = _MIDNIGHT.match(text)
+    if midnight:
+        text = midnight.group(1)
+        _note(info, raw, text, "已去掉时间部分“00:00:00”")
+    if re.fullmatch(r"\d{5}(\.0+)?", text):
+        raise PydanticCustomError(
+            "bad-date", "这是 Excel 的日期序号而不是日期；请把单元格格式设为“日期”后重新另存，或直接填写 2023-05-31")
     for pattern in _DATE_PATTERNS:
         m = pattern.match(text)
         if m:

@@ -35,9 +35,11 @@ def project(tmp_path) -> pipeline.Paths:
     root = tmp_path / "project"
     root.mkdir()
     shutil.copy2(ROOT / "mkdocs.yml", root / "mkdocs.yml")
-    for name in ("content", "overrides", "data"):
-        if (ROOT / name).exists():
-            shutil.copytree(ROOT / name, root / name)
+    for name in ("content", "data"):  # what a build reads and writes: private copies
+        shutil.copytree(ROOT / name, root / name)
+    for entry in ROOT.iterdir():  # what mkdocs.yml may refer to (overrides/, hooks in generator/): read only
+        if entry.is_dir() and not entry.name.startswith(".") and entry.name not in ("content", "data", "site", "tests"):
+            (root / entry.name).symlink_to(entry)
     paths = pipeline.Paths(root)
     pipeline.build(paths, strict=True, quiet=True)
     assert (paths.site / "index.html").is_file() and (paths.generated / "index.md").is_file()

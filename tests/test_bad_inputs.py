@@ -255,6 +255,9 @@ CASES = [
          {("bad-url", EVALS, 2), SELF_EVAL_COUNT}),
     Case("impossible-date", set_cell(RECT, 2, "发现日期", "2024-02-30"), {("bad-date", RECT, 2)}),
     Case("date-wrong-shape", set_cell(RECT, 2, "发现日期", "2024年13月"), {("bad-date", RECT, 2)}),
+    Case("date-as-excel-serial", set_cell(RECT, 2, "发现日期", "45453"), {("bad-date", RECT, 2)}),
+    Case("year-with-unit", set_cell(APPS, 2, "影响预算年度", "2025年"), {("bad-number", APPS, 2)}),
+    Case("rate-as-excel-fraction", set_cell(MON, 2, "执行率", "0.62"), {("rate-mismatch", MON, 2)}),
     Case("status-not-in-list", set_cell(RECT, 3, "状态", "已完成"), {("bad-enum", RECT, 3)}),
     Case("nature-not-in-list", set_cell(INDICATORS, 2, "指标性质", "大于"), {("bad-enum", INDICATORS, 2)}),
     # -- across records --------------------------------------------------------------------------------
@@ -370,7 +373,10 @@ def test_excel_number_spellings_are_normalised_with_a_note(rich):
     set_cell(PROJECTS, 4, "金额", " 96.25 ")(rich)
     set_cell(MON, 2, "执行率", "62.00%")(rich)
     set_cell(MON, 3, "全年预算数", "1,200.00")(rich)
+    set_cell(RECT, 2, "发现日期", "2024-06-10 00:00:00")(rich)
+    set_cell(RECT, 3, "发现日期", "２０２４年８月５日")(rich)
     assert _notices(rich) == {
+        ("normalised-number", RECT, 2, "发现日期"),
         ("normalised-number", PROJECTS, 5, "金额"),
         ("normalised-number", MON, 2, "执行率"),
         ("normalised-number", MON, 3, "全年预算数"),

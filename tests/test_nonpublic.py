@@ -50,9 +50,12 @@ def _forms(text: str) -> list[bytes]:
     return [text.encode("utf-8"), escaped.encode("ascii"), text.encode("utf-16-le")]
 
 
+_ZWSP = "\u200b".encode()  # Pagefind's extended build puts zero-width spaces between the words it segments
+
+
 def files_containing(blobs: list[tuple[str, bytes]], text: str) -> list[str]:
     forms = _forms(text)
-    return [name for name, data in blobs if any(f in data for f in forms)]
+    return [name for name, data in blobs if any(f in data or f in data.replace(_ZWSP, b"") for f in forms)]
 
 
 # --- putting canaries into a copy of the rich fixture ------------------------------------------------------
