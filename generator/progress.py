@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from mkdocs.plugins import BasePlugin
+
 THRESHOLD = 2000  # rows; below this the work finishes before a bar would be worth reading
 
 
@@ -52,10 +54,9 @@ def _is_tty(stream) -> bool:
         return False
 
 
-# --- MkDocs hooks (mkdocs.yml `hooks:` loads this file by path): a bar over the pages of a build ---------
+# --- MkDocs plugin (mkdocs.yml: build-progress): a bar over the pages of a long build ---------------------
 
 PAGE_THRESHOLD = 200  # pages; a small site renders in a few seconds
-_pages: Bar | None = None
 
 
 def _build_is_verbose() -> bool:
@@ -65,23 +66,22 @@ def _build_is_verbose() -> bool:
     return logging.getLogger("mkdocs").getEffectiveLevel() <= logging.INFO
 
 
-def on_files(files, config):
-    global _pages
-    total = sum(1 for f in files if f.is_documentation_page())
-    _pages = None
-    if total >= PAGE_THRESHOLD and _build_is_verbose():
-        _pages = Bar("生成网页", total=total, threshold=1, unit="页")  # few but slow: show from the first
-    return files
+class ProgressPlugin(BasePlugin):
+    _pages: Bar | None = None
 
+    def on_files(self, files, *, config):
+        total = sum(1 for f in files if f.is_documentation_page())
+        self._pages = None
+        if total >= PAGE_THRESHOLD and _build_is_verbose():
+            self._pages = Bar("生成网页", total=total, threshold=1, unit="页")  # few but slow: show from the first
+        return files
 
-def on_post_page(output, page, config):
-    if _pages is not None:
-        _pages.update()
-    return output
+    def on_post_page(self, output, *, page, config):
+        if self._pages is not None:
+            self._pages.update()
+        return output
 
-
-def on_post_build(config):
-    global _pages
-    if _pages is not None:
-        _pages.close()
-        _pages = None
+    def on_post_build(self, *, config):
+        if self._pages is not None:
+            self._pages.close()
+            self._pages = None
