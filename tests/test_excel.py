@@ -505,3 +505,27 @@ def test_editing_an_exported_workbook_changes_only_what_was_edited(templates: Pa
     assert [p.name for p in result.written] == ["indicators.csv"]
     after = indicators.read_text("utf-8").splitlines()
     assert after == [before[0], before[1].replace(",32000,", ",33000,"), *before[3:]]
+
+
+def test_build_progress_plugin_counts_pages_only_on_a_verbose_terminal_build(monkeypatch, capsys):
+    import logging
+
+    from generator import progress
+
+    class Page:
+        def is_documentation_page(self):
+            return True
+
+    files = [Page() for _ in range(progress.PAGE_THRESHOLD)]
+    plugin = progress.ProgressPlugin()
+    monkeypatch.setattr(progress, "_is_tty", lambda stream: True)
+    monkeypatch.setattr(logging.getLogger("mkdocs"), "level", logging.WARNING)  # build --quiet
+    plugin.on_files(files, config=None)
+    assert plugin._pages is None
+    monkeypatch.setattr(logging.getLogger("mkdocs"), "level", logging.INFO)
+    plugin.on_files(files, config=None)
+    for _ in files:
+        plugin.on_post_page("", page=None, config=None)
+    assert plugin._pages.count == len(files)
+    plugin.on_post_build(config=None)
+    assert "生成网页" in capsys.readouterr().err
