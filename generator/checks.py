@@ -24,6 +24,7 @@ from .schema import (
     ExAnte,
     Goal,
     Indicator,
+    Level1,
     Monitoring,
     MonitoringIndicator,
     Nature,
@@ -74,7 +75,8 @@ RULES: tuple[Rule, ...] = (
          "数据字典「公开」字段：“否”表示不出现在网站、搜索和下载中（议题 3 公开范围）"),
     Rule("bad-enum", "评价等级须为所配置等级划分中的一个", "settings.yaml「等级划分」；DOMAIN.md §3"),
     Rule("bad-number", "定量指标（≥、≤、=）的指标值为数字", "DOMAIN.md §3 单个定量指标评分"),
-    Rule("bad-settings", "等级划分的等级与下限各不相同、在 0–100 之间且有下限为 0 的一档；自评权重合计 100",
+    Rule("bad-settings", "等级划分不为空，等级与下限各不相同、在 0–100 之间且有下限为 0 的一档；自评权重非负、合计 100；"
+         "得分容差与执行率容差在 0–5 之间",
          "DOMAIN.md §3 等级划分与单位自评权重（configurable）；财预〔2020〕10号"),
 )
 
@@ -100,6 +102,18 @@ def check_settings(settings: SiteSettings, report: Report) -> None:
         report.error(file or "settings.yaml", row, "bad-settings", type(record).alias_of(attr), value, message)
 
     bands = settings.grade_bands
+    if not bands:
+        err(settings, "grade_bands", "", "等级划分不能为空；不填此项则使用全国口径（优≥90、良80–90、中60–80、差<60）")
+    for attr, upper in (("score_tolerance", Decimal(5)), ("rate_tolerance", Decimal(5))):
+        value = getattr(settings, attr)
+        if not Decimal(0) <= value <= upper:
+            err(settings, attr, value, f"容差应在 0 到 {upper} 之间；容差过大会放过真实的错误")
+    categories = [c.value for c in Level1]
+    for name, weight in settings.self_eval_weights.items():
+        if weight < 0:
+            err(settings, "self_eval_weights", f"{name}: {weight}", "权重不能为负数")
+        if name not in categories:
+            err(settings, "self_eval_weights", name, "权重的类别应为一级指标名称：" + "、".join(categories))
     grades = [b.grade for b in bands]
     for band in bands:
         if grades.count(band.grade) > 1:
@@ -128,6 +142,8 @@ class _YearChecks:
         self.all_projects = all_projects
         self.dataset = dataset
         self.report = report
+        # A negative tolerance is reported once as a settings error; here it would flag every score.
+        self.score_tolerance = max(Decimal(0), settings.score_tolerance)
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -307,7 +323,7 @@ class _YearChecks:
             self.err(figures, "count-mismatch", attr, declared, f"{what}为 {actual}，两者应相等")
 
     def rates(self) -> None:
-        tolerance = self.settings.rate_tolerance
+        tolerance = max(Decimal(0), self.settings.rate_tolerance)  # a negative one is reported in settings
         for m in self.data.records(Monitoring):
             if m.budget == 0:
                 if m.executed:
@@ -353,9 +369,9 @@ class _YearChecks:
                 self.err(rows[0], "score-mismatch", "weight", weights, f"评价 {e.id} 的指标分值合计应为 100")
             if e.score is not None and all(r.score is not None for r in rows):
                 total = sum((r.score for r in rows), Decimal(0))
-                if abs(total - e.score) > self.settings.score_tolerance:
+                if abs(total - e.score) > self.score_tolerance:
                     self.err(e, "score-mismatch", "score", e.score,
-                             f"各指标得分之和为 {total}，差额超过容差 {self.settings.score_tolerance}")
+                             f"各指标得分之和为 {total}，差额超过容差 {self.score_tolerance}")
         for s in self.data.records(EvaluationScore):
             self._indicator_score(s)
 
@@ -375,7 +391,7 @@ class _YearChecks:
         else:
             ratio = target / actual if actual else Decimal(1)
         expected = (s.weight * min(Decimal(1), ratio)).quantize(Decimal("0.01"))
-        if abs(expected - s.score) > self.settings.score_tolerance:
+        if abs(expected - s.score) > self.score_tolerance:
             self.err(s, "indicator-score-mismatch", "score", s.score,
                      f"按{'正向' if s.nature is Nature.AT_LEAST else '反向'}指标评分规则应得 {expected} 分")
 

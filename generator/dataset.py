@@ -67,6 +67,11 @@ def _message(error: dict, model: type[Record]) -> tuple[str, str]:
         return code, f"文字过长，最多 {error.get('ctx', {}).get('max_length')} 个字"
     if kind in ("string_type", "str_type"):
         return code, "应为文字"
+    if kind.startswith(("decimal_", "int_", "float_")):
+        # Plain Decimal fields (settings: 下限, 权重, 容差) are parsed by pydantic itself, in English.
+        return "bad-number", "应为数字（例如 90 或 0.5）"
+    if kind.startswith("bool_"):
+        return "bad-enum", "应填“是”或“否”"
     if kind in ("list_type",):
         return code, "应为列表（每项一行，以“- ”开头）"
     if kind in ("model_type", "dict_type", "model_attributes_type"):

@@ -228,6 +228,17 @@ CASES = [
          {("bad-settings", SETTINGS, S("等级: 差"))}),
     Case("settings-weights-not-100", replace(SETTINGS, "满意度指标: 10", "满意度指标: 5"),
          {("bad-settings", SETTINGS, S("自评权重:"))}),
+    Case("settings-empty-grade-bands",
+         replace(SETTINGS, "等级划分:\n" + "".join(f"  - {{等级: {g}, 下限: {n}}}\n" for g, n in
+                                                 (("优", 90), ("良", 80), ("中", 60), ("差", 0))), "等级划分: []\n"),
+         # with no band configured, no stated grade can be right
+         {("bad-settings", SETTINGS, S("等级划分:")), *(("bad-enum", EVALS, row) for row in range(2, 7))}),
+    Case("settings-band-not-a-number", replace(SETTINGS, "{等级: 中, 下限: 60}", "{等级: 中, 下限: 六十}"),
+         {("bad-number", SETTINGS, S("等级: 中"))}),
+    Case("settings-negative-tolerance", replace(SETTINGS, "得分容差: 0.5", "得分容差: -0.5"),
+         {("bad-settings", SETTINGS, S("得分容差:"))}),
+    Case("settings-unknown-weight-category", replace(SETTINGS, "  产出指标: 50", "  产出: 50"),
+         {("bad-settings", SETTINGS, S("自评权重:"))}),
     Case("settings-site-code-digits", replace(SETTINGS, "联系方式: 示例县财政局绩效股", "网站标识码: 12345"),
          {("bad-type", SETTINGS, S("联系方式:"))}),
     # -- values in tables ---------------------------------------------------------------------------------
