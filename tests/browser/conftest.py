@@ -8,6 +8,7 @@ install can never pass as green.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ SHIXIAN_DATA = ROOT / "examples" / "shixian" / "data"
 SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
 VENDOR = Path(__file__).resolve().parent / "vendor"
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
+OUTSIDE = re.compile(r"^(?!https?://(?:127\.0\.0\.1|localhost)(?::\d+)?/)[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -140,11 +142,20 @@ class Browsing:
     outside: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    in_flight: int = 0
 
     def goto(self, url: str):
         response = self.page.goto(url, wait_until="load")
         assert response is not None and response.ok, f"打开 {url} 失败：{response and response.status}"
         return response
+
+    def settle(self, quiet_ms: int = 150, limit_ms: int = 5000):
+        """Wait until no request has been open for ``quiet_ms``; networkidle always waits a full 500 ms."""
+        quiet = waited = 0
+        while quiet < quiet_ms and waited < limit_ms:
+            self.page.wait_for_timeout(50)
+            waited += 50
+            quiet = quiet + 50 if self.in_flight == 0 else 0
 
 
 def open_browsing(browser, viewport=DESKTOP) -> tuple[object, Browsing]:
@@ -156,6 +167,7 @@ def open_browsing(browser, viewport=DESKTOP) -> tuple[object, Browsing]:
 
     def on_request(request):
         seen.requests.append(request.url)
+        seen.in_flight += 1
         if not is_local(request.url):
             seen.outside.append(f"{request.resource_type} {request.url}（来自 {request.frame.url if request.frame else '?'}）")
 
@@ -163,13 +175,24 @@ def open_browsing(browser, viewport=DESKTOP) -> tuple[object, Browsing]:
         if response.status >= 400:
             seen.failed.append(f"{response.status} {response.url}")
 
+    def on_finished(request):
+        seen.in_flight -= 1
+
+    def on_failed(request):
+        seen.in_flight -= 1
+        # ERR_ABORTED: the page was left before a late request (the favicon) finished; nothing is broken.
+        if request.failure != "net::ERR_ABORTED":
+            seen.failed.append(f"{request.failure} {request.url}")
+
     # Requests are seen at the context level, so those of web workers (the search index) are recorded too.
     context.on("request", on_request)
     context.on("response", on_response)
-    context.on("requestfailed", lambda r: seen.failed.append(f"{r.failure} {r.url}"))
+    context.on("requestfinished", on_finished)
+    context.on("requestfailed", on_failed)
     page.on("pageerror", lambda exc: seen.errors.append(str(exc)))
-    # Abort anything bound elsewhere so a violation fails fast instead of waiting for a network timeout.
-    context.route(lambda url: not is_local(url), lambda route: route.abort())
+    # Abort anything bound elsewhere so a violation fails fast instead of waiting for a network timeout. A regular
+    # expression (not a Python predicate) lets the browser intercept only those requests, not every one.
+    context.route(OUTSIDE, lambda route: route.abort())
     return context, seen
 
 

@@ -42,8 +42,9 @@ OVERFLOW = """() => {
 }"""
 
 
-def shoot(page, folder, name: str):
-    page.wait_for_load_state("networkidle")
+def shoot(seen, folder, name: str):
+    seen.settle()
+    page = seen.page
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True, animations="disabled")
 
 
@@ -65,7 +66,7 @@ def test_key_page_screenshots_and_phone_width(browser, any_site, screenshot_dir,
         context, seen = open_browsing(browser, viewport)
         try:
             seen.goto(any_site.url(path))
-            shoot(seen.page, screenshot_dir, f"{any_site.name}-{kind}-{viewport['width']}")
+            shoot(seen, screenshot_dir, f"{any_site.name}-{kind}-{viewport['width']}")
             if viewport is PHONE:
                 assert_fits_phone(seen.page, path)
         finally:
@@ -84,7 +85,7 @@ def test_large_text_fits_the_phone(browser, any_site, screenshot_dir):
             pytest.skip("尚无大字模式开关（#jx-large-text）")
         toggle.click()
         seen.page.wait_for_timeout(300)
-        shoot(seen.page, screenshot_dir, f"{any_site.name}-year-large-text-{PHONE['width']}")
+        shoot(seen, screenshot_dir, f"{any_site.name}-year-large-text-{PHONE['width']}")
         assert_fits_phone(seen.page, f"{path}（大字模式）")
     finally:
         context.close()
