@@ -119,6 +119,15 @@ def decode_text(raw: bytes, name: str, report: Report) -> tuple[str, str] | None
         return raw.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
         pass
+    line = _mixed_utf8_line(raw)
+    if line is not None:
+        # Read as GB18030, the UTF-8 majority would turn into plausible-looking but wrong characters.
+        report.error(
+            name, line, "bad-encoding", value="UTF-8 中混有其他编码",
+            message="文件是 UTF-8 编码，但这一行含有其他编码（多为 GBK）的文字，常见于从别的表格复制粘贴；"
+                    "请重新输入这一行的文字后另存为 UTF-8",
+        )
+        return None
     try:
         text = raw.decode("gb18030")
     except UnicodeDecodeError as exc:
@@ -130,6 +139,16 @@ def decode_text(raw: bytes, name: str, report: Report) -> tuple[str, str] | None
     report.notice(name, None, "bad-encoding", value="GB18030/GBK",
                   message="已按 GB18030（GBK）编码读取；建议另存为 CSV UTF-8")
     return text, "gb18030"
+
+
+def _mixed_utf8_line(raw: bytes) -> int | None:
+    """Line of the first undecodable byte when a file is mostly valid UTF-8 (a pasted GBK cell), else None."""
+    text = raw.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for ch in text if ord(ch) > 127 and ch != "\ufffd")
+    if bad and good >= 4 * bad:
+        return text[: text.index("\ufffd")].count("\n") + 1
+    return None
 
 
 def _save_as_hint(name: str) -> str:

@@ -158,6 +158,9 @@ CASES = [
     # -- files, encodings and formats ----------------------------------------------------------------
     Case("utf16-csv", recode(APPS, "utf-16"), {("bad-encoding", APPS, None)}),
     Case("undecodable-bytes", write(APPS, b"\xd3\xa6\xd3\xc3,\x80\xff\n"), {("bad-encoding", APPS, None)}),
+    Case("gbk-cell-in-utf8-file", lambda d: _path(d, RECT).write_bytes(
+        _path(d, RECT).read_bytes().replace("设备采购进度滞后".encode(), "设备采购进度滞后".encode("gbk"))),
+         {("bad-encoding", RECT, 3)}),
     Case("empty-csv", write(APPS, b""), {("bad-header", APPS, None)}),
     Case("unclosed-quote", write(MON_IND, MI_HEADER + '监控2024-1,"受益学生人数,5000,4800,5000,确定能,,是,是\n'),
          {("bad-csv", MON_IND, 2)}),
@@ -482,8 +485,6 @@ def test_unreadable_file_is_one_problem_when_reading(rich, monkeypatch):
     assert {(p.code, p.file, p.row) for p in report.errors} == {("file-unreadable", APPS, None)}
 
 
-@pytest.mark.xfail(strict=True, reason="generator/freeze.py year_checksum reads every file of a published year "
-                                       "without catching OSError (lead's file); remove this mark once it does")
 def test_unreadable_file_is_reported_by_validate(rich, monkeypatch):
     _deny_reading(monkeypatch, "applications.csv")
     assert errors(rich) == {("file-unreadable", APPS, None)}
