@@ -30,12 +30,16 @@ class FrozenFile(Record):
     years: dict[int, FrozenYear] = Field(default_factory=dict, alias="年度")
 
 
-def year_checksum(year_dir: Path) -> str:
-    """SHA-256 over every data file of the year, names included, in a fixed order."""
+def year_checksum(year_dir: Path) -> str | None:
+    """SHA-256 over every data file of the year, names included, in a fixed order; None if a file cannot be
+    read (loading has reported it already)."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in year_dir.rglob("*") if p.is_file() and not p.name.startswith(".")):
-        digest.update(path.relative_to(year_dir).as_posix().encode("utf-8") + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    try:
+        for path in sorted(p for p in year_dir.rglob("*") if p.is_file() and not p.name.startswith(".")):
+            digest.update(path.relative_to(year_dir).as_posix().encode("utf-8") + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    except OSError:
+        return None
     return digest.hexdigest()
 
 
@@ -71,7 +75,9 @@ def states(ds: Dataset, frozen: FrozenFile) -> list[FreezeState]:
     for year, data in sorted(ds.years.items()):
         if data.report is None or data.report.status is not YearStatus.PUBLISHED:
             continue
-        out.append(FreezeState(year, year_checksum(data.path), frozen.years.get(year), len(data.report.errata)))
+        checksum = year_checksum(data.path)
+        if checksum is not None:
+            out.append(FreezeState(year, checksum, frozen.years.get(year), len(data.report.errata)))
     return out
 
 
