@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,8 +107,11 @@ def parse_table(raw: load.RawTable, model: type[Published], report: Report) -> l
     aliases = {model.alias_of(n): n for n in model.model_fields}
     unknown = [h for h in raw.header if h not in aliases]
     for h in unknown:
+        close = difflib.get_close_matches(h.replace(" ", "").replace("\u3000", ""),
+                                          [a for a in aliases if a not in raw.header], n=1, cutoff=0.5)
+        hint = f"是否应为“{close[0]}”？" if close else ""
         report.error(raw.file, raw.header_row, "unknown-field", h, h,
-                     f"不认识的列名；{model.TITLE}可用的列：{'、'.join(aliases)}")
+                     f"不认识的列名；{hint}{model.TITLE}可用的列：{'、'.join(aliases)}")
     required_missing = {
         a for a, n in aliases.items() if model.model_fields[n].is_required() and a not in raw.header
     }
@@ -273,7 +277,6 @@ def read_year(root: Path, year_dir: Path, year: int, report: Report, progress=No
 
 def _suggest_file(name: str, known: set[str]) -> str:
     """Excel saves 项目.xlsx or projects (1).csv; point to the name we expect."""
-    import difflib
 
     stem = name.rsplit(".", 1)[0].split(" ")[0].split("(")[0].split("（")[0]
     titles = {m.TITLE: m.FILE for m in TABLES} | {m.TITLE + "表": m.FILE for m in TABLES} | {"年度报告": YearReport.FILE}
