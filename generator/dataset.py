@@ -277,7 +277,6 @@ def read_year(root: Path, year_dir: Path, year: int, report: Report, progress=No
 
 def _suggest_file(name: str, known: set[str]) -> str:
     """Excel saves 项目.xlsx or projects (1).csv; point to the name we expect."""
-
     stem = name.rsplit(".", 1)[0].split(" ")[0].split("(")[0].split("（")[0]
     titles = {m.TITLE: m.FILE for m in TABLES} | {m.TITLE + "表": m.FILE for m in TABLES} | {"年度报告": YearReport.FILE}
     for k in sorted(known):
