@@ -60,13 +60,23 @@ globalThis.fetch = async (input) => {
 const pagefind = await import(pathToFileURL(site + "/pagefind/pagefind.js").href);
 await pagefind.options({ baseUrl: "/" });
 await pagefind.init();
+// The same literal filter as content/assets/jx-search.js: a result must contain every part of the query.
+const normalise = (text) => String(text || "").replace(/\u200b/g, "").replace(/\s+/g, " ").toLocaleLowerCase();
 const out = [];
 let seen = 0;
 for (const query of queries) {
   const found = await pagefind.search(query);
-  const data = await Promise.all(found.results.slice(0, 10).map((r) => r.data()));
-  out.push({ query, total: found.results.length, fetched: fetched.slice(seen),
-             results: data.map((d) => ({ url: d.url, title: d.meta.title || "" })) });
+  const parts = normalise(query).split(" ").filter(Boolean);
+  const kept = [];
+  for (let next = 0; kept.length < 10 && next < found.results.length && next < 50; next += 10) {
+    const batch = await Promise.all(found.results.slice(next, next + 10).map((r) => r.data()));
+    for (const d of batch) {
+      const text = normalise((d.meta.title || "") + " " + d.content);
+      if (kept.length < 10 && parts.every((p) => text.includes(p))) kept.push(d);
+    }
+  }
+  out.push({ query, total: kept.length, candidates: found.results.length, fetched: fetched.slice(seen),
+             results: kept.map((d) => ({ url: d.url, title: d.meta.title || "" })) });
   seen = fetched.length;
 }
 console.log(JSON.stringify(out));
@@ -80,7 +90,8 @@ def node() -> str | None:
 
 
 def probe(site_dir: Path, queries: list[str]) -> list[dict]:
-    """Search the built site with Pagefind's JS in Node: per query, the total, top results and files fetched.
+    """Search the built site with Pagefind's JS in Node, as the search box does: per query, the results shown
+    (at most 10, each containing the query literally), Pagefind's candidate count and the files fetched.
 
     The first query's ``fetched`` includes what initialising Pagefind loads (entry, metadata, wasm)."""
     import json

@@ -19,6 +19,8 @@
   // base_url is relative ("..", "../.."); resolving it against this page gives the site root, sub-path included.
   var base = new URL(String(config.base || ".").replace(/\/?$/, "/"), location.href);
   var MAX_RESULTS = 10;
+  var BATCH = 10;
+  var MAX_CHECKED = 50;  // fragments fetched at most per query while looking for literal matches
   var DEBOUNCE_MS = 150;
   var IDLE_TEXT = "输入关键词搜索";
   var pagefind = null;
@@ -56,15 +58,47 @@
     return out;
   }
 
-  function render(results, total) {
+  // Pagefind ranks pages that share any word with the query, so 量子纠缠火锅 would list a page that merely has
+  // 质量. Readers expect the words they typed to be on the page: keep results whose text contains every
+  // space-separated part of the query, checking Pagefind's best candidates in order.
+  function normalise(text) {
+    return String(text || "").replace(/\u200b/g, "").replace(/\s+/g, " ").toLocaleLowerCase();
+  }
+
+  function containsAll(data, parts) {
+    var text = normalise(((data.meta && data.meta.title) || "") + " " + data.content);
+    return parts.every(function (part) { return text.indexOf(part) !== -1; });
+  }
+
+  function literalMatches(results, parts, mine) {
+    var kept = [];
+    var next = 0;
+    function step() {
+      if (mine !== latest) return Promise.resolve(null);
+      if (kept.length >= MAX_RESULTS || next >= results.length || next >= MAX_CHECKED) {
+        return Promise.resolve({ kept: kept, more: next < results.length });
+      }
+      var batch = results.slice(next, next + BATCH);
+      next += BATCH;
+      return Promise.all(batch.map(function (r) { return r.data(); })).then(function (data) {
+        data.forEach(function (d) {
+          if (kept.length < MAX_RESULTS && containsAll(d, parts)) kept.push(d);
+        });
+        return step();
+      });
+    }
+    return step();
+  }
+
+  function render(results, more) {
     list.textContent = "";
     if (!results.length) {
       meta.textContent = "没有找到结果";
       return;
     }
-    meta.textContent = total > results.length
-      ? "找到 " + total + " 个结果，显示最相关的 " + results.length + " 个"
-      : "找到 " + total + " 个结果";
+    meta.textContent = more && results.length >= MAX_RESULTS
+      ? "显示最相关的 " + results.length + " 个结果"
+      : "找到 " + results.length + " 个结果";
     results.forEach(function (r) {
       var item = document.createElement("li");
       item.className = "md-search-result__item";
@@ -98,9 +132,9 @@
       .then(function (pf) { return pf.search(query); })
       .then(function (found) {
         if (mine !== latest) return null;
-        var top = found.results.slice(0, MAX_RESULTS).map(function (r) { return r.data(); });
-        return Promise.all(top).then(function (data) {
-          if (mine === latest) render(data, found.results.length);
+        var parts = normalise(query).split(" ").filter(Boolean);
+        return literalMatches(found.results, parts, mine).then(function (matched) {
+          if (matched && mine === latest) render(matched.kept, matched.more);
         });
       })
       .catch(function () {
