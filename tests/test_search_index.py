@@ -81,7 +81,7 @@ def test_chinese_queries_find_the_2023_report(example_site):
     for result in search.probe(example_site, ["消防", "环城西路", "第三方"]):
         urls = [r["url"] for r in result["results"]]
         assert "/2023/" in urls, f"搜索“{result['query']}”没有找到 /2023/：{urls}"
-    # Pagefind alone would list /2023/ for 量子纠缠火锅 (it shares a word with 质量); the box shows only pages
+    # Pagefind alone would list /2023/ for 量子纠缠火锅 (the page has the single-character word 量); the box shows only pages
     # that contain what was typed.
     nonsense = search.probe(example_site, ["量子纠缠火锅", "zqxjkv"])
     assert [r["total"] for r in nonsense] == [0, 0]

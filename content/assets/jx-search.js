@@ -59,7 +59,7 @@
   }
 
   // Pagefind ranks pages that share any word with the query, so 量子纠缠火锅 would list a page that merely has
-  // 质量. Readers expect the words they typed to be on the page: keep results whose text contains every
+  // the word 量. Readers expect the words they typed to be on the page: keep results whose text contains every
   // space-separated part of the query, checking Pagefind's best candidates in order.
   function normalise(text) {
     return String(text || "").replace(/\u200b/g, "").replace(/\s+/g, " ").toLocaleLowerCase();
