@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from .load import clean_cell
 from .types import Count, Day, Money, Percent, Score, Url, Year, YesNo
 
 
@@ -147,7 +148,9 @@ class Record(BaseModel):
     @classmethod
     def _blank_is_missing(cls, data):
         if isinstance(data, dict):
-            return {k: v for k, v in data.items() if not (isinstance(v, str) and v.strip() == "") and v is not None}
+            # Surrounding blanks (also full-width and non-breaking ones from Excel or Word) carry nothing.
+            return {k: clean_cell(v) if isinstance(v, str) else v for k, v in data.items()
+                    if not (isinstance(v, str) and clean_cell(v) == "") and v is not None}
         return data
 
     @property
