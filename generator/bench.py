@@ -222,12 +222,12 @@ def incremental(data: Path, out: Path) -> dict:
     pipeline.generate(data, out)
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     where = change_one_record(data)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     pipeline.generate(data, out)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     after = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     rewritten = sorted(p.relative_to(out).as_posix() for p, m in after.items() if before.get(p) != m)
-    return {"changed": where, "seconds": seconds, "rewritten": len(rewritten), "files": len(after),
+    return {"changed": where, "seconds": seconds, "cpu": cpu, "rewritten": len(rewritten), "files": len(after),
             "examples": rewritten[:8]}
 
 
@@ -284,7 +284,7 @@ def report(size: str, synth_seconds: float, ours: SiteFigures, floor: SiteFigure
         f"最大页面：{ours.largest_page_path}",
         f"首次搜索：查询“{ours.query}”，下载 {ours.first_search_files} 个文件；"
         f"结果中{'有' if ours.project_found else '没有'}名称含该词的项目页",
-        f"增量生成：修改 {inc['changed']} 后重新生成，用时 {inc['seconds']:.2f} s，"
+        f"增量生成：修改 {inc['changed']} 后重新生成，用时 {inc['seconds']:.2f} s（CPU {inc['cpu']:.2f} s，目标 ≤ 2 s），"
         f"改写 {inc['rewritten']} / {inc['files']} 个文件（未变的文件保留修改时间）",
     ]
     if inc["examples"]:
