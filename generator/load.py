@@ -306,9 +306,11 @@ class _Walker:
                     continue
                 key = str(key)
                 if key in out:
+                    # Reported, and the first value kept, so the rest of the file is still checked in this run
+                    # (PyYAML would silently keep the last).
                     self.report.error(self.name, key_node.start_mark.line + 1, "yaml-duplicate-key", field=key,
-                                      value=key, message="同一层级中此键出现了两次；请删除或合并重复的一项")
-                    self.ok = False
+                                      value=key, message=f"同一层级中此键出现了两次（第{self.lines[path + (key,)]}行已有）；"
+                                                         "请删除或合并重复的一项")
                     continue
                 self.lines[path + (key,)] = key_node.start_mark.line + 1
                 out[key] = self.walk(value_node, path + (key,))

@@ -353,7 +353,7 @@ def test_many_mistakes_are_all_reported_in_one_run(rich):
     picked = ["money-percent", "unknown-department", "goal-total-0-above-90", "execution-rate-not-executed-over-budget",
               "grade-contradicts-score", "indicator-score-against-rule", "deadline-before-finding",
               "application-unknown-source", "declared-count-not-details", "nul-byte-in-cell", "duplicate-department",
-              "level2-under-wrong-level1", "settings-weights-not-100", "unknown-file-in-year"]
+              "level2-under-wrong-level1", "settings-weights-not-100", "unknown-file-in-year", "yaml-duplicate-key"]
     expected: set = set()
     for case in CASES:
         if case.id in picked:
