@@ -493,3 +493,34 @@ def test_unreadable_file_is_reported_by_validate(rich, monkeypatch):
 def test_missing_data_directory_is_one_problem(tmp_path):
     missing = tmp_path / "没有这个目录"
     assert errors(missing) == {("file-missing", str(missing), None)}
+
+
+# --- no traceback, whatever a single cell holds -----------------------------------------------------------
+
+ODD_VALUES = ["", "x" * 300, "<>&\"'|", "-1", "２０２４", "1e5", "0", "是", "2024-02-29", "\u3000"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("table", sorted(p.name for p in (RICH / "2024").glob("*.csv")))
+def test_no_traceback_whatever_one_cell_holds(rich, table):
+    """Every column of the first data row gets each odd value: validation reports or accepts, never raises, and
+    accepted data also builds the model."""
+    from generator import model
+
+    path = rich / "2024" / table
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    tried = 0
+    for column in range(len(rows[0])):
+        for value in ODD_VALUES:
+            changed = [list(r) for r in rows]
+            changed[1][column] = value
+            out = io.StringIO()
+            csv.writer(out, lineterminator="\n").writerows(changed)
+            path.write_text(out.getvalue(), encoding="utf-8")
+            ds, report = pipeline.validate(rich)
+            if report.ok:
+                model.build_archive(ds)
+            else:
+                assert all(p.file and p.code and p.message for p in report.errors)
+            tried += 1
+    assert tried == len(rows[0]) * len(ODD_VALUES)
