@@ -168,42 +168,54 @@ def read_csv(path: Path, name: str, report: Report) -> RawTable | None:
     # csv's own field limit would end the file with an English message; _bad_cells reports long cells instead.
     csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    header: list[str] | None = None
-    header_row = 1
-    table: RawTable | None = None
+    lines: list[tuple[int, list[str]]] = []
     try:
         start = 1
         for cells in reader:
             row_no, start = start, reader.line_num + 1
-            if not any(clean_cell(c) for c in cells):
-                continue  # Excel leaves empty trailing rows; they carry nothing
-            if header is None:
-                header = [clean_cell(c) for c in cells]
-                header_row = row_no
-                while header and header[-1] == "":
-                    header.pop()
-                if not _check_header(header, name, header_row, report):
-                    return None
-                table = RawTable(name, header, header_row, encoding=encoding)
-                continue
-            extra = [c for c in cells[len(header):] if clean_cell(c)]
-            if extra:
-                report.error(name, row_no, "bad-csv", value=" | ".join(extra),
-                             message=f"本行有 {len(cells)} 列，比表头多；请检查是否有多余的逗号或未加引号的文字")
-                continue
-            values = {h: clean_cell(cells[i]) if i < len(cells) else "" for i, h in enumerate(header)}
-            if _bad_cells(values, name, row_no, report):
-                continue
-            table.rows.append(RawRow(row_no, values))
+            if any(clean_cell(c) for c in cells):  # Excel leaves empty trailing rows; they carry nothing
+                lines.append((row_no, cells))
     except csv.Error:
         report.error(name, reader.line_num, "bad-csv", value="",
                      message="CSV 格式损坏：引号不成对（单元格中的英文双引号须成对出现），请在 Excel 中打开后重新另存为 CSV")
         return None
+    if _is_title_row(lines):
+        # Tables made for printing start with a title such as “2024年项目支出表” above the header.
+        title_row, title = lines.pop(0)
+        report.notice(name, title_row, "bad-header", value=" ".join(clean_cell(c) for c in title if clean_cell(c)),
+                      message="第一行像是表格标题而不是表头，已跳过；表头应为字段名（见数据说明页）")
+    table: RawTable | None = None
+    for row_no, cells in lines:
+        if table is None:
+            header = [clean_cell(c) for c in cells]
+            while header and header[-1] == "":
+                header.pop()
+            if not _check_header(header, name, row_no, report):
+                return None
+            table = RawTable(name, header, row_no, encoding=encoding)
+            continue
+        extra = [c for c in cells[len(table.header):] if clean_cell(c)]
+        if extra:
+            report.error(name, row_no, "bad-csv", value=" | ".join(extra),
+                         message=f"本行有 {len(cells)} 列，比表头多；请检查是否有多余的逗号或未加引号的文字")
+            continue
+        values = {h: clean_cell(cells[i]) if i < len(cells) else "" for i, h in enumerate(table.header)}
+        if _bad_cells(values, name, row_no, report):
+            continue
+        table.rows.append(RawRow(row_no, values))
     if table is None:
         report.error(name, None, "bad-header", value="",
                      message="文件为空，连表头也没有；若本年度没有此类记录，请删除此文件或只保留表头一行")
         return None
     return table
+
+
+def _is_title_row(lines: list[tuple[int, list[str]]]) -> bool:
+    """One filled cell on the first line and several on the next: a title above the header."""
+    if len(lines) < 2:
+        return False
+    filled = [sum(1 for c in cells if clean_cell(c)) for _, cells in lines[:2]]
+    return filled[0] == 1 and filled[1] >= 2
 
 
 def _bad_cells(values: dict[str, str], name: str, row: int, report: Report) -> bool:

@@ -397,6 +397,18 @@ def test_excel_number_spellings_are_normalised_with_a_note(rich):
     }
 
 
+def test_title_row_above_the_header_is_skipped_with_a_note(rich):
+    path = _path(rich, PROJECTS)
+    original = path.read_text(encoding="utf-8")
+    title = "示例县2024年项目支出表,,,,,,,,,\n"
+    path.write_text(title + original, encoding="utf-8")
+    assert _notices(rich) == {("bad-header", PROJECTS, 1, "")}
+    path.write_text(original, encoding="utf-8")
+    set_cell(PROJECTS, 5, "金额", "85%")(rich)
+    path.write_text(title + path.read_text(encoding="utf-8"), encoding="utf-8")
+    assert errors(rich) == {("bad-money", PROJECTS, 6)}  # rows keep the line numbers staff see in Excel
+
+
 def test_trailing_blank_rows_and_header_only_files_are_fine(rich):
     add_line(PROJECTS, ",,,,,,,,,\n,,,,,,,,,\n")(rich)
     write(MON_IND, MI_HEADER)(rich)
