@@ -18,8 +18,9 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.cell_range import MultiCellRange
 from openpyxl.worksheet.datavalidation import DataValidation
 from pydantic import TypeAdapter, ValidationError
 
@@ -91,7 +92,8 @@ WIDE_FIELDS = frozenset({"annual_goal", "long_term_goal", "findings", "advice", 
                          "internal_note", "subject"})
 PAIRS_PER_ROW = 3
 BLANK_CHILD_ROWS = 12  # indicator rows pre-formatted in a blank form
-BLANK_LIST_ROWS = 500  # list rows carrying drop-downs and number formats in a blank sheet
+BLANK_LIST_ROWS = 500
+MERGE_LIMIT = 50  # forms per sheet up to which wide fields get merged cells  # list rows carrying drop-downs and number formats in a blank sheet
 
 
 def level2_options() -> tuple[str, ...]:
@@ -285,6 +287,7 @@ YEAR_FILL = PatternFill("solid", fgColor="FFF2CC")
 TITLE_FONT = Font(bold=True, size=14)
 BOLD = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
 CENTER = Alignment(horizontal="center", vertical="center")
 
 
@@ -310,6 +313,12 @@ class _Options:
         self.ws = wb.create_sheet(OPTIONS_SHEET)
         self.ws.sheet_state = "hidden"
         self.ranges: dict[tuple[str, ...], str] = {}
+        self.validations: dict[tuple[str, str], DataValidation] = {}
+        self.cells: dict[tuple[str, str], list[str]] = {}
+
+    def finish(self) -> None:
+        for key, dv in self.validations.items():
+            dv.sqref = MultiCellRange(" ".join(self.cells[key]))
 
     def range_for(self, label: str, options: tuple[str, ...]) -> str:
         if options not in self.ranges:
@@ -322,11 +331,18 @@ class _Options:
 
 
 def _validate(ws, options: _Options, column: Column, cells: str) -> None:
-    dv = DataValidation(type="list", formula1=f"={options.range_for(column.alias, column.options)}",
-                        allow_blank=True, showErrorMessage=True, errorTitle="不在可选值之内",
-                        error=f"「{column.alias}」只能从下拉列表中选择")
-    dv.add(cells)
-    ws.add_data_validation(dv)
+    # One validation per sheet and field, listing all its ranges: a thousand stacked forms would otherwise
+    # carry thousands of validation objects and take minutes to open.
+    key = (ws.title, column.alias)
+    dv = options.validations.get(key)
+    if dv is None:
+        dv = DataValidation(type="list", formula1=f"={options.range_for(column.alias, column.options)}",
+                            allow_blank=True, showErrorMessage=True, errorTitle="不在可选值之内",
+                            error=f"「{column.alias}」只能从下拉列表中选择")
+        ws.add_data_validation(dv)
+        options.validations[key] = dv
+        options.cells[key] = []
+    options.cells[key].append(cells)  # joined once at the end: adding range by range is quadratic
 
 
 def _header_cell(ws, row: int, col: int, column: Column, comment: bool = True) -> None:
@@ -339,14 +355,21 @@ def _header_cell(ws, row: int, col: int, column: Column, comment: bool = True) -
         cell.comment = Comment(_hint(column), "填写说明", width=260, height=110)
 
 
+def _data_style(wb, column: Column) -> str:
+    """A named cell style per kind of column: assigning one is far cheaper than format + border per cell."""
+    wide = column.attr in WIDE_FIELDS
+    name = f"数据·{column.kind.value}{'·长文字' if wide else ''}"
+    if name not in wb.named_styles:
+        wb.add_named_style(NamedStyle(name=name, number_format=NUMBER_FORMATS[column.kind], border=BORDER,
+                                      alignment=WRAP if wide else Alignment()))
+    return name
+
+
 def _data_cell(ws, row: int, col: int, column: Column, value=None) -> None:
     cell = ws.cell(row, col)
     if value is not None:
         cell.value = value
-    cell.number_format = NUMBER_FORMATS[column.kind]
-    cell.border = BORDER
-    if column.attr in WIDE_FIELDS:
-        cell.alignment = WRAP
+    cell.style = _data_style(ws.parent, column)
 
 
 def _title(ws, text: str, width: int) -> None:
@@ -398,12 +421,16 @@ def write_form_sheet(ws, sheet: FormSheet, options: _Options, blocks: list[FormB
     for i, column in enumerate(child_cols, start=1):
         ws.column_dimensions[get_column_letter(i)].width = max(16, column.width)
     row = 3
+    # Merged value cells are the official look, but openpyxl (and so import) spends seconds per hundred
+    # merged ranges when opening a workbook: a large export leaves long text to overflow instead.
+    merge = len(blocks) <= MERGE_LIMIT
     for block in blocks or [FormBlock({}, [])]:
-        row = _write_block(ws, sheet, options, block, row, parent_cols, child_cols, width) + 2
+        row = _write_block(ws, sheet, options, block, row, parent_cols, child_cols, width, merge) + 2
     ws.freeze_panes = "A2"
 
 
-def _write_block(ws, sheet, options, block: FormBlock, row: int, parent_cols, child_cols, width) -> int:
+def _write_block(ws, sheet, options, block: FormBlock, row: int, parent_cols, child_cols, width,
+                 merge: bool) -> int:
     """Write one form from ``row``; returns the last row used."""
     pairs = [c for c in parent_cols if c.attr not in WIDE_FIELDS]
     wide = [c for c in parent_cols if c.attr in WIDE_FIELDS]
@@ -418,8 +445,11 @@ def _write_block(ws, sheet, options, block: FormBlock, row: int, parent_cols, ch
     for column in wide:
         _header_cell(ws, row, 1, column)
         _data_cell(ws, row, 2, column, cell_value(column, block.parent.get(column.alias, "")))
-        ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=width)
-        ws.row_dimensions[row].height = 45
+        if merge:
+            ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=width)
+            ws.row_dimensions[row].height = 45
+        else:
+            ws.cell(row, 2).alignment = TOP  # unwrapped, the text runs on over the empty cells to its right
         row += 1
     for i, column in enumerate(child_cols, start=1):
         _header_cell(ws, row, i, column, comment=row < 40)  # one set of comments is enough per sheet
@@ -510,6 +540,7 @@ def build_workbook(sheets, year: int | None = None,
             write_list_sheet(ws, sheet, options, (lists or {}).get(sheet.model, []))
         else:
             write_form_sheet(ws, sheet, options, (forms or {}).get(sheet.name, []))
+    options.finish()
     wb.active = 0
     return wb
 

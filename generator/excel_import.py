@@ -145,6 +145,7 @@ class Grid:
                     self.span[(r, c)] = bounds
         self.max_row = max((r for r, _ in self.cells), default=0)
         self.max_col = max((c for _, c in self.cells), default=0)
+        self._texts: dict[int, list[str]] = {}  # every row is looked at several times (header, blank, 合计)
 
     def cell(self, r: int, c: int):
         if (r, c) in self.span:
@@ -162,7 +163,9 @@ class Grid:
         return self.span.get((r, c), (r, c, r, c))[2]
 
     def row_texts(self, r: int) -> list[str]:
-        return [self.text(r, c) for c in range(1, self.max_col + 1)]
+        if r not in self._texts:
+            self._texts[r] = [self.text(r, c) for c in range(1, self.max_col + 1)]
+        return self._texts[r]
 
     def is_blank(self, r: int) -> bool:
         return not any(self.row_texts(r))
@@ -537,37 +540,53 @@ def merge(model, existing: load.RawTable | None, incoming: Incoming, link: str |
                 out.origin[i] = new
                 out.updated += changed
     else:
-        link_alias, name_alias = model.alias_of(link), model.alias_of("name")
-        for parent, news in incoming.children.get(model, {}).items():
-            positions = [i for i, r in enumerate(out.rows) if r.get(link_alias, "") == parent]
-            old_by_name = {out.rows[i].get(name_alias, ""): out.rows[i] for i in reversed(positions)}
-            at = positions[0] if positions else len(out.rows)
-            replaced, changed = [], len(positions) != len(news)
-            for new in news:
-                old = old_by_name.get(new.values.get(name_alias, ""))
-                if old is None:
-                    replaced.append({a: new.values.get(a, "") for a in aliases})
-                    changed = True
-                else:
-                    row, diff = _update(model, old, new)
-                    replaced.append(row)
-                    changed = changed or diff
-            if changed or [out.rows[i] for i in positions] != replaced:
-                out.added += max(0, len(news) - len(positions))
-                out.removed += max(0, len(positions) - len(news))
-                out.updated += min(len(news), len(positions))
-            taken = set(positions)
-            keep = [(r, o) for i, (r, o) in enumerate(zip(out.rows, out.origin, strict=True)) if i not in taken]
-            # The form's indicator rows go where its first old row was (nothing before it is removed).
-            pairs = keep[:at] + list(zip(replaced, news, strict=True)) + keep[at:]
-            out.rows = [r for r, _ in pairs]
-            out.origin = [o for _, o in pairs]
+        _merge_children(model, out, incoming.children.get(model, {}), aliases, link)
     if not out.header:
         out.header = list(aliases)
     for a in aliases:
         if a not in out.header and any(r.get(a) for r in out.rows):
             out.header.append(a)
     return out
+
+
+def _merge_children(model, out: Merged, groups: dict[str, list[SheetRow]], aliases, link: str) -> None:
+    """Each form read replaces its indicator rows, placed where its first old row was (one pass)."""
+    link_alias, name_alias = model.alias_of(link), model.alias_of("name")
+    old: dict[str, list[dict[str, str]]] = {}
+    for r in out.rows:
+        if r.get(link_alias, "") in groups:
+            old.setdefault(r.get(link_alias, ""), []).append(r)
+
+    def replacement(parent: str) -> list[tuple[dict[str, str], SheetRow]]:
+        previous = old.get(parent, [])
+        by_name: dict[str, dict[str, str]] = {}
+        for r in previous:
+            by_name.setdefault(r.get(name_alias, ""), r)
+        rows = []
+        for new in groups[parent]:
+            before = by_name.get(new.values.get(name_alias, ""))
+            rows.append(_update(model, before, new)[0] if before is not None
+                        else {a: new.values.get(a, "") for a in aliases})
+        if rows != previous:
+            out.added += max(0, len(rows) - len(previous))
+            out.removed += max(0, len(previous) - len(rows))
+            out.updated += min(len(rows), len(previous))
+        return list(zip(rows, groups[parent], strict=True))
+
+    pairs: list[tuple[dict[str, str], SheetRow | None]] = []
+    placed: set[str] = set()
+    for r, origin in zip(out.rows, out.origin, strict=True):
+        parent = r.get(link_alias, "")
+        if parent not in groups:
+            pairs.append((r, origin))
+        elif parent not in placed:
+            placed.add(parent)
+            pairs += replacement(parent)
+    for parent in groups:
+        if parent not in placed:
+            pairs += replacement(parent)
+    out.rows = [r for r, _ in pairs]
+    out.origin = [o for _, o in pairs]
 
 
 def serialise(merged: Merged) -> tuple[str, dict[int, SheetRow]]:
