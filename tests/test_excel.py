@@ -529,3 +529,35 @@ def test_build_progress_plugin_counts_pages_only_on_a_verbose_terminal_build(mon
     assert plugin._pages.count == len(files)
     plugin.on_post_build(config=None)
     assert "生成网页" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_synthetic_county_year_round_trips_through_excel(tmp_path: Path):
+    """A hundred projects with goals, monitoring, evaluations: past the merged-cell limit, every table filled."""
+    from generator import dataset, synth
+    from generator.problems import Report
+
+    data = tmp_path / "data"
+    synth.generate("S", data, seed=3)
+    year = max(int(p.name) for p in data.iterdir() if p.is_dir())
+    book = tmp_path / "year.xlsx"
+    assert excel.export_year(data, year, book).ok
+    before = _snapshot(data)
+    result = import_workbook(book, data)
+    assert result.ok and result.written == [], result.as_text()
+    assert _snapshot(data) == before
+
+    empty = tmp_path / "empty" / "data"
+    shutil.copytree(data, empty)
+    for f in (empty / str(year)).glob("*.csv"):
+        f.unlink()
+    result = import_workbook(book, empty)
+    assert result.ok, result.as_text()
+
+    def records(root: Path) -> dict[str, list[dict]]:
+        ds = dataset.read_dataset(root, Report())
+        return {m.FILE: [r.model_dump() for r in ds.years[year].records(m)] for m in schema.TABLES}
+
+    original, imported = records(data), records(empty)
+    assert all(original[m.FILE] for m in schema.TABLES)
+    assert imported == original
