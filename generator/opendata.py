@@ -29,7 +29,7 @@ from openpyxl.styles import Font
 
 from . import schema
 from .model import Archive, YearModel
-from .types import TYPE_LABELS
+from .types import TYPE_LABELS, type_validator
 
 CHECKSUMS = "SHA256SUMS"
 DATAPACKAGE = "datapackage.json"
@@ -79,13 +79,9 @@ class Sheet:
 
 def field_kind(f) -> str:
     """The kind of a pydantic field, from the validator its type carries (Money, Percent …) or its enum."""
-    # An optional field (Money | None) keeps its validator inside the union's Annotated member, not in metadata.
-    nested = [m for a in typing.get_args(f.annotation) if typing.get_origin(a) is typing.Annotated
-              for m in a.__metadata__]
-    for meta in [*f.metadata, *nested]:
-        func = getattr(meta, "func", None)
-        if func in TYPE_LABELS:
-            return func.__name__.strip("_")
+    func = type_validator(f)
+    if func is not None:
+        return func.__name__.strip("_")
     annotation = f.annotation
     args = [a for a in typing.get_args(annotation) if a is not type(None)]
     if len(args) == 1:

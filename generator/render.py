@@ -156,7 +156,7 @@ def dictionary_page() -> DictionaryPage:
     def table_for(model: type[schema.Record], caption: str) -> Table:
         rows = [[r["name"], r["required"], r["type"], r["description"], r["public"]]
                 for r in schema.field_rows(model)]
-        return Table(caption, columns, rows)
+        return Table(caption, columns, rows, download=f"fields-{model.__name__.lower()}.csv")
 
     files = [
         DictionaryFile("data/settings.yaml", schema.SiteSettings.TITLE, table_for(schema.SiteSettings, "站点设置字段")),
@@ -169,7 +169,7 @@ def dictionary_page() -> DictionaryPage:
     for model in schema.TABLES:
         files.append(DictionaryFile(f"data/<年度>/{model.FILE}", model.TITLE, table_for(model, f"{model.TITLE}字段")))
     rules = Table("校验规则", [Column("错误代码"), Column("规则", "long"), Column("依据", "long")],
-                  [[r.code, r.description, r.source] for r in checks.RULES])
+                  [[r.code, r.description, r.source] for r in checks.RULES], download="rules.csv")
     return DictionaryPage(files, rules)
 
 
@@ -224,7 +224,9 @@ def render_site(archive: Archive, out: Path) -> list[Path]:
     w = Writer(out)
     w.text(links.HOME, env.get_template("home.md.j2").render(page=home_page(archive)))
     w.text(links.ARCHIVE, env.get_template("archive.md.j2").render(page=ArchivePage(year_links(archive, links.ARCHIVE))))
-    w.text(links.DICTIONARY, env.get_template("dictionary.md.j2").render(page=dictionary_page()))
+    dictionary = dictionary_page()
+    w.text(links.DICTIONARY, env.get_template("dictionary.md.j2").render(page=dictionary))
+    _write_table_downloads(w, links.DICTIONARY, [f.table for f in dictionary.files] + [dictionary.rules])
 
     open_data = []
     for y in archive.years:
@@ -249,8 +251,7 @@ def render_site(archive: Archive, out: Path) -> list[Path]:
     for d in departments.values():
         page = department_page(archive, d, by_year)
         w.text(page.src, env.get_template("department.md.j2").render(page=page))
-        _write_table_downloads(w, page.src, [page.by_year, page.projects, page.evaluations, page.open_rectifications,
-                                             page.closed_rectifications, page.applications])
+        _write_table_downloads(w, page.src, page.tables())
     index = departments_index(archive, departments)
     w.text(index.src, env.get_template("index_page.md.j2").render(page=index))
     _write_table_downloads(w, index.src, index.tables())
@@ -260,7 +261,7 @@ def render_site(archive: Archive, out: Path) -> list[Path]:
     for h in projects.values():
         page = project_page(archive, h, positions, dept_slugs)
         w.text(page.src, env.get_template("project.md.j2").render(page=page))
-        _write_table_downloads(w, page.src, [page.by_year])
+        _write_table_downloads(w, page.src, page.tables())
     for index in (projects_index(archive, projects), trackers_page(archive)):
         w.text(index.src, env.get_template("index_page.md.j2").render(page=index))
         _write_table_downloads(w, index.src, index.tables())

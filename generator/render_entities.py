@@ -9,7 +9,7 @@ from decimal import Decimal
 from markupsafe import Markup
 
 from . import charts, links
-from .lifecycle import STAGES, DepartmentHistory, ProjectHistory, Step, is_overdue
+from .lifecycle import STAGES, DepartmentHistory, ProjectHistory, Step, anchor, is_overdue
 from .model import Archive, EvaluationView, GoalView, MonitoringView, YearModel
 from .render_year import PAGE_ROWS, Tables, rectification_status_shares
 from .schema import Application, ExAnte, Rectification, RectificationStatus
@@ -41,6 +41,10 @@ class ProjectPage:
     sample: bool
     department_link: str | None
 
+    def tables(self) -> list[Table]:
+        steps = [s for c in self.cycles for _, views in c.stages for s in views]
+        return [self.facts, self.by_year, *(s.indicators for s in steps if s.indicators is not None)]
+
 
 @dataclass
 class DepartmentPage:
@@ -53,6 +57,10 @@ class DepartmentPage:
     open_rectifications: Table
     closed_rectifications: Table
     applications: Table
+
+    def tables(self) -> list[Table]:
+        return [self.by_year, self.projects, self.evaluations, self.open_rectifications,
+                self.closed_rectifications, self.applications]
 
 
 @dataclass
@@ -111,7 +119,8 @@ def _step_view(step: Step, src: str, positions, archive: Archive) -> StepView:
         indicators = Table(f"绩效指标（{g.id}）", [
             Column("一级指标"), Column("二级指标"), Column("三级指标"), Column("指标性质"), Column("指标值"),
             Column("度量单位"), Column("分值", "number")],
-            [[i.level1, i.level2, i.name, i.nature, i.target_value, i.unit, i.weight] for i in rec.indicators])
+            [[i.level1, i.level2, i.name, i.nature, i.target_value, i.unit, i.weight] for i in rec.indicators],
+            download=f"{anchor('indicators', g.id)}.csv")
     elif isinstance(rec, ExAnte):
         summary = [("评估机构", rec.assessor), ("评估结论", rec.conclusion), ("申请金额（万元）", _money(rec.requested)),
                    ("建议金额（万元）", _money(rec.recommended))]
@@ -127,7 +136,8 @@ def _step_view(step: Step, src: str, positions, archive: Archive) -> StepView:
             indicators = Table(f"指标得分（{e.id}）", [
                 Column("一级指标"), Column("三级指标"), Column("指标值"), Column("完成值"), Column("分值", "number"),
                 Column("得分", "number")],
-                [[s.level1, s.name, s.target_value, s.actual_value, s.weight, s.score] for s in rec.scores])
+                [[s.level1, s.name, s.target_value, s.actual_value, s.weight, s.score] for s in rec.scores],
+                download=f"{anchor('scores', e.id)}.csv")
     elif isinstance(rec, Rectification):
         summary = [("问题", rec.problem), ("整改期限", rec.deadline), ("状态", rec.status),
                    ("逾期", "是" if is_overdue(rec, archive.as_of) else "否")]
@@ -147,7 +157,7 @@ def project_page(archive: Archive, h: ProjectHistory, positions, dept_slugs: dic
                                  Column("项目属性"), Column("预算类型")],
                   [[h.code, h.name,
                     link_cell(h.department, links.href(src, links.department_page(dept_slug))) if dept_slug
-                    else h.department, latest.implementer, latest.kind, latest.budget_type]])
+                    else h.department, latest.implementer, latest.kind, latest.budget_type]], download=f"{h.slug}-facts.csv")
     rows = []
     for c in h.cycles:
         goal = next((s.record for s in c.of("绩效目标")), None)

@@ -48,7 +48,7 @@ class YearPage:
 
     def tables(self) -> list[Table]:
         blocks = [b for s in self.sections for b in s.blocks]
-        return [b for b in blocks if isinstance(b, Table)] + [self.documents, self.figures, self.errata]
+        return [self.metadata, *(b for b in blocks if isinstance(b, Table)), self.documents, self.figures, self.errata]
 
 
 @dataclass
@@ -245,7 +245,7 @@ def execution_blocks(y: YearModel) -> list[Table | Markup]:
     if not rows:
         return []
     chart = charts.bar_chart(f"{y.year}年各单位监控期预算执行率", [r[0] for r in rows],
-                             [r[3] or Decimal(0) for r in rows], "%", max_value=Decimal(100))
+                             [r[3] for r in rows], "%", max_value=Decimal(100))
     table = Table(f"{y.year}年各单位监控期预算执行率", [
         Column("单位名称"), Column("全年预算数（万元）", "money"), Column("执行数（万元）", "money"),
         Column("执行率", "percent")], [list(r) for r in rows], download="execution.csv")
@@ -341,7 +341,7 @@ def year_page(archive: Archive, y: YearModel, has_downloads: bool) -> YearPage:
     metadata = Table(
         "公开信息", [Column("索引号"), Column("发布机构"), Column("文号"), Column("成文日期", "date"),
                      Column("发布日期", "date")],
-        [[rep.index_no, rep.publisher, rep.doc_no, rep.written_on, rep.published_on]])
+        [[rep.index_no, rep.publisher, rep.doc_no, rep.written_on, rep.published_on]], download="metadata.csv")
     sections = [
         Section(f"{i}. {title}", [narrative(p, rep) for p in getattr(rep, attr)], section_blocks(archive, y, title, t))
         for i, (title, attr) in enumerate(SECTION_KEYS, start=1)

@@ -487,17 +487,12 @@ TABLES: tuple[type[Published], ...] = (
 
 def field_rows(model: type[Record]) -> list[dict[str, str]]:
     """Data-dictionary rows for one model: alias, required, type, description, public."""
-    from .types import TYPE_LABELS
+    from .types import TYPE_LABELS, type_validator
 
     rows = []
     for name, f in model.model_fields.items():
-        label = None
-        for meta in f.metadata:
-            func = getattr(meta, "func", None)
-            if func in TYPE_LABELS:
-                label = TYPE_LABELS[func]
-        if label is None:
-            label = _annotation_label(f.annotation)
+        func = type_validator(f)
+        label = TYPE_LABELS[func] if func else _annotation_label(f.annotation)
         rows.append({
             "name": f.alias or name,
             "required": "必填" if f.is_required() else "选填",

@@ -210,3 +210,20 @@ TYPE_LABELS = {
     _yes_no: "是/否",
     _url: "链接（http(s):// 或站内路径）",
 }
+
+
+def type_validator(field):
+    """The validator that defines a pydantic field's type (``_money`` …), or None for plain and enum fields.
+
+    An optional field (``Money | None``) keeps its validator inside the union's Annotated member, not in the
+    field's own metadata, so both places are searched.
+    """
+    import typing
+
+    nested = [m for a in typing.get_args(field.annotation) if typing.get_origin(a) is typing.Annotated
+              for m in a.__metadata__]
+    for meta in [*field.metadata, *nested]:
+        func = getattr(meta, "func", None)
+        if func in TYPE_LABELS:
+            return func
+    return None

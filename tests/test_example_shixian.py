@@ -64,7 +64,7 @@ def test_some_project_page_links_all_six_steps_and_every_link_lands_on_its_row(s
         rel = page.relative_to(shixian_site).as_posix()
         html = page.read_text(encoding="utf-8")
         lifecycle = html[html.index('<ol class="jx-lifecycle">'):html.rindex("</ol>")]
-        hrefs = re.findall(r'<a href="([^"]+)"', lifecycle)
+        hrefs = re.findall(r'<div class="jx-step"><a href="([^"]+)"', lifecycle)
         sections = {m.group(1) for h in hrefs if (m := re.search(r"\d{4}/(\w+)/", h))}
         for href in hrefs:
             target, frag = resolve(shixian_site, rel, href)
