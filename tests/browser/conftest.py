@@ -71,6 +71,7 @@ class Served:
     data: ExampleData
     base: str = ""
     index: SiteIndex = field(init=False)
+    _key_pages: dict[str, str | None] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self):
         self.index = SiteIndex(self.root)
@@ -84,6 +85,11 @@ class Served:
 
     def key_pages(self) -> dict[str, str | None]:
         """The pages a reader visits most, by kind; None for a kind the site does not have (yet)."""
+        if self._key_pages is None:
+            self._key_pages = self._find_key_pages()
+        return self._key_pages
+
+    def _find_key_pages(self) -> dict[str, str | None]:
         index = self.index
         return {
             "home": "/",

@@ -167,3 +167,37 @@ def test_large_text_mode(browsing, any_site):
     page.locator("#jx-large-text").click()
     page.wait_for_timeout(300)
     assert font_px() == before_px, "再次点击应恢复正常字号"
+
+
+def test_tracker_filter_works_by_keyboard(browsing, any_site):
+    """A reader without a mouse narrows the rectification ledger to one status with Tab and the arrow keys."""
+    with_filter = [path for path in any_site.index.pages
+                   if 'class="jx-filter"' in any_site.index.file_for(path).read_text(encoding="utf-8")]
+    if not with_filter:
+        pytest.skip("网站尚无可筛选的表格")
+    page = browsing.page
+    browsing.goto(any_site.url(with_filter[0]))
+    for _ in range(MAX_TABS):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.matches('form.jx-filter select[data-filter=status]')"):
+            break
+    else:
+        pytest.fail(f"{with_filter[0]} 上按 Tab 键到不了“状态”筛选框")
+    read_state = """() => {
+        const select = document.activeElement;
+        const table = document.getElementById(select.form.dataset.target);
+        const rows = [...table.querySelectorAll('tbody tr')];
+        return {value: select.value, total: rows.length,
+                shown: rows.filter(r => !r.hidden && r.getClientRects().length).map(r => r.dataset.status),
+                matching: rows.filter(r => r.dataset.status === select.value).length,
+                count: select.form.querySelector('.jx-filter-count')?.textContent || ''};
+    }"""
+    for _ in range(5):  # down the options (after 全部) to the first status that has rows
+        page.keyboard.press("ArrowDown")
+        state = page.evaluate(read_state)
+        if state["matching"]:
+            break
+    assert state["value"], "方向键没有改变筛选框的选项"
+    assert set(state["shown"]) <= {state["value"]}, f"筛选“{state['value']}”后仍显示其他状态：{set(state['shown'])}"
+    assert len(state["shown"]) == state["matching"], "筛选后显示的行数与该状态的行数不符"
+    assert f"{len(state['shown'])} / {state['total']}" in state["count"], f"筛选结果计数未更新：{state['count']}"
