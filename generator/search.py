@@ -12,6 +12,9 @@ import subprocess
 from pathlib import Path
 
 BUNDLE_DIR = "pagefind"
+# Pagefind's ready-made interfaces; the site shows results in Material's own box (assets/jx-search.js) instead.
+UNUSED_UI = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
+             "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
 
 
 class SearchIndexError(RuntimeError):
@@ -38,6 +41,8 @@ def build_index(site_dir: Path) -> Path:
     bundle = site_dir / BUNDLE_DIR
     if not (bundle / "pagefind.js").is_file():
         raise SearchIndexError(f"Pagefind 没有生成 {bundle}/pagefind.js；请检查页面是否带有 data-pagefind-body")
+    for name in UNUSED_UI:
+        (bundle / name).unlink(missing_ok=True)
     return bundle
 
 

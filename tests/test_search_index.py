@@ -41,6 +41,7 @@ def test_index_is_built_with_the_site_in_chinese(example_site):
     entry = json.loads((example_site / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
     assert list(entry["languages"]) == ["zh"]
     assert (example_site / "pagefind" / "pagefind.js").is_file()
+    assert not (example_site / "pagefind" / "pagefind-ui.js").exists()  # unused interface not published
     # Material's own lunr index is not built: it is what made the first search download megabytes.
     assert not (example_site / "search" / "search_index.json").exists()
 
