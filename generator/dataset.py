@@ -61,7 +61,7 @@ def _message(error: dict, model: type[Record]) -> tuple[str, str]:
         names = "、".join(model.alias_of(n) for n in model.model_fields)
         return code, f"不认识的字段名；{model.TITLE or '此处'}可用的字段：{names}"
     if kind == "enum":
-        return code, "应为以下之一：" + error.get("ctx", {}).get("expected", "").replace("'", "").replace(" or ", "、")
+        return code, "应为以下之一：" + error.get("ctx", {}).get("expected", "").replace("'", "").replace(" or ", "、").replace(", ", "、")
     if kind == "string_pattern_mismatch":
         return code, "格式不符合要求（" + _PATTERN_HINTS.get(error.get("ctx", {}).get("pattern", ""), "请对照数据说明页") + "）"
     if kind == "string_too_long":
