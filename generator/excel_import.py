@@ -115,8 +115,9 @@ class ImportResult:
         lines = [p.as_text() for p in self.problems]
         notices = len(self.problems) - len(self.errors)
         if self.errors:
-            lines.append(f"共发现 {len(self.errors)} 个错误、{notices} 条提示。数据文件未作任何修改；"
-                         "请在工作簿中改正后重新导入。")
+            where = ("请在工作簿中改正后重新导入。" if all(isinstance(p, CellProblem) for p in self.errors)
+                     else "请按上列位置改正（工作表中的在工作簿里改，data/ 中的文件直接改）后重新导入。")
+            lines.append(f"共发现 {len(self.errors)} 个错误、{notices} 条提示。数据文件未作任何修改；{where}")
         else:
             lines.append(f"数据检查通过（{notices} 条提示）。")
         return "\n".join(lines)
