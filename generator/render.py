@@ -284,6 +284,10 @@ def navigation(archive: Archive) -> list:
         {"整改与结果应用": f"{g}/{links.TRACKERS}"},
         {"开放数据": f"{g}/{links.OPEN_DATA}"},
         {"数据说明": f"{g}/{links.DICTIONARY}"},
+        {"工作指南": [{"工作指南": "guide/index.md"}, {"填写模板": "guide/templates.md"},
+                      {"校验与读懂错误": "guide/validate.md"}, {"预览": "guide/preview.md"},
+                      {"发布年度": "guide/publish.md"}, {"更正已发布数据": "guide/errata.md"},
+                      {"部署与发布": "guide/deploy.md"}]},
         {"关于本站": "about.md"},
     ]
 
