@@ -169,4 +169,4 @@ def test_figures_come_from_data(data_copy, tmp_path):
 
 def test_nav_stays_small_and_generated_pages_are_marked(example_site):
     nav_links = soup_of(example_site, "2023/index.html").select("nav.md-nav--primary a.md-nav__link")
-    assert 0 < len(nav_links) < 30
+    assert 0 < len(nav_links) < 50  # years, index pages and the guide; never one link per record
