@@ -8,7 +8,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import checks, dataset, freeze, model, render, search
+from . import cache, checks, dataset, freeze, model, render, search
+from .cache import FileCache
 from .problems import DataError, Report
 
 
@@ -46,6 +47,11 @@ class Paths:
         return self.site.parent / f".{self.site.name}.build"
 
     @property
+    def cache(self) -> Path:
+        """Derived files reused across builds (see generator/cache.py); safe to delete at any time."""
+        return self.root / ".cache" / "opendata"
+
+    @property
     def config(self) -> Path:
         return self.root / "mkdocs.yml"
 
@@ -61,19 +67,32 @@ def validate(data_dir: Path, progress=None) -> tuple[dataset.Dataset | None, Rep
     return ds, report
 
 
-def generate(data_dir: Path, out: Path) -> tuple[list[Path], Report]:
+def generate(data_dir: Path, out: Path, cache_dir: Path | None = None) -> tuple[list[Path], Report]:
     """Validate, then render every page into ``out``; only files whose bytes change are rewritten.
     Raises DataError on bad data, before anything is written."""
-    written, report, _ = _generate(data_dir, out)
+    written, report, _ = _generate(data_dir, out, cache_dir)
     return written, report
 
 
-def _generate(data_dir: Path, out: Path):
+def _generate(data_dir: Path, out: Path, cache_dir: Path | None = None):
     ds, report = validate(data_dir)
     if ds is None or not report.ok:
         raise DataError(report)
     archive = model.build_archive(ds)
-    return render.render_site(archive, out), report, ds
+    written = render.render_site(archive, out, export_cache=FileCache(cache_dir), year_keys=year_keys(ds))
+    return written, report, ds
+
+
+def year_keys(ds: dataset.Dataset) -> dict[int, str]:
+    """What each year's derived files depend on: its own data files, the site settings and the code."""
+    settings = ds.root / dataset.SETTINGS_FILE
+    settings_bytes = settings.read_bytes() if settings.exists() else b""
+    keys = {}
+    for year, data in ds.years.items():
+        checksum = freeze.year_checksum(data.path)
+        if checksum is not None:
+            keys[year] = cache.key(str(year), checksum, settings_bytes)
+    return keys
 
 
 def _copy_hand_written(content: Path, dest: Path) -> None:
@@ -91,7 +110,7 @@ def build(paths: Paths, *, strict: bool = True, quiet: bool = False) -> Report:
     if paths.keeps_generated and paths.generated.exists():
         # Start from the previous pages so unchanged files keep their bytes and mtime.
         shutil.copytree(paths.generated, stage_docs / render.GENERATED, copy_function=shutil.copy2)
-    _, report, ds = _generate(paths.data, stage_docs / render.GENERATED)
+    _, report, ds = _generate(paths.data, stage_docs / render.GENERATED, paths.cache)
     run_mkdocs(paths.config, stage_docs, stage_site, strict=strict, quiet=quiet)
     search.build_index(stage_site)  # Pagefind over the built HTML; part of the site swapped in below
     if paths.keeps_generated:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -20,6 +19,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from . import checks, links, schema
+from .cache import FileCache
 from .escape import html_text, md_text, safe_title
 from .lifecycle import department_histories, project_histories
 from .model import Archive
@@ -216,10 +216,16 @@ def _write_table_downloads(w: Writer, src: str, tables: list[Table]) -> None:
             w.raw(base + t.download, ("\ufeff" + t.csv_text()).encode("utf-8"))
 
 
-def render_site(archive: Archive, out: Path) -> list[Path]:
-    """Write every generated page under ``out`` (the ``generated`` folder); returns the files (re)written."""
+def render_site(archive: Archive, out: Path, *, export_cache: FileCache | None = None,
+                year_keys: dict[int, str] | None = None) -> list[Path]:
+    """Write every generated page under ``out`` (the ``generated`` folder); returns the files (re)written.
+
+    ``year_keys`` identify each year's inputs; with ``export_cache`` a year's open-data bundle is reused when
+    its key was seen before."""
     from . import opendata
 
+    export_cache = export_cache or FileCache(None)
+    year_keys = year_keys or {}
     env = make_env()
     w = Writer(out)
     w.text(links.HOME, env.get_template("home.md.j2").render(page=home_page(archive)))
@@ -231,12 +237,11 @@ def render_site(archive: Archive, out: Path) -> list[Path]:
     open_data = []
     for y in archive.years:
         data_dir = links.year_data_dir(y.year)
-        with tempfile.TemporaryDirectory() as tmp:
-            exported = sorted(opendata.export_year(y, Path(tmp)))
-            for path in exported:
-                w.raw(f"{data_dir}/{path.name}", path.read_bytes())
-        open_data.append((y.year, [(p.name, links.md_link(links.OPEN_DATA, f"{data_dir}/{p.name}"))
-                                   for p in exported]))
+        exported = export_cache.files(year_keys.get(y.year), lambda tmp, y=y: opendata.export_year(y, tmp))
+        for name, data in exported.items():
+            w.raw(f"{data_dir}/{name}", data)
+        open_data.append((y.year, [(name, links.md_link(links.OPEN_DATA, f"{data_dir}/{name}"))
+                                   for name in exported]))
         page = year_page(archive, y, has_downloads=bool(exported))
         w.text(page.src, env.get_template("year.md.j2").render(page=page))
         _write_table_downloads(w, page.src, page.tables())

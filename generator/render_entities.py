@@ -131,7 +131,7 @@ def _step_view(step: Step, src: str, positions, archive: Archive) -> StepView:
     elif isinstance(rec, EvaluationView):
         e = rec.record
         summary = [("评价类型", e.kind), ("评价年度", e.spending_year), ("得分", e.score), ("等级", e.grade),
-                   ("发现问题", e.findings)]
+                   ("发现问题", e.findings), ("建议", e.advice)]
         if rec.scores:
             indicators = Table(f"指标得分（{e.id}）", [
                 Column("一级指标"), Column("三级指标"), Column("指标值"), Column("完成值"), Column("分值", "number"),

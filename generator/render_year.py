@@ -9,6 +9,7 @@ from decimal import Decimal
 from markupsafe import Markup
 
 from . import charts, links, schema
+from .escape import safe_url
 from .lifecycle import anchor, is_overdue, project_slug
 from .model import Archive, Share, YearModel, largest_remainder
 from .narrative import narrative
@@ -157,12 +158,13 @@ class Tables:
     def evaluations(self, rows, caption: str) -> Table:
         return Table(caption, [
             Column("评价编号"), Column("评价类型"), Column("评价对象"), Column("单位名称"), Column("评价年度", "number"),
-            Column("评价机构"), Column("得分", "number"), Column("等级"), Column("发现问题", "long")],
+            Column("评价机构"), Column("得分", "number"), Column("等级"), Column("发现问题", "long"),
+            Column("建议", "long"), Column("评价报告")],
             [[e.record.id, e.record.kind,
               self.project(e.record.project, e.record.subject) if e.record.project else
               (e.record.subject or e.record.target),
               self.dept(e.record.department), e.record.spending_year, e.record.evaluator, e.record.score,
-              e.record.grade, e.record.findings] for e in rows],
+              e.record.grade, e.record.findings, e.record.advice, report_link(e.record.report_url)] for e in rows],
             {i for i, e in enumerate(rows) if e.record.sample}, empty="本年度未公开逐项评价明细。",
             row_ids=[anchor("eval", e.record.id) for e in rows])
 
@@ -185,6 +187,12 @@ class Tables:
             [[a.source_kind, a.measure, self.dept(a.department), self.project(a.project), a.amount, a.budget_year,
               a.description] for a in rows],
             {i for i, a in enumerate(rows) if a.sample}, row_ids=[anchor("app", a.id) for a in rows])
+
+
+def report_link(url: str | None) -> Cell | None:
+    """A link to an evaluation report; the URL was validated at load and is checked again here."""
+    href = safe_url(url) if url else None
+    return link_cell("查看", href) if href else None
 
 
 # --- summaries and charts -----------------------------------------------------------------------

@@ -88,3 +88,24 @@ def test_year_span_reads_runs_as_ranges():
 
     assert year_span([2023, 2021, 2022, 2025]) == "2021–2023、2025"
     assert year_span([2023]) == "2023"
+
+
+def test_file_cache_reuses_a_key_and_never_mixes_keys(tmp_path):
+    from generator.cache import FileCache
+
+    calls = []
+
+    def produce(name):
+        def write(directory):
+            calls.append(name)
+            path = directory / "a.txt"
+            path.write_text(name, encoding="utf-8")
+            return [path]
+        return write
+
+    cache = FileCache(tmp_path / "cache")
+    assert cache.files("k1", produce("one")) == {"a.txt": b"one"}
+    assert cache.files("k1", produce("changed")) == {"a.txt": b"one"}
+    assert cache.files("k2", produce("two")) == {"a.txt": b"two"}
+    assert FileCache(None).files("k1", produce("three")) == {"a.txt": b"three"}
+    assert calls == ["one", "two", "three"]
