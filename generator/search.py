@@ -69,8 +69,16 @@ await pagefind.init();
 const normalise = (text) => String(text || "").replace(/\u200b/g, "").replace(/\s+/g, " ").toLocaleLowerCase();
 const out = [];
 let seen = 0;
+// Also the same candidates: the query's results, then those of its first Chinese character (a word prefix).
+const candidates = async (query) => {
+  const found = (await pagefind.search(query)).results;
+  const first = query.match(/[\u3400-\u9fff]/);
+  if (!first) return found;
+  const ids = new Set(found.map((r) => r.id));
+  return found.concat((await pagefind.search(first[0])).results.filter((r) => !ids.has(r.id)));
+};
 for (const query of queries) {
-  const found = await pagefind.search(query);
+  const found = { results: await candidates(query) };
   const parts = normalise(query).split(" ").filter(Boolean);
   const kept = [];
   for (let next = 0; kept.length < 10 && next < found.results.length && next < 50; next += 10) {

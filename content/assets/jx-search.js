@@ -19,6 +19,7 @@
   // base_url is relative ("..", "../.."); resolving it against this page gives the site root, sub-path included.
   var base = new URL(String(config.base || ".").replace(/\/?$/, "/"), location.href);
   var MAX_RESULTS = 10;
+  var queue = Promise.resolve();
   var BATCH = 10;
   var MAX_CHECKED = 50;  // fragments fetched at most per query while looking for literal matches
   var DEBOUNCE_MS = 150;
@@ -119,6 +120,27 @@
     });
   }
 
+  // The index is segmented at build time (Pagefind's dictionary), the query in the browser (Intl.Segmenter):
+  // they can disagree, e.g. Chromium splits 整改 into 整 + 改 while the index holds the word 整改, and the page is
+  // missed. So Chinese queries also search by their first character, which Pagefind matches as a word prefix;
+  // the literal filter below keeps only pages that really contain what was typed.
+  var CJK = /[\u3400-\u9fff]/;
+
+  function candidates(pf, query) {
+    return pf.search(query).then(function (found) {
+      var first = query.match(CJK);
+      if (!first) return found.results;
+      return pf.search(first[0]).then(function (wide) {
+        var seen = {};
+        return found.results.concat(wide.results).filter(function (r) {
+          if (seen[r.id]) return false;
+          seen[r.id] = true;
+          return true;
+        });
+      });
+    });
+  }
+
   function search() {
     var query = input.value.trim();
     var mine = ++latest;
@@ -128,12 +150,17 @@
       return;
     }
     meta.textContent = "正在搜索…";
-    load()
-      .then(function (pf) { return pf.search(query); })
-      .then(function (found) {
-        if (mine !== latest) return null;
+    // One search at a time: a search started while an earlier one is still loading index chunks can come back
+    // incomplete (seen with 整 then 整改 typed quickly), and a query already superseded is skipped.
+    var run = queue
+      .then(load)
+      .then(function (pf) { return mine === latest ? candidates(pf, query) : null; });
+    queue = run.catch(function () { return null; });
+    run
+      .then(function (results) {
+        if (!results || mine !== latest) return null;
         var parts = normalise(query).split(" ").filter(Boolean);
-        return literalMatches(found.results, parts, mine).then(function (matched) {
+        return literalMatches(results, parts, mine).then(function (matched) {
           if (matched && mine === latest) render(matched.kept, matched.more);
         });
       })
