@@ -19,6 +19,7 @@ from .schema import (
     MONEY_REDUCING,
     Application,
     Department,
+    ExAnte,
     Project,
     Rectification,
     RectificationStatus,
@@ -85,10 +86,12 @@ class DepartmentYear:
     evaluations: list[EvaluationView]
     rectifications: list[Rectification]
     applications: list[Application]
+    exante: list[ExAnte] = field(default_factory=list)
 
     @property
-    def budget(self) -> Decimal:
-        return sum((p.amount for p in self.projects), Decimal("0.00"))
+    def budget(self) -> Decimal | None:
+        """Sum of the year's project amounts; None (shown as “—”) when no project detail was published."""
+        return sum((p.amount for p in self.projects), Decimal("0.00")) if self.projects else None
 
     @property
     def mean_score(self) -> Decimal | None:
@@ -100,9 +103,10 @@ class DepartmentYear:
         return sum(1 for r in self.rectifications if r.status is not RectificationStatus.DONE)
 
     @property
-    def money_moved(self) -> Decimal:
-        return sum((a.amount for a in self.applications if a.amount and a.measure in MONEY_REDUCING),
-                   Decimal("0.00"))
+    def money_moved(self) -> Decimal | None:
+        """Money cut, cancelled or clawed back; None when no application states an amount."""
+        amounts = [a.amount for a in self.applications if a.amount is not None and a.measure in MONEY_REDUCING]
+        return sum(amounts, Decimal("0.00")) if amounts else None
 
 
 @dataclass
@@ -211,8 +215,9 @@ def _department_year(y: YearModel, name: str) -> DepartmentYear | None:
         evaluations=[e for e in y.evaluations if e.record.department == name],
         rectifications=[r for r in y.rectifications if r.department == name],
         applications=[a for a in y.applications if a.department == name],
+        exante=[x for x in y.exante if x.department == name],
     )
-    if record is None and not (dy.projects or dy.goals or dy.evaluations or dy.rectifications):
+    if record is None and not (dy.projects or dy.goals or dy.evaluations or dy.rectifications or dy.exante):
         return None
     return dy
 

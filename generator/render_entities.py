@@ -53,13 +53,14 @@ class DepartmentPage:
     code: str | None
     by_year: Table
     projects: Table
+    exante: Table
     evaluations: Table
     open_rectifications: Table
     closed_rectifications: Table
     applications: Table
 
     def tables(self) -> list[Table]:
-        return [self.by_year, self.projects, self.evaluations, self.open_rectifications,
+        return [self.by_year, self.projects, self.exante, self.evaluations, self.open_rectifications,
                 self.closed_rectifications, self.applications]
 
 
@@ -182,15 +183,17 @@ def project_page(archive: Archive, h: ProjectHistory, positions, dept_slugs: dic
 def department_page(archive: Archive, d: DepartmentHistory, by_year_models: dict[int, YearModel]) -> DepartmentPage:
     src = links.department_page(d.slug)
     as_of = archive.as_of
-    summary = [[dy.year, len(dy.projects), dy.budget, len(dy.goals), len(dy.monitoring), len(dy.evaluations),
-                dy.mean_score, len(dy.rectifications), dy.open_rectifications, dy.money_moved]
+    summary = [[link_cell(f"{dy.year}年", links.href(src, links.year_page(dy.year))), len(dy.projects), dy.budget,
+                len(dy.goals), len(dy.exante), len(dy.monitoring), len(dy.evaluations), dy.mean_score,
+                len(dy.rectifications), dy.open_rectifications, dy.money_moved]
                for dy in d.years]
     by_year = Table("历年对比", [
-        Column("年度", "number"), Column("项目数", "number"), Column("项目金额（万元）", "money"),
-        Column("绩效目标", "number"), Column("监控", "number"), Column("评价", "number"), Column("平均得分", "number"),
-        Column("整改", "number"), Column("未完成整改", "number"), Column("削减/取消/追减（万元）", "money")],
+        Column("年度"), Column("项目数", "number"), Column("项目金额（万元）", "money"),
+        Column("绩效目标", "number"), Column("事前评估", "number"), Column("监控", "number"), Column("评价", "number"),
+        Column("平均得分", "number"), Column("整改", "number"), Column("未完成整改", "number"),
+        Column("削减/取消/追减（万元）", "money")],
         summary, download=f"{d.slug}-years.csv")
-    proj_rows, eval_rows, open_rows, closed_rows, app_rows = [], [], [], [], []
+    proj_rows, eval_rows, open_rows, closed_rows, app_rows, exante_rows = [], [], [], [], [], []
     seen: set[str] = set()
     for dy in reversed(d.years):
         t = Tables(archive, by_year_models[dy.year], src)
@@ -198,6 +201,9 @@ def department_page(archive: Archive, d: DepartmentHistory, by_year_models: dict
             if p.code not in seen:
                 seen.add(p.code)
                 proj_rows.append([t.project(p.code, p.name), p.code, dy.year, p.amount])
+        for x in dy.exante:
+            exante_rows.append([dy.year, t.project(x.project, x.project_name) if x.project else x.project_name,
+                                x.assessor, x.conclusion, x.requested, x.recommended])
         for e in dy.evaluations:
             eval_rows.append([dy.year, e.record.kind,
                               t.project(e.record.project, e.record.subject) if e.record.project
@@ -216,6 +222,9 @@ def department_page(archive: Archive, d: DepartmentHistory, by_year_models: dict
         Table("项目", [Column("项目名称"), Column("项目编码"), Column("最近年度", "number"),
                        Column("最近金额（万元）", "money")], proj_rows, empty="无项目明细。",
               download=f"{d.slug}-projects.csv"),
+        Table("事前绩效评估", [Column("公开年度", "number"), Column("项目"), Column("评估机构"), Column("评估结论"),
+                               Column("申请金额（万元）", "money"), Column("建议金额（万元）", "money")], exante_rows,
+              empty="无事前评估记录。", download=f"{d.slug}-exante.csv"),
         Table("绩效评价", [Column("公开年度", "number"), Column("评价类型"), Column("评价对象"),
                            Column("评价年度", "number"), Column("得分", "number"), Column("等级")], eval_rows,
               empty="无评价明细。", download=f"{d.slug}-evaluations.csv"),

@@ -170,3 +170,16 @@ def test_figures_come_from_data(data_copy, tmp_path):
 def test_nav_stays_small_and_generated_pages_are_marked(example_site):
     nav_links = soup_of(example_site, "2023/index.html").select("nav.md-nav--primary a.md-nav__link")
     assert 0 < len(nav_links) < 50  # years, index pages and the guide; never one link per record
+
+
+def test_department_page_shows_its_exante_project_and_blank_not_zero(example_site):
+    index = soup_of(example_site, "departments/index.html").find("article")
+    link = next(a for a in index.find_all("a") if a.get_text(strip=True) == "县消防救援大队")
+    page = (example_site / "departments" / link["href"]).resolve() / "index.html"
+    article = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").find("article")
+    exante = article.find("caption", string="事前绩效评估").find_parent("table").get_text()
+    assert "岳池酉溪镇政府专职消防队营房建设项目" in exante and "第三方机构" in exante
+    years = article.find("caption", string="历年对比").find_parent("table").find("tbody").find("tr")
+    cells = [td.get_text(strip=True) for td in years.find_all("td")]
+    assert cells[0] == "2023年" and cells[2] == "—"  # no project detail published: blank, never 0.00
+    assert years.find("a")["href"].endswith("2023/")
