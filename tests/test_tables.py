@@ -155,6 +155,18 @@ def test_init_script_is_local_and_handles_instant_navigation():
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
+def run_in_chromium(page: Path, body: str):
+    """Load ``body`` in headless Chromium, let its scripts run, and return the <pre id="out"> they filled."""
+    page.write_text(f'<!doctype html><meta charset="utf-8">{body}', encoding="utf-8")
+    done = subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files",
+         "--virtual-time-budget=3000", "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120)
+    out = BeautifulSoup(done.stdout, "html.parser").find("pre", id="out")
+    assert out is not None, done.stderr[-2000:]
+    return out
+
+
 def test_sorting_in_a_browser(tmp_path):
     """Click the money header in headless Chromium: numbers sort as numbers and blanks stay last."""
     table = Table("表", [Column("名称"), Column("金额（万元）", "money")],
@@ -173,15 +185,7 @@ window.addEventListener("load", function () {
     document.querySelectorAll("th")[0].getAttribute("aria-sort");
 });
 </script>"""
-    page = tmp_path / "t.html"
-    page.write_text(f'<!doctype html><meta charset="utf-8">{table.html()}<pre id="out"></pre>{scripts}{probe}',
-                    encoding="utf-8")
-    done = subprocess.run(
-        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files",
-         "--virtual-time-budget=3000", "--dump-dom", page.as_uri()],
-        capture_output=True, text=True, timeout=120)
-    out = BeautifulSoup(done.stdout, "html.parser").find("pre", id="out")
-    assert out is not None, done.stderr[-2000:]
+    out = run_in_chromium(tmp_path / "t.html", f"{table.html()}<pre id=\"out\"></pre>{scripts}{probe}")
     ascending, descending, by_name, money_marked, name_state = out.get_text().split("|")
     assert ascending == "甲丁丙乙"  # 9 < 25.5 < 100 (as numbers, not text), blank last
     assert descending == "丙丁甲乙"  # blank still last
@@ -259,13 +263,6 @@ window.addEventListener("load", function () {
                                                 subscribers.length].join("|");
 });
 </script>""".replace("NEXT_PAGE", json.dumps(str(second.html())))
-    page = tmp_path / "n.html"
-    page.write_text(f'<!doctype html><meta charset="utf-8">{fake}<div id="holder">{first.html()}</div>'
-                    f'<pre id="out"></pre>{scripts}{probe}', encoding="utf-8")
-    done = subprocess.run(
-        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files",
-         "--virtual-time-budget=3000", "--dump-dom", page.as_uri()],
-        capture_output=True, text=True, timeout=120)
-    out = BeautifulSoup(done.stdout, "html.parser").find("pre", id="out")
-    assert out is not None, done.stderr[-2000:]
+    out = run_in_chromium(tmp_path / "n.html",
+                          f'{fake}<div id="holder">{first.html()}</div><pre id="out"></pre>{scripts}{probe}')
     assert out.get_text().split("|") == ["on", "on", "戊丙丁", "1"]  # one click: ascending, blank last
