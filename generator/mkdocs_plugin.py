@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from pathlib import Path
 
 from mkdocs.config import config_options
@@ -16,6 +17,15 @@ from mkdocs.config.base import Config
 from mkdocs.plugins import BasePlugin
 
 PREFIX = "generated/"
+
+# Generated tables and charts are finished HTML (escaped when built). Python-Markdown would only pass them through,
+# but parsing thousands of rows costs more than the rest of the page; they are set aside before Markdown runs and
+# put back after, unchanged.
+_RAW_BLOCK = re.compile(
+    r'<div class="jx-table">.*?</table>(?:\n<p class="jx-table-download">.*?</p>)?</div>'
+    r'|<figure class="jx-chart".*?</figure>',
+    re.DOTALL,
+)
 
 
 class DisclosureConfig(Config):
@@ -31,6 +41,10 @@ def _data_stamp(data_dir: Path) -> tuple:
 
 class DisclosurePlugin(BasePlugin[DisclosureConfig]):
     _stamp: tuple | None = None
+
+    def __init__(self):
+        super().__init__()
+        self._raw: dict[str, list[str]] = {}
 
     def on_pre_build(self, *, config):
         """While serving, regenerate pages from data/ so an edited CSV shows on the next reload."""
@@ -51,6 +65,23 @@ class DisclosurePlugin(BasePlugin[DisclosureConfig]):
             generate(Path(data_dir), Path(config.docs_dir) / self.config.generated_dir)
         except DataError as exc:
             log.error("数据有误，预览保留上一次的页面：\n%s", exc.report.as_text())
+
+    def on_page_markdown(self, markdown, *, page, config, files):
+        blocks: list[str] = []
+
+        def set_aside(match: re.Match) -> str:
+            blocks.append(match.group(0))
+            return f"<!--jx-raw-{len(blocks) - 1}-->"
+
+        markdown = _RAW_BLOCK.sub(set_aside, markdown)
+        self._raw[page.file.src_uri] = blocks
+        return markdown
+
+    def on_page_content(self, html, *, page, config, files):
+        blocks = self._raw.pop(page.file.src_uri, [])
+        if blocks:
+            html = re.sub(r"<!--jx-raw-(\d+)-->", lambda m: blocks[int(m.group(1))], html)
+        return html
 
     def on_config(self, config):
         generated = Path(config.docs_dir) / self.config.generated_dir
