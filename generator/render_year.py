@@ -394,6 +394,8 @@ def list_pages(archive: Archive, y: YearModel) -> list[ListPage]:
             title = f"{y.year}年{LIST_TITLES[section]}" + (f"（第{n}页）" if len(chunks) > 1 else "")
             table = getattr(t, section)(chunk, title)
             table.download = f"{section}-{n}.csv"
+            # Records with a project or department are indexed on those pages; a list page repeats them.
+            table.searchable = section in ("exante", "applications")
             blocks: list[Table | Markup] = []
             filters: list[tuple[str, str, list[str]]] = []
             if section == "rectifications" and n == 1:

@@ -156,6 +156,9 @@ class Table:
     # The table's id; default: from the download's file name, else from the caption (see ``anchor``).
     id: str | None = None
     sortable: bool = True
+    # False keeps the rows out of the search index (Pagefind), for long lists whose every record is also
+    # shown, and found, on its own project or department page.
+    searchable: bool = True
 
     @property
     def anchor(self) -> str:
@@ -242,7 +245,8 @@ class Table:
             download = Markup('\n<p class="jx-table-download"><a class="jx-download" href="{}" download>{}</a></p>'
                               ).format(self.download, DOWNLOAD_LABEL)
         return Markup(
-            '<div class="jx-table"><table id="{}"{}>\n<caption>{}</caption>\n<thead><tr>{}</tr></thead>\n'
+            '<div class="jx-table"><table id="{}"{}{}>\n<caption>{}</caption>\n<thead><tr>{}</tr></thead>\n'
             "<tbody>\n{}\n</tbody>{}\n</table>{}</div>"
-        ).format(self.anchor, Markup(" data-jx-sort") if sortable else "", self.caption, head,
+        ).format(self.anchor, Markup(" data-jx-sort") if sortable else "",
+                 "" if self.searchable else Markup(" data-pagefind-ignore"), self.caption, head,
                  Markup("\n").join(body), foot, download)
