@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import posixpath
 
-from markupsafe import Markup
-
 
 def url_of(src: str) -> str:
     """Site-relative directory URL of a generated Markdown source path ('2023/index.md' -> '2023/')."""
@@ -34,10 +32,6 @@ def href(from_src: str, to_src: str, anchor: str | None = None) -> str:
 def md_link(from_src: str, to_src: str) -> str:
     """Relative Markdown link target (MkDocs validates and rewrites these)."""
     return posixpath.relpath(to_src, posixpath.dirname(from_src) or ".")
-
-
-def a(text: object, url: str) -> Markup:
-    return Markup('<a href="{}">{}</a>').format(url, text)
 
 
 # Page source paths (relative to the generated/ folder).

@@ -114,11 +114,6 @@ class Tables:
             return label
         return link_cell(label or code, links.href(self.src, links.project_page(project_slug(code))))
 
-    def record_link(self, text: str, section: str, kind: str, record_id: str, position: int) -> Cell:
-        page = 1 + position // PAGE_ROWS
-        return link_cell(text, links.href(self.src, links.year_section(self.y.year, section, page),
-                                          anchor(kind, record_id)))
-
     def projects(self, rows, caption: str) -> Table:
         return Table(caption, [
             Column("项目编码"), Column("项目名称"), Column("主管部门"), Column("项目属性"), Column("预算类型"),
