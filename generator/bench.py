@@ -219,11 +219,13 @@ def change_one_record(data: Path) -> str:
 def incremental(data: Path, out: Path) -> dict:
     from . import pipeline
 
-    pipeline.generate(data, out)
+    # The same cache of derived files a real build keeps (generator/cache.py): unchanged years are reused.
+    cache_dir = out.parent / f"{out.name}.cache"
+    pipeline.generate(data, out, cache_dir)
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     where = change_one_record(data)
     start, cpu = time.perf_counter(), time.process_time()
-    pipeline.generate(data, out)
+    pipeline.generate(data, out, cache_dir)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     after = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     rewritten = sorted(p.relative_to(out).as_posix() for p, m in after.items() if before.get(p) != m)
