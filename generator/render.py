@@ -18,7 +18,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from . import checks, links, schema
+from . import checks, links, opendata, schema
 from .cache import FileCache
 from .escape import html_text, md_text, safe_title
 from .lifecycle import department_histories, project_histories
@@ -222,8 +222,6 @@ def render_site(archive: Archive, out: Path, *, export_cache: FileCache | None =
 
     ``year_keys`` identify each year's inputs; with ``export_cache`` a year's open-data bundle is reused when
     its key was seen before."""
-    from . import opendata
-
     export_cache = export_cache or FileCache(None)
     year_keys = year_keys or {}
     env = make_env()
