@@ -89,8 +89,32 @@ def check(dataset: Dataset, report: Report) -> None:
     for data in dataset.years.values():
         for p in data.records(Project):
             all_projects.setdefault(p.code, p)
+    shared = _AcrossYears(dataset)
     for year, data in sorted(dataset.years.items()):
-        _YearChecks(dataset.settings, year, data, all_projects, dataset, report).run()
+        _YearChecks(dataset.settings, year, data, all_projects, dataset, report, shared).run()
+
+
+class _AcrossYears:
+    """Sets drawn from every year (IDs a record may cite from another year, withheld IDs), built once per check
+    rather than once per year."""
+
+    def __init__(self, dataset: Dataset):
+        self.dataset = dataset
+        self._ids: dict = {}
+
+    def _collect(self, model, *, withheld: bool) -> set:
+        key = (model, withheld)
+        if key not in self._ids:
+            attr = "code" if model is Project else "id"
+            self._ids[key] = {getattr(x, attr) for y in self.dataset.years.values() for x in y.records(model)
+                              if not withheld or not x.public}
+        return self._ids[key]
+
+    def ids_of(self, *models) -> tuple[set, ...]:
+        return tuple(self._collect(m, withheld=False) for m in models)
+
+    def withheld(self, model) -> set:
+        return self._collect(model, withheld=True)
 
 
 def check_settings(settings: SiteSettings, report: Report) -> None:
@@ -135,8 +159,10 @@ _PERIOD = re.compile(r"^(\d{1,2})-(\d{1,2})月$")
 
 
 class _YearChecks:
-    def __init__(self, settings: SiteSettings, year: int, data: YearData, all_projects, dataset, report: Report):
+    def __init__(self, settings: SiteSettings, year: int, data: YearData, all_projects, dataset, report: Report,
+                 shared: _AcrossYears):
         self.settings = settings
+        self.shared = shared
         self.year = year
         self.data = data
         self.all_projects = all_projects
@@ -199,9 +225,7 @@ class _YearChecks:
         departments = {x.name for x in d.records(Department)}
         goals = {x.id for x in d.records(Goal)}
         monitoring = {x.id for x in d.records(Monitoring)}
-        evaluations = {x.id for y in self.dataset.years.values() for x in y.records(Evaluation)}
-        exante = {x.id for y in self.dataset.years.values() for x in y.records(ExAnte)}
-        all_monitoring = {x.id for y in self.dataset.years.values() for x in y.records(Monitoring)}
+        evaluations, exante, all_monitoring = self.shared.ids_of(Evaluation, ExAnte, Monitoring)
 
         def dept(record, attr="department"):
             value = getattr(record, attr)
@@ -257,28 +281,33 @@ class _YearChecks:
     def visibility(self) -> None:
         """A public record must not point at a withheld one: its page would print the withheld name, or link to a
         page that does not exist. (Rows under a withheld goal, monitoring or evaluation are withheld with it.)"""
-        years = self.dataset.years.values()
         hidden_departments = {x.name for x in self.data.records(Department) if not x.public}
         hidden = {
             "department": (hidden_departments, "单位"),
             "parent": (hidden_departments, "上级单位"),
             "implementer": (hidden_departments, "实施单位"),
-            "project": ({x.code for y in years for x in y.records(Project) if not x.public}, "项目"),
+            "project": (self.shared.withheld(Project), "项目"),
         }
         hidden_sources = {
-            kind: {x.id for y in years for x in y.records(model) if not x.public}
+            kind: self.shared.withheld(model)
             for kind, model in ((SourceKind.EVALUATION, Evaluation), (SourceKind.MONITORING, Monitoring),
                                 (SourceKind.EX_ANTE, ExAnte))
         }
         message = "此记录公开，但引用的{what}标为不公开（公开: 否），公开页面会显示它；请把两者的“公开”设为一致"
-        for records in self.data.tables.values():
+        for model, records in self.data.tables.items():
+            # Only the references this kind of record has, and only to kinds that withhold something.
+            refs = [(attr, names, what) for attr, (names, what) in hidden.items()
+                    if names and attr in model.model_fields]
+            sourced = issubclass(model, Rectification | Application) and any(hidden_sources.values())
+            if not refs and not sourced:
+                continue
             for r in records:
                 if not r.public:
                     continue
-                for attr, (names, what) in hidden.items():
-                    if attr in type(r).model_fields and getattr(r, attr) in names:
+                for attr, names, what in refs:
+                    if getattr(r, attr) in names:
                         self.err(r, "nonpublic-reference", attr, getattr(r, attr), message.format(what=what))
-                if isinstance(r, Rectification | Application) and r.source_id in hidden_sources.get(r.source_kind, ()):
+                if sourced and r.source_id in hidden_sources.get(r.source_kind, ()):
                     self.err(r, "nonpublic-reference", "source_id", r.source_id, message.format(what="来源记录"))
 
     # -- money ---------------------------------------------------------------------------------

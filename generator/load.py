@@ -173,7 +173,8 @@ def read_csv(path: Path, name: str, report: Report) -> RawTable | None:
         start = 1
         for cells in reader:
             row_no, start = start, reader.line_num + 1
-            if any(clean_cell(c) for c in cells):  # Excel leaves empty trailing rows; they carry nothing
+            cells = [c.strip(_BLANKS) for c in cells]
+            if any(cells):  # Excel leaves empty trailing rows; they carry nothing
                 lines.append((row_no, cells))
     except csv.Error:
         report.error(name, reader.line_num, "bad-csv", value="",
@@ -199,7 +200,9 @@ def read_csv(path: Path, name: str, report: Report) -> RawTable | None:
             report.error(name, row_no, "bad-csv", value=" | ".join(extra),
                          message=f"本行有 {len(cells)} 列，比表头多；请检查是否有多余的逗号或未加引号的文字")
             continue
-        values = {h: clean_cell(cells[i]) if i < len(cells) else "" for i, h in enumerate(table.header)}
+        if len(cells) < len(table.header):
+            cells = cells + [""] * (len(table.header) - len(cells))
+        values = dict(zip(table.header, cells))
         if _bad_cells(values, name, row_no, report):
             continue
         table.rows.append(RawRow(row_no, values))
@@ -219,6 +222,8 @@ def _is_title_row(lines: list[tuple[int, list[str]]]) -> bool:
 
 
 def _bad_cells(values: dict[str, str], name: str, row: int, report: Report) -> bool:
+    if max(map(len, values.values()), default=0) <= MAX_CELL_CHARS and not _CONTROL.search("".join(values.values())):
+        return False  # the usual case, checked in one pass
     bad = False
     for column, value in values.items():
         char = control_character(value)
@@ -428,6 +433,11 @@ def _yaml_hint(problem: str) -> str:
     return f"YAML 语法错误（{problem}）；请检查缩进、冒号与引号"
 
 
+_FULL_WIDTH = re.compile("[\uff01-\uff5e]")
+
+
 def normalise_digits(text: str) -> str:
     """Full-width digits and signs (１２３．４) to ASCII; other characters untouched."""
+    if not _FULL_WIDTH.search(text):
+        return text  # the usual case: nothing to change
     return "".join(unicodedata.normalize("NFKC", ch) if "\uff01" <= ch <= "\uff5e" else ch for ch in text)

@@ -149,8 +149,8 @@ class Record(BaseModel):
     def _blank_is_missing(cls, data):
         if isinstance(data, dict):
             # Surrounding blanks (also full-width and non-breaking ones from Excel or Word) carry nothing.
-            return {k: clean_cell(v) if isinstance(v, str) else v for k, v in data.items()
-                    if not (isinstance(v, str) and clean_cell(v) == "") and v is not None}
+            cleaned = {k: clean_cell(v) if isinstance(v, str) else v for k, v in data.items()}
+            return {k: v for k, v in cleaned.items() if v is not None and v != ""}
         return data
 
     @property
