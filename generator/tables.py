@@ -3,6 +3,11 @@
 Every table is complete HTML (readable without JavaScript and in print). Tables with more than one row carry
 ``data-jx-sort`` so the vendored tablesort (content/assets/jx-tables.js) can sort them on a header click, and
 any table can name a CSV download holding exactly what it shows (``Table.download``, ``Table.csv_text``).
+
+The markup is lean because a ten-year archive has hundreds of thousands of cells: a cell is ``<td>text</td>``.
+Numeric columns are named once on the table (``data-jx-num="2 5"``, 1-based) and right-aligned by jx.css;
+a cell carries ``data-sort`` only where sorting by its text would give a different order (a rounded amount, a
+badge, a blank that is not shown as "—"): tablesort reads the text of every other cell.
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ from .escape import html_multiline, html_text
 BLANK = "—"
 NUMERIC_KINDS = frozenset({"money", "percent", "number"})
 DOWNLOAD_LABEL = "下载本表（CSV）"
+# jx.css right-aligns numeric columns 1..NUM_STYLED_COLUMNS from the table's data-jx-num; a numeric column
+# further right (no table has one yet) keeps a class on each cell instead.
+NUM_STYLED_COLUMNS = 20
 
 
 def fmt_money(value: Decimal | None) -> str:
@@ -113,6 +121,54 @@ class Column:
         return bare if _NUMBER.match(bare) else None
 
 
+    def cell(self, value: object) -> tuple[str, str | None]:
+        """The cell's HTML and the ``data-sort`` it needs: None where tablesort may sort by the cell's text.
+
+        Same result as ``render`` with ``sort_key``, taking shortcuts for the common values (a table's cost is
+        mostly here: a ten-year archive has hundreds of thousands of cells)."""
+        if value is None or value == "":
+            return BLANK, None  # jx-tables.js keeps cells showing "—" last
+        kind = self.kind
+        t = type(value)
+        if t is str:
+            if kind == "long":
+                return str(html_multiline(value)), None
+            text = _SPACES.sub(" ", value).strip()
+            if kind in NUMERIC_KINDS and text != BLANK:
+                return _esc(text), self._explicit_key(value, text)
+            return _esc(text), None
+        if t is Decimal and kind in NUMERIC_KINDS:
+            text = fmt_money(value) if kind == "money" else fmt_percent(value) if kind == "percent" else fmt_number(value)
+            key = format(value, "f")
+            # The shown text sorts alike unless rounding changed it (tablesort ignores the "%").
+            return text, None if key == text or Decimal(text.rstrip("%")) == value else key
+        if t is int and kind not in ("money", "percent"):
+            return str(value), None
+        if t is Cell:
+            html = str(escape(value.html))
+            if value.text == BLANK or kind in NUMERIC_KINDS:
+                return html, self._explicit_key(value, Markup(html).striptags())
+            return html, None
+        if isinstance(value, Enum) and kind == "text":
+            return _esc(_SPACES.sub(" ", str(value.value)).strip()), None
+        html = str(self.render(value))
+        shown = self.text(value) if kind != "long" else html
+        return html, self._explicit_key(value, shown)
+
+    def _explicit_key(self, value: object, shown: str) -> str | None:
+        """``sort_key`` unless the cell's shown text sorts the same way (``shown``: the text a reader sees)."""
+        key = self.sort_key(value)
+        if key is None or key == shown:
+            return None
+        if key == "":
+            return None if shown == BLANK else ""
+        # tablesort's number sort keeps only "-?0-9." of a cell's text: "1,234.50" and "85.50%" sort as written.
+        cleaned = _NOT_NUMBER.sub("", shown)
+        if _NUMBER.match(cleaned) and Decimal(cleaned) == Decimal(key):
+            return None
+        return key
+
+
 @dataclass
 class Cell:
     """A cell whose HTML is already built (a link to another page, a 示例 badge)."""
@@ -127,6 +183,22 @@ def link_cell(text: str, href: str) -> Cell:
 
 _SPACES = re.compile(r"\s+")
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+_NOT_NUMBER = re.compile(r"[^-?0-9.]")
+
+
+def _esc(text: str) -> str:
+    """markupsafe.escape for a str, without building a Markup per cell (same entities)."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if '"' in text:
+        text = text.replace('"', "&#34;")
+    if "'" in text:
+        text = text.replace("'", "&#39;")
+    return text
 _ANCHOR_UNSAFE = re.compile(r"[^\w-]+")
 
 
@@ -196,57 +268,70 @@ class Table:
         """``csv_text`` as UTF-8 with a byte-order mark, so Excel opens the Chinese text correctly."""
         return self.csv_text().encode("utf-8-sig")
 
-    def _row_open(self, i: int) -> Markup:
-        attrs = Markup("")
+    def _row_open(self, i: int) -> str:
+        attrs = ""
         if self.row_ids is not None:
-            attrs += Markup(' id="{}"').format(self.row_ids[i])
+            attrs = f' id="{_esc(str(self.row_ids[i]))}"'
         if self.row_attrs is not None:
             for key, value in sorted(self.row_attrs[i].items()):
-                attrs += Markup(' data-{}="{}"').format(key, value)
-        return Markup("<tr{}>").format(attrs)
+                attrs += f' data-{_esc(str(key))}="{_esc(str(value))}"'
+        return f"<tr{attrs}>"
 
     def html(self) -> Markup:
         """The table as one raw-HTML block (no blank lines), safe to place in a Markdown page."""
         if not self.rows:
             return Markup('<p class="jx-empty" id="{}">{}</p>').format(self.anchor, self.empty)
         sortable = self.sortable and len(self.rows) > 1
-        head = Markup("").join(
-            Markup('<th scope="col"{}{}>{}</th>').format(
-                Markup(' class="jx-num"') if c.numeric else "",
+        columns = self.columns
+        numeric = [j for j, c in enumerate(columns, start=1) if c.numeric]
+        # Beyond the columns jx.css styles, a numeric cell says so itself.
+        td = ["<td class=\"jx-num\">" if c.numeric and j > NUM_STYLED_COLUMNS else "<td>"
+              for j, c in enumerate(columns, start=1)]
+        head = "".join(
+            '<th scope="col"{}{}>{}</th>'.format(
+                ' class="jx-num"' if c.numeric and j > NUM_STYLED_COLUMNS else "",
                 # Numbers sort as numbers; text sorts in Chinese collation order (registered by jx-tables.js).
-                Markup(' data-sort-method="{}"').format("number" if c.numeric else "jx-text") if sortable else "",
-                c.label)
-            for c in self.columns
+                (' data-sort-method="number"' if c.numeric else ' data-sort-method="jx-text"') if sortable else "",
+                _esc(c.label))
+            for j, c in enumerate(columns, start=1)
         )
         body = []
+        width = len(columns)
         for i, row in enumerate(self.rows):
-            cells = []
-            for j, (col, value) in enumerate(zip(self.columns, row, strict=True)):
-                content = col.render(value)
-                key = col.sort_key(value) if sortable else None
+            if len(row) != width:
+                raise ValueError(f"{self.caption}: row {i + 1} has {len(row)} cells for {width} columns")
+            parts = [self._row_open(i)]
+            for j, value in enumerate(row):
+                col = columns[j]
+                content, key = col.cell(value)
                 if j == 0 and i in self.sample_rows:
-                    content = content + Markup(" ") + sample_badge()
+                    content += " " + str(sample_badge())
+                    key = col.sort_key(value)
                     if key is None:
                         key = col.text(value)  # so the badge's text does not take part in sorting
-                # Plain strings with explicit escape(): Markup.format per cell cost ~17 times more and was most
-                # of the generator's time on a ten-year archive (generator/bench.py).
-                attrs = ' class="jx-num"' if col.numeric else ""
-                if key is not None:
-                    attrs += f' data-sort="{escape(key)}"'
-                cells.append(f"<td{attrs}>{escape(content)}</td>")
-            body.append(Markup("".join((self._row_open(i), *cells, "</tr>"))))
+                if key is None or not sortable:
+                    parts.append(td[j])
+                else:
+                    parts.append(f'{td[j][:-1]} data-sort="{_esc(key)}">')
+                parts.append(content)
+                parts.append("</td>")
+            parts.append("</tr>")
+            body.append("".join(parts))
         foot = ""
         if self.footer is not None:
-            foot = Markup("<tfoot><tr>{}</tr></tfoot>").format(Markup("").join(
-                Markup("<td{}>{}</td>").format(Markup(' class="jx-num"') if c.numeric else "", c.render(v))
-                for c, v in zip(self.columns, self.footer, strict=True)))
+            if len(self.footer) != width:
+                raise ValueError(f"{self.caption}: the footer has {len(self.footer)} cells for {width} columns")
+            foot = "<tfoot><tr>{}</tr></tfoot>".format(
+                "".join(f"{td[j]}{str(c.render(v))}</td>" for j, (c, v) in enumerate(zip(columns, self.footer))))
         download = ""
         if self.download:
             download = Markup('\n<p class="jx-table-download"><a class="jx-download" href="{}" download>{}</a></p>'
                               ).format(self.download, DOWNLOAD_LABEL)
+        num = " ".join(str(j) for j in numeric if j <= NUM_STYLED_COLUMNS)
         return Markup(
-            '<div class="jx-table"><table id="{}"{}{}>\n<caption>{}</caption>\n<thead><tr>{}</tr></thead>\n'
+            '<div class="jx-table"><table id="{}"{}{}{}>\n<caption>{}</caption>\n<thead><tr>{}</tr></thead>\n'
             "<tbody>\n{}\n</tbody>{}\n</table>{}</div>"
         ).format(self.anchor, Markup(" data-jx-sort") if sortable else "",
-                 "" if self.searchable else Markup(" data-pagefind-ignore"), self.caption, head,
-                 Markup("\n").join(body), foot, download)
+                 Markup(' data-jx-num="{}"').format(num) if num else "",
+                 "" if self.searchable else Markup(" data-pagefind-ignore"), self.caption, Markup(head),
+                 Markup("\n".join(body)), Markup(foot), download)

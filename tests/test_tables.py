@@ -15,6 +15,7 @@ import markdown
 import pytest
 import yaml
 from bs4 import BeautifulSoup
+from markupsafe import Markup
 
 from generator.tables import BLANK, Cell, Column, Table, link_cell
 
@@ -102,21 +103,58 @@ def test_sort_hints():
     methods = [th["data-sort-method"] for th in table.thead.find_all("th")]
     assert methods == ["jx-text", "jx-text", "number", "number", "number", "jx-text"]
     first, blank, _ = table.tbody.find_all("tr")
-    assert [td.get("data-sort") for td in first.find_all("td")][2:5] == ["1200.50", "85.5", "2022"]
-    # Blanks carry an empty key, which jx-tables.js keeps last; the badge's text is kept out of the key.
-    assert [td.get("data-sort") for td in blank.find_all("td")] == ["社区服务", "", "", "", "", ""]
+    # tablesort sorts these cells by their text ("85.50%" as 85.5), so they carry no data-sort of their own.
+    assert [td.get("data-sort") for td in first.find_all("td")] == [None] * 6
+    # Blanks show "—", which jx-tables.js keeps last; the badge's text is kept out of the first cell's key.
+    assert [td.get("data-sort") for td in blank.find_all("td")] == ["社区服务", None, None, None, None, None]
+    assert [td.get_text() for td in blank.find_all("td")][1:] == [BLANK] * 5
     assert not table.tfoot.find_all(attrs={"data-sort": True})  # totals never move
     one_row = BeautifulSoup(Table("表", [Column("名称")], [["甲"]]).html(), "html.parser").table
     assert not one_row.has_attr("data-jx-sort") and not one_row.find(attrs={"data-sort-method": True})
     fixed = BeautifulSoup(sample_table(sortable=False).html(), "html.parser").table
-    assert not fixed.has_attr("data-jx-sort")
+    assert not fixed.has_attr("data-jx-sort") and not fixed.find(attrs={"data-sort": True})
 
 
-def test_numeric_text_and_cells_get_bare_keys():
-    table = Table("表", [Column("数值", "number"), Column("链接", "money")],
-                  [["1,234.5", Cell("<b>9</b>", "9.00")], ["17395.88", link_cell("—", "#")]])
-    keys = [td.get("data-sort") for td in BeautifulSoup(table.html(), "html.parser").find_all("td")]
-    assert keys == ["1234.5", "9.00", "17395.88", ""]
+def test_cells_carry_a_key_only_where_their_text_sorts_differently():
+    table = Table("表", [Column("数值", "number"), Column("链接", "money"), Column("比例", "percent")],
+                  [["1,234.5", Cell("<b>9</b>", "9.00"), Decimal("85.5")],
+                   ["17395.88", link_cell("—", "#"), Decimal("12.345")],
+                   ["约100", Decimal("752.035"), None],
+                   [Decimal("2.50"), Cell(Markup('<a href="#">另见</a>'), BLANK), 7]])
+    keys = [[td.get("data-sort") for td in tr.find_all("td")]
+            for tr in BeautifulSoup(table.html(), "html.parser").tbody.find_all("tr")]
+    assert keys == [[None, None, None],  # "1,234.5" and "85.50%" sort as written
+                    [None, None, "12.345"],  # the blank link shows "—"; 12.35% was rounded for display
+                    [None, "752.035", None],  # "约100" is no number: sorted by its text, as before
+                    [None, "", None]]  # a blank that does not show "—" says so
+    assert Column("金额", "money").sort_key(Decimal("752.035")) == "752.035"
+
+
+def test_numeric_columns_are_named_once_per_table():
+    html = str(sample_table().html())
+    assert '<table id="tbl-2023年事前绩效评估项目" data-jx-sort data-jx-num="3 4 5">' in html
+    assert "jx-num" not in html.replace('data-jx-num="3 4 5"', "")  # no per-cell class
+    wide = Table("宽表", [Column(f"列{j}", "number" if j in (2, 21, 22) else "text") for j in range(1, 23)],
+                 [[str(j) for j in range(1, 23)]])
+    soup = BeautifulSoup(wide.html(), "html.parser")
+    assert soup.table["data-jx-num"] == "2"  # jx.css styles the first 20 columns by position
+    assert [i for i, td in enumerate(soup.find_all("td"), start=1) if td.get("class") == ["jx-num"]] == [21, 22]
+    css = (ROOT / "content" / "assets" / "jx.css").read_text(encoding="utf-8")
+    from generator.tables import NUM_STYLED_COLUMNS
+    for j in range(1, NUM_STYLED_COLUMNS + 1):
+        assert f'.md-typeset .jx-table [data-jx-num~="{j}"] td:nth-child({j})' in css
+
+
+def test_cells_are_escaped():
+    from markupsafe import Markup as M
+
+    table = Table('<表 "x">', [Column("名称"), Column("说明", "long"), Column("数", "number")],
+                  [['<b>甲</b> & "乙" \'丙\'', "一<br>\n二 & 三", "<1>"], [M("<i>乙</i>"), None, "2"]],
+                  row_ids=['a"b', "c"], row_attrs=[{"dept": '<x y="1">'}, {"dept": "z"}], download='d"e.csv')
+    html = str(table.html())
+    assert "<b>" not in html and "<i>乙" not in html and 'y="1"' not in html and '"x"' not in html
+    assert "&lt;b&gt;甲&lt;/b&gt; &amp; &#34;乙&#34; &#39;丙&#39;" in html
+    assert "一&lt;br&gt;<br>二 &amp; 三" in html and 'id="a&#34;b"' in html and 'data-dept="&lt;x y=&#34;1&#34;&gt;"' in html
 
 
 def test_html_is_one_markdown_block():
@@ -266,3 +304,28 @@ window.addEventListener("load", function () {
     out = run_in_chromium(tmp_path / "n.html",
                           f'{fake}<div id="holder">{first.html()}</div><pre id="out"></pre>{scripts}{probe}')
     assert out.get_text().split("|") == ["on", "on", "戊丙丁", "1"]  # one click: ascending, blank last
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
+def test_numeric_columns_are_right_aligned_in_a_browser(tmp_path):
+    """With the theme's stylesheet loaded first (its table cells are text-align: left), numeric columns still align
+    right, named once on the table; the first 20 columns by position, further ones by their cells' class."""
+    import material
+
+    theme = next((Path(material.__file__).parent / "templates" / "assets" / "stylesheets").glob("main.*.min.css"))
+    css = ROOT / "content" / "assets" / "jx.css"
+    table = Table("表", [Column("名称"), Column("金额", "money"), *(Column(f"列{j}") for j in range(3, 21)),
+                        Column("第21列", "number")], [["甲", Decimal("1"), *("x" * 18), 3], ["乙", None, *("y" * 18), 4]],
+                  footer=["合计", Decimal("1"), *([""] * 18), 7])
+    probe = """<script>
+window.addEventListener("load", function () {
+  function align(sel) { return getComputedStyle(document.querySelector(sel)).textAlign; }
+  document.getElementById("out").textContent = [align("th:nth-child(1)"), align("th:nth-child(2)"),
+    align("tbody td:nth-child(1)"), align("tbody td:nth-child(2)"), align("tfoot td:nth-child(2)"),
+    align("tbody td:nth-child(3)"), align("tbody td:nth-child(21)"), align("th:nth-child(21)")].join("|");
+});
+</script>"""
+    out = run_in_chromium(tmp_path / "a.html", f'<link rel="stylesheet" href="{theme.as_uri()}">'
+                          f'<link rel="stylesheet" href="{css.as_uri()}"><div class="md-typeset">{table.html()}</div>'
+                          f'<pre id="out"></pre>{probe}')
+    assert out.get_text().split("|") == ["left", "right", "left", "right", "right", "left", "right", "right"]

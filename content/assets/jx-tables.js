@@ -17,13 +17,19 @@
     return a < b ? 1 : a > b ? -1 : 0;
   });
 
-  // A blank ("—", data-sort="") means "not reported": keep such rows last whichever way the column is sorted.
+  // A blank (a cell showing "—", or data-sort="") means "not reported": keep such rows last whichever way the
+  // column is sorted. Cells carry data-sort only where their text would sort differently (generator/tables.py).
+  function isBlank(cell) {
+    var key = cell.getAttribute("data-sort");
+    return key === null ? cell.textContent.trim() === "\u2014" : key === "";
+  }
+
   function blanksLast(table, column) {
     var body = table.tBodies[0];
     var blanks = [];
     for (var i = 0; i < body.rows.length; i++) {
       var cell = body.rows[i].cells[column];
-      if (cell && cell.getAttribute("data-sort") === "") {
+      if (cell && isBlank(cell)) {
         blanks.push(body.rows[i]);
       }
     }
