@@ -28,6 +28,29 @@ _RAW_BLOCK = re.compile(
 )
 
 
+# Page weight (issue 6): Material's templates indent every line of the page chrome (header, navigation, footer),
+# about a third of its bytes. Outside <article> (the page's own content, left byte-identical) runs of line breaks
+# and indentation become one line break, which a browser renders exactly as before; <pre>, <textarea> and
+# <script> keep their text. Only ASCII blanks are touched, never a full-width space in a title.
+_CHROME_INDENT = re.compile(r"\n[ \t\r\n]+")
+_KEEP_AS_IS = re.compile(r"(<(?:pre|textarea|script)\b.*?</(?:pre|textarea|script)>)", re.DOTALL)
+
+
+def squeeze_chrome(html: str) -> str:
+    """The page with the theme's indentation removed before ``<article`` and after ``</article>``."""
+    start = html.find("<article")
+    end = html.rfind("</article>")
+    if start < 0 or end < start:
+        return html
+    return _squeeze(html[:start]) + html[start:end] + _squeeze(html[end:])
+
+
+def _squeeze(chrome: str) -> str:
+    parts = _KEEP_AS_IS.split(chrome)
+    parts[::2] = [_CHROME_INDENT.sub("\n", part) for part in parts[::2]]
+    return "".join(parts)
+
+
 class DisclosureConfig(Config):
     generated_dir = config_options.Type(str, default="generated")
 
@@ -107,3 +130,7 @@ class DisclosurePlugin(BasePlugin[DisclosureConfig]):
                 for cached in ("url", "abs_dest_path"):
                     file.__dict__.pop(cached, None)
         return files
+
+    def on_post_page(self, output, *, page, config):
+        """Page weight: the theme's chrome without its indentation (see ``squeeze_chrome``)."""
+        return squeeze_chrome(output)
