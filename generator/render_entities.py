@@ -11,7 +11,7 @@ from markupsafe import Markup
 from . import charts, links
 from .lifecycle import STAGES, DepartmentHistory, ProjectHistory, Step, anchor, is_overdue
 from .model import Archive, EvaluationView, GoalView, MonitoringView, YearModel
-from .render_year import PAGE_ROWS, Tables, rectification_status_shares
+from .render_year import PAGE_ROWS, Tables, department_year_src, rectification_status_shares
 from .schema import Application, ExAnte, Rectification, RectificationStatus
 from .tables import Column, Table, fmt_money, link_cell
 
@@ -48,20 +48,19 @@ class ProjectPage:
 
 @dataclass
 class DepartmentPage:
+    """A department across years: the yearly figures side by side, its projects and unfinished rectifications;
+    each year's records are on the department's year pages (render_year.department_year_page)."""
+
     src: str
     title: str
     code: str | None
     by_year: Table
+    year_links: list[tuple[str, str]]  # (label, Markdown link to the department's year page), newest first
     projects: Table
-    exante: Table
-    evaluations: Table
     open_rectifications: Table
-    closed_rectifications: Table
-    applications: Table
 
     def tables(self) -> list[Table]:
-        return [self.by_year, self.projects, self.exante, self.evaluations, self.open_rectifications,
-                self.closed_rectifications, self.applications]
+        return [self.by_year, self.projects, self.open_rectifications]
 
 
 @dataclass
@@ -183,8 +182,8 @@ def project_page(archive: Archive, h: ProjectHistory, positions, dept_slugs: dic
 def department_page(archive: Archive, d: DepartmentHistory, by_year_models: dict[int, YearModel]) -> DepartmentPage:
     src = links.department_page(d.slug)
     as_of = archive.as_of
-    summary = [[link_cell(f"{dy.year}年", links.href(src, links.year_page(dy.year))), len(dy.projects), dy.budget,
-                len(dy.goals), len(dy.exante), len(dy.monitoring), len(dy.evaluations), dy.mean_score,
+    summary = [[link_cell(f"{dy.year}年", links.href(src, department_year_src(d.slug, dy.year))), len(dy.projects),
+                dy.budget, len(dy.goals), len(dy.exante), len(dy.monitoring), len(dy.evaluations), dy.mean_score,
                 len(dy.rectifications), dy.open_rectifications, dy.money_moved]
                for dy in d.years]
     by_year = Table("历年对比", [
@@ -193,7 +192,7 @@ def department_page(archive: Archive, d: DepartmentHistory, by_year_models: dict
         Column("平均得分", "number"), Column("整改", "number"), Column("未完成整改", "number"),
         Column("削减/取消/追减（万元）", "money")],
         summary, download=f"{d.slug}-years.csv")
-    proj_rows, eval_rows, open_rows, closed_rows, app_rows, exante_rows = [], [], [], [], [], []
+    proj_rows, open_rows = [], []
     seen: set[str] = set()
     for dy in reversed(d.years):
         t = Tables(archive, by_year_models[dy.year], src)
@@ -201,39 +200,19 @@ def department_page(archive: Archive, d: DepartmentHistory, by_year_models: dict
             if p.code not in seen:
                 seen.add(p.code)
                 proj_rows.append([t.project(p.code, p.name), p.code, dy.year, p.amount])
-        for x in dy.exante:
-            exante_rows.append([dy.year, t.project(x.project, x.project_name) if x.project else x.project_name,
-                                x.assessor, x.conclusion, x.requested, x.recommended])
-        for e in dy.evaluations:
-            eval_rows.append([dy.year, e.record.kind,
-                              t.project(e.record.project, e.record.subject) if e.record.project
-                              else (e.record.subject or e.record.target),
-                              e.record.spending_year, e.record.score, e.record.grade])
         for r in dy.rectifications:
-            row = [dy.year, r.problem, t.project(r.project), r.deadline, r.status, r.completed_on,
-                   "逾期" if is_overdue(r, as_of) else "否"]
-            (closed_rows if r.status is RectificationStatus.DONE else open_rows).append(row)
-        for a in dy.applications:
-            app_rows.append([dy.year, a.measure, t.project(a.project), a.amount, a.budget_year, a.description])
-    rect_cols = [Column("公开年度", "number"), Column("问题", "long"), Column("项目"), Column("整改期限", "date"),
-                 Column("状态"), Column("完成日期", "date"), Column("逾期")]
+            if r.status is not RectificationStatus.DONE:
+                open_rows.append([dy.year, r.problem, t.project(r.project), r.deadline, r.status,
+                                  "逾期" if is_overdue(r, as_of) else "否"])
+    year_links = [(f"{dy.year}年", links.md_link(src, department_year_src(d.slug, dy.year))) for dy in reversed(d.years)]
     return DepartmentPage(
-        src, d.name, d.code, by_year,
+        src, d.name, d.code, by_year, year_links,
         Table("项目", [Column("项目名称"), Column("项目编码"), Column("最近年度", "number"),
                        Column("最近金额（万元）", "money")], proj_rows, empty="无项目明细。",
               download=f"{d.slug}-projects.csv"),
-        Table("事前绩效评估", [Column("公开年度", "number"), Column("项目"), Column("评估机构"), Column("评估结论"),
-                               Column("申请金额（万元）", "money"), Column("建议金额（万元）", "money")], exante_rows,
-              empty="无事前评估记录。", download=f"{d.slug}-exante.csv"),
-        Table("绩效评价", [Column("公开年度", "number"), Column("评价类型"), Column("评价对象"),
-                           Column("评价年度", "number"), Column("得分", "number"), Column("等级")], eval_rows,
-              empty="无评价明细。", download=f"{d.slug}-evaluations.csv"),
-        Table("未完成的整改", rect_cols, open_rows, empty="无未完成的整改。", download=f"{d.slug}-open.csv"),
-        Table("已完成的整改", rect_cols, closed_rows, empty="无已完成的整改。", download=f"{d.slug}-closed.csv"),
-        Table("结果应用（对预算的影响）", [Column("公开年度", "number"), Column("措施"), Column("项目"),
-                                        Column("金额（万元）", "money"), Column("影响预算年度", "number"),
-                                        Column("说明", "long")], app_rows, empty="无结果应用记录。",
-              download=f"{d.slug}-applications.csv"),
+        Table("未完成的整改", [Column("公开年度", "number"), Column("问题", "long"), Column("项目"),
+                               Column("整改期限", "date"), Column("状态"), Column("逾期")], open_rows,
+              empty="无未完成的整改。", download=f"{d.slug}-open.csv"),
     )
 
 

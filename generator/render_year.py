@@ -1,4 +1,5 @@
-"""Contexts for a year: the report page (the yearly report's skeleton) and the per-section record lists."""
+"""Contexts for a year: the report page (the yearly report's skeleton), the per-section record lists, and each
+department's records of the year (``departments/<id>/<year>/``, linked from the department's page)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,15 @@ from decimal import Decimal
 from markupsafe import Markup
 
 from . import charts, links, schema
-from .escape import safe_url
-from .lifecycle import anchor, is_overdue, project_slug
+from .escape import md_text, safe_url
+from .lifecycle import (
+    DepartmentHistory,
+    DepartmentYear,
+    anchor,
+    department_histories,
+    is_overdue,
+    project_slug,
+)
 from .model import Archive, Share, YearModel, largest_remainder
 from .narrative import narrative
 from .schema import BudgetType, Measure, RectificationStatus
@@ -54,17 +62,20 @@ class YearPage:
 
 @dataclass
 class ListPage:
+    """A page of records (list.md.j2): a title, an intro with links back, blocks (tables, charts, Markdown
+    headings as Markup) and optionally one filterable, paginated list."""
+
     src: str
     title: str
-    intro: str
-    year: int
+    intro: str | Markup
+    back: list[tuple[str, str]]  # (label, Markdown link), shown after the intro
     blocks: list[Table | Markup]
-    table: Table
+    table: Table | None
     pager: list[tuple[str, str | None]] = field(default_factory=list)
     filters: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (label, data key, options)
 
     def tables(self) -> list[Table]:
-        return [b for b in self.blocks if isinstance(b, Table)] + [self.table]
+        return [b for b in self.blocks if isinstance(b, Table)] + ([self.table] if self.table else [])
 
 
 SECTION_KEYS = (
@@ -405,6 +416,79 @@ def list_pages(archive: Archive, y: YearModel) -> list[ListPage]:
                 blocks = [application_totals(rows)]
             pager = [(str(k), links.md_link(src, s) if k != n else None) for k, s in enumerate(srcs, start=1)]
             intro = f"共 {len(rows)} 条，本页第 {(n - 1) * PAGE_ROWS + 1}–{(n - 1) * PAGE_ROWS + len(chunk)} 条。"
-            pages.append(ListPage(src, title, intro, y.year, blocks, table, pager if len(chunks) > 1 else [],
-                                  filters))
+            back = [(f"{y.year}年度报告", links.md_link(src, links.year_page(y.year)))]
+            pages.append(ListPage(src, title, intro, back, blocks, table, pager if len(chunks) > 1 else [], filters))
+    return pages + department_year_pages(archive, y)
+
+
+# --- a department's year ----------------------------------------------------------------------------------
+# The department page (render_entities.department_page) shows every year side by side and what spans years (its
+# projects, unfinished rectifications); each year's records are on a page of their own, so the department page
+# stays small however many years are published, and a reviewer reads one year's records together.
+
+
+def department_year_src(slug: str, year: int) -> str:
+    return f"departments/{slug}/{year}.md"
+
+
+_histories: list[tuple[Archive, dict[str, DepartmentHistory]]] = []
+
+
+def _department_histories(archive: Archive) -> dict[str, DepartmentHistory]:
+    """department_histories, computed once per archive (list_pages runs once a year)."""
+    if not _histories or _histories[0][0] is not archive:
+        _histories[:] = [(archive, department_histories(archive))]
+    return _histories[0][1]
+
+
+def department_year_pages(archive: Archive, y: YearModel) -> list[ListPage]:
+    pages = []
+    for d in _department_histories(archive).values():
+        dy = next((dy for dy in d.years if dy.year == y.year), None)
+        if dy is not None and d.slug:
+            pages.append(department_year_page(archive, y, d, dy))
     return pages
+
+
+def department_year_page(archive: Archive, y: YearModel, d: DepartmentHistory, dy: DepartmentYear) -> ListPage:
+    src = department_year_src(d.slug, y.year)
+    t = Tables(archive, y, src)
+    base = f"{d.slug}-{y.year}"
+    as_of = archive.as_of
+    projects = Table(f"{y.year}年项目", [Column("项目名称"), Column("项目编码"), Column("项目属性"), Column("预算类型"),
+                                       Column("金额（万元）", "money")],
+                     [[t.project(p.code, p.name), p.code, p.kind, p.budget_type, p.amount] for p in dy.projects],
+                     {i for i, p in enumerate(dy.projects) if p.sample}, empty="本年度无项目明细。",
+                     download=f"{base}-projects.csv")
+    exante = Table(f"{y.year}年事前绩效评估", [Column("项目"), Column("评估机构"), Column("评估结论"),
+                                           Column("申请金额（万元）", "money"), Column("建议金额（万元）", "money")],
+                   [[t.project(x.project, x.project_name) if x.project else x.project_name, x.assessor, x.conclusion,
+                     x.requested, x.recommended] for x in dy.exante],
+                   empty="本年度无事前评估记录。", download=f"{base}-exante.csv")
+    evaluations = Table(f"{y.year}年绩效评价", [Column("评价类型"), Column("评价对象"), Column("评价年度", "number"),
+                                            Column("得分", "number"), Column("等级")],
+                        [[e.record.kind,
+                          t.project(e.record.project, e.record.subject) if e.record.project
+                          else (e.record.subject or e.record.target),
+                          e.record.spending_year, e.record.score, e.record.grade] for e in dy.evaluations],
+                        empty="本年度无评价明细。", download=f"{base}-evaluations.csv")
+    rectifications = Table(f"{y.year}年整改", [Column("问题", "long"), Column("项目"), Column("整改期限", "date"),
+                                             Column("状态"), Column("完成日期", "date"), Column("逾期")],
+                           [[r.problem, t.project(r.project), r.deadline, r.status, r.completed_on,
+                             "逾期" if is_overdue(r, as_of) else "否"] for r in dy.rectifications],
+                           empty="本年度无整改记录。", download=f"{base}-rectifications.csv")
+    applications = Table(f"{y.year}年结果应用（对预算的影响）", [
+        Column("措施"), Column("项目"), Column("金额（万元）", "money"), Column("影响预算年度", "number"),
+        Column("说明", "long")],
+        [[a.measure, t.project(a.project), a.amount, a.budget_year, a.description] for a in dy.applications],
+        empty="本年度无结果应用记录。", download=f"{base}-applications.csv")
+    blocks: list[Table | Markup] = []
+    for heading, table in (("项目", projects), ("事前绩效评估", exante), ("绩效评价", evaluations),
+                           ("整改", rectifications), ("结果应用", applications)):
+        blocks += [Markup(f"## {heading}"), table]
+    code = Markup("单位编码：{}。").format(md_text(d.code)) if d.code else ""
+    intro = Markup("{}本页列出该单位{}年度公开的项目、事前绩效评估、绩效评价、整改与结果应用；"
+                   "各年数字的对比见单位页面。").format(code, y.year)
+    back = [(Markup("{}（历年）").format(md_text(d.name)), links.md_link(src, links.department_page(d.slug))),
+            (f"{y.year}年度报告", links.md_link(src, links.year_page(y.year)))]
+    return ListPage(src, f"{d.name} {y.year}年度", intro, back, blocks, None)

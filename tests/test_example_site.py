@@ -177,9 +177,13 @@ def test_department_page_shows_its_exante_project_and_blank_not_zero(example_sit
     link = next(a for a in index.find_all("a") if a.get_text(strip=True) == "县消防救援大队")
     page = (example_site / "departments" / link["href"]).resolve() / "index.html"
     article = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").find("article")
-    exante = article.find("caption", string="事前绩效评估").find_parent("table").get_text()
-    assert "岳池酉溪镇政府专职消防队营房建设项目" in exante and "第三方机构" in exante
     years = article.find("caption", string="历年对比").find_parent("table").find("tbody").find("tr")
     cells = [td.get_text(strip=True) for td in years.find_all("td")]
     assert cells[0] == "2023年" and cells[2] == "—"  # no project detail published: blank, never 0.00
-    assert years.find("a")["href"].endswith("2023/")
+    assert years.find("a")["href"] == "2023/"  # the department's 2023 records
+    year_page = (page.parent / "2023" / "index.html").read_text(encoding="utf-8")
+    year_article = BeautifulSoup(year_page, "html.parser").find("article")
+    exante = year_article.find("caption", string="2023年事前绩效评估").find_parent("table").get_text()
+    assert "岳池酉溪镇政府专职消防队营房建设项目" in exante and "第三方机构" in exante
+    back = {a.get_text(strip=True): a["href"] for a in year_article.find_all("a")}
+    assert back["县消防救援大队（历年）"] == "../" and back["2023年度报告"] == "../../../2023/"

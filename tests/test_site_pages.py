@@ -91,11 +91,23 @@ def test_department_page_shows_scores_rectifications_and_budget_effects(rich_sit
     target, _ = resolve(rich_site, "departments/index.html", link["href"])
     dept = BeautifulSoup(target.read_text(encoding="utf-8"), "html.parser").find("article")
     captions = [c.get_text(strip=True) for c in dept.find_all("caption")]
-    assert {"历年对比", "绩效评价", "未完成的整改", "结果应用（对预算的影响）"} <= set(captions)
-    text = dept.get_text()
-    assert "削减" in text and "50.00" in text
+    assert {"历年对比", "项目", "未完成的整改"} <= set(captions)
     open_rows = dept.find("caption", string="未完成的整改").find_parent("table").find("tbody").find_all("tr")
     assert {tr.find_all("td")[4].get_text(strip=True) for tr in open_rows} <= {"整改中", "未整改"}
+    # Each year of the comparison opens the department's records of that year: scores, rectifications, and
+    # what the evaluations did to the budget.
+    years = dept.find("caption", string="历年对比").find_parent("table").find("tbody").find_all("tr")
+    seen = set()
+    for tr in years:
+        link = tr.find("td").find("a")
+        year_page, _ = resolve(rich_site, target.relative_to(rich_site).as_posix(), link["href"])
+        assert year_page.parent.parent == target.parent and year_page.parent.name == link.get_text()[:4]
+        page = BeautifulSoup(year_page.read_text(encoding="utf-8"), "html.parser").find("article")
+        assert "示例县卫生健康局" in page.find("h1").get_text()
+        seen |= {c.get_text(strip=True).split("年", 1)[1] for c in page.find_all("caption")}
+        seen.add(page.get_text())
+    assert {"绩效评价", "整改", "结果应用（对预算的影响）"} <= seen
+    assert any("削减" in text and "50.00" in text for text in seen)
 
 
 def test_rectification_tracker_is_filterable_and_flags_overdue(rich_site):
