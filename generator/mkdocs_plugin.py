@@ -134,3 +134,7 @@ class DisclosurePlugin(BasePlugin[DisclosureConfig]):
     def on_post_page(self, output, *, page, config):
         """Page weight: the theme's chrome without its indentation (see ``squeeze_chrome``)."""
         return squeeze_chrome(output)
+
+    def on_post_template(self, output_content, *, template_name, config):
+        """The same for the theme's own pages (404.html); other static files (sitemap.xml) are left alone."""
+        return squeeze_chrome(output_content) if template_name.endswith(".html") else output_content
