@@ -322,7 +322,7 @@ class Table:
             if len(self.footer) != width:
                 raise ValueError(f"{self.caption}: the footer has {len(self.footer)} cells for {width} columns")
             foot = "<tfoot><tr>{}</tr></tfoot>".format(
-                "".join(f"{td[j]}{str(c.render(v))}</td>" for j, (c, v) in enumerate(zip(columns, self.footer))))
+                "".join(f"{td[j]}{str(c.render(v))}</td>" for j, (c, v) in enumerate(zip(columns, self.footer, strict=True))))
         download = ""
         if self.download:
             download = Markup('\n<p class="jx-table-download"><a class="jx-download" href="{}" download>{}</a></p>'
