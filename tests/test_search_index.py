@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -96,3 +98,69 @@ def test_a_project_is_found_by_a_word_of_its_name(shixian_site):
     # And the first search stays small: files Pagefind fetched, as stored (index files are gzip already).
     fetched = sum(Path(p).stat().st_size for p in found["fetched"])
     assert fetched < 300 * 1024
+
+
+def bundle_files(bundle: Path) -> dict[str, bytes]:
+    return {p.relative_to(bundle).as_posix(): p.read_bytes() for p in sorted(bundle.rglob("*")) if p.is_file()}
+
+
+def test_index_is_the_one_pagefind_makes_from_the_whole_pages(shixian_site, tmp_path):
+    """Pagefind is given only the marked content of each page; what it writes is byte for byte what it writes when
+    it reads the whole pages itself (titles, words, excerpts, anchors, ranking data)."""
+    whole = tmp_path / "site"
+    shutil.copytree(shixian_site, whole, ignore=shutil.ignore_patterns(search.BUNDLE_DIR))
+    subprocess.run([str(search.executable()), "--site", str(whole), "--output-subdir", search.BUNDLE_DIR, "--silent"],
+                   check=True, capture_output=True)
+    for name in search.UNUSED_UI:
+        (whole / search.BUNDLE_DIR / name).unlink(missing_ok=True)
+    assert bundle_files(shixian_site / search.BUNDLE_DIR) == bundle_files(whole / search.BUNDLE_DIR)
+
+
+PAGE = ("<!doctype html><html lang=\"zh\" class=\"no-js\"><head><meta charset=\"utf-8\"><title>页 - 站</title>"
+        "<script>var s = '<div>';</script></head><body><header><nav>历年公开一览</nav></header>"
+        "<article><div data-pagefind-body>\n<!-- <div> -->{body}</div><footer>页脚</footer></article>{tail}</body></html>")
+
+
+def cut(body: str, tail: str = "") -> str | None:
+    out = search.cut_page(PAGE.format(body=body, tail=tail).encode())
+    return None if out is None else out.decode()
+
+
+def test_a_page_is_cut_down_to_its_marked_content():
+    out = cut("<h1 id=\"t\">标题</h1><div class=\"a\"><div>正文</div></div>")
+    assert out == ("<!doctype html><html lang=\"zh\" class=\"no-js\"><head><meta charset=\"utf-8\"><title>页 - 站</title>"
+                   "</head><body><div data-pagefind-body>\n<!-- <div> --><h1 id=\"t\">标题</h1>"
+                   "<div class=\"a\"><div>正文</div></div></div></body></html>")
+
+
+def test_ignored_elements_are_emptied_but_keep_their_tags():
+    out = cut("<h1>标题</h1><div id=\"jx-list\"><table data-pagefind-ignore id=\"x\"><tr><td>长表</td></tr></table>"
+              "</div><p>保留</p><section data-pagefind-ignore=\"all\"><div><div>也去掉</div></div></section><p>尾</p>")
+    assert "长表" not in out and "也去掉" not in out
+    assert ("<div id=\"jx-list\"><table data-pagefind-ignore id=\"x\"></table></div><p>保留</p>"
+            "<section data-pagefind-ignore=\"all\"></section><p>尾</p>") in out
+
+
+def test_parts_pagefind_reads_anyway_are_not_cut():
+    # Meta or a heading inside an ignored element: Pagefind reads them, so that element stays whole.
+    out = cut("<p>正文</p><div data-pagefind-ignore><span data-pagefind-meta=\"date\">2024</span></div>")
+    assert "data-pagefind-meta" in out and "历年公开一览" not in out
+    # Meta, a heading or an image outside the body: the page goes whole.
+    page = PAGE.format(body="<p>正文</p>", tail="<img src=\"x.png\">").encode()
+    assert search.cut_page(page) is page
+    page = PAGE.format(body="<p>正文</p>", tail="<span data-pagefind-filter=\"年度\">2024</span>").encode()
+    assert search.cut_page(page) is page
+    # An unclosed body: the page goes whole.
+    page = PAGE.format(body="<div>", tail="").encode()
+    assert search.cut_page(page) is page
+
+
+def test_pages_without_a_marked_body_are_left_out(tmp_path):
+    assert search.cut_page(b"<html><head><title>404</title></head><body><h1>404</h1></body></html>") is None
+    site = tmp_path / "site"
+    (site / "a").mkdir(parents=True)
+    (site / "a" / "index.html").write_text(PAGE.format(body="<p>正文</p>", tail=""), encoding="utf-8")
+    (site / "404.html").write_text("<html><head></head><body><h1>404</h1></body></html>", encoding="utf-8")
+    assert search.write_index_input(site, tmp_path / "in") == 1
+    assert sorted(p.relative_to(tmp_path / "in").as_posix() for p in (tmp_path / "in").rglob("*.html")) == [
+        "a/index.html"]
