@@ -311,8 +311,22 @@ def year_json(y: YearModel, region: str) -> dict[str, object]:
 
 
 def json_bytes(document: object) -> bytes:
-    """UTF-8 without a byte-order mark (RFC 8259), keys in the order built, one item per line."""
-    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    """UTF-8 without a byte-order mark (RFC 8259), keys in the order built: the structure indented, each record
+    (an object of plain values) on one line, so a diff shows which records changed. The flat parts go through
+    json's C encoder; indenting everything would use its pure-Python one, several times slower for a year."""
+    return (_json_text(document, 0) + "\n").encode("utf-8")
+
+
+def _json_text(value: object, depth: int) -> str:
+    nested = isinstance(value, dict | list) and any(
+        isinstance(v, dict | list) for v in (value.values() if isinstance(value, dict) else value))
+    if not nested:
+        return json.dumps(value, ensure_ascii=False)
+    pad, inner = " " * depth, " " * (depth + 1)
+    if isinstance(value, dict):
+        items = [f"{inner}{json.dumps(k, ensure_ascii=False)}: {_json_text(v, depth + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    return "[\n" + ",\n".join(inner + _json_text(v, depth + 1) for v in value) + "\n" + pad + "]"
 
 
 # --- Data Package and checksums -------------------------------------------------------------
