@@ -192,12 +192,13 @@ def department_histories(archive: Archive) -> dict[str, DepartmentHistory]:
     names: set[str] = set()
     for y in archive.years:
         names.update(d.name for d in y.departments)
+    by_year = [(y, _by_department(y)) for y in sorted(archive.years, key=lambda y: y.year)]
     histories = {}
     for name in sorted(names):
         years = []
         slug = None
-        for y in sorted(archive.years, key=lambda y: y.year):
-            dy = _department_year(y, name)
+        for y, groups in by_year:
+            dy = _department_year(y, name, groups)
             if dy is not None:
                 years.append(dy)
                 slug = y.dept_slugs.get(name, slug)
@@ -205,18 +206,23 @@ def department_histories(archive: Archive) -> dict[str, DepartmentHistory]:
     return histories
 
 
-def _department_year(y: YearModel, name: str) -> DepartmentYear | None:
+_DEPARTMENT_LISTS = ("projects", "goals", "monitoring", "evaluations", "rectifications", "applications", "exante")
+
+
+def _by_department(y: YearModel) -> dict[str, dict[str, list]]:
+    """The year's records grouped by department name, in their order, in one pass over each list."""
+    groups: dict[str, dict[str, list]] = defaultdict(lambda: {kind: [] for kind in _DEPARTMENT_LISTS})
+    for kind in _DEPARTMENT_LISTS:
+        for item in getattr(y, kind):
+            record = item.goal if isinstance(item, GoalView) else getattr(item, "record", item)
+            groups[record.department][kind].append(item)
+    return groups
+
+
+def _department_year(y: YearModel, name: str, groups: dict[str, dict[str, list]]) -> DepartmentYear | None:
     record = next((d for d in y.departments if d.name == name), None)
-    dy = DepartmentYear(
-        y.year, record,
-        projects=[p for p in y.projects if p.department == name],
-        goals=[g for g in y.goals if g.goal.department == name],
-        monitoring=[m for m in y.monitoring if m.record.department == name],
-        evaluations=[e for e in y.evaluations if e.record.department == name],
-        rectifications=[r for r in y.rectifications if r.department == name],
-        applications=[a for a in y.applications if a.department == name],
-        exante=[x for x in y.exante if x.department == name],
-    )
+    lists = groups.get(name) or {kind: [] for kind in _DEPARTMENT_LISTS}
+    dy = DepartmentYear(y.year, record, **lists)
     if record is None and not (dy.projects or dy.goals or dy.evaluations or dy.rectifications or dy.exante):
         return None
     return dy
