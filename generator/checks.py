@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from operator import attrgetter
 
-from .dataset import Dataset, YearData
+from .cache import ObjectCache
+from .cache import key as cache_key
+from .dataset import SETTINGS_FILE, Dataset, YearData
 from .problems import Report
 from .schema import (
     INDICATOR_LEVELS,
@@ -83,15 +85,30 @@ RULES: tuple[Rule, ...] = (
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 
 
-def check(dataset: Dataset, report: Report) -> None:
+def check(dataset: Dataset, report: Report, cache: ObjectCache | None = None) -> None:
+    """Every cross-record rule. With ``cache``, a year whose files, settings and cross-year references are as in an
+    earlier run reports that run's problems without checking again."""
     check_settings(dataset.settings, report)
     all_projects: dict[str, Project] = {}
     for data in dataset.years.values():
         for p in data.records(Project):
             all_projects.setdefault(p.code, p)
     shared = _AcrossYears(dataset)
+    context = None
     for year, data in sorted(dataset.years.items()):
-        _YearChecks(dataset.settings, year, data, all_projects, dataset, report, shared).run()
+        if cache is None or data.key is None:
+            _YearChecks(dataset.settings, year, data, all_projects, dataset, report, shared).run()
+            continue
+        if context is None:
+            context = shared.digest(all_projects)
+        key = cache_key("checks", data.key, context)
+        problems = cache.get(key)
+        if problems is None:
+            own = Report()
+            _YearChecks(dataset.settings, year, data, all_projects, dataset, own, shared).run()
+            problems = own.problems
+            cache.put(key, problems)
+        report.extend(problems)
 
 
 class _AcrossYears:
@@ -115,6 +132,16 @@ class _AcrossYears:
 
     def withheld(self, model) -> set:
         return self._collect(model, withheld=True)
+
+    def digest(self, all_projects: dict) -> str:
+        """Everything a year's checks read besides its own records: settings, and what other years hold."""
+        settings = self.dataset.root / SETTINGS_FILE
+        parts: list[str | bytes] = [settings.read_bytes() if settings.exists() else b"", *sorted(all_projects)]
+        for model in (Evaluation, ExAnte, Monitoring):
+            parts += ["|", *sorted(self._collect(model, withheld=False))]
+        for model in (Project, Evaluation, Monitoring, ExAnte):
+            parts += ["|", *sorted(self._collect(model, withheld=True))]
+        return cache_key(*parts)
 
 
 def check_settings(settings: SiteSettings, report: Report) -> None:

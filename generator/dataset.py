@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +11,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from . import load
+from .cache import ObjectCache
+from .cache import key as cache_key
 from .problems import Report
 from .schema import TABLES, Published, Record, SiteSettings, YearReport
 
@@ -25,6 +28,7 @@ class YearData:
     path: Path
     report: YearReport | None
     tables: dict[type[Published], list[Published]] = field(default_factory=dict)
+    key: str | None = None  # identifies the year's files when read through a cache (see ``cached_year``)
 
     def records(self, model: type[Published]) -> list:
         return self.tables.get(model, [])
@@ -102,6 +106,11 @@ def _notes_to_report(notes, file: str, row: int | None, model, report: Report) -
                       f"{why}，按 {normalised} 读取")
 
 
+def row_digest(values: dict[str, str]) -> str:
+    text = "\x1f".join(f"{k}\x1e{v}" for k, v in values.items())
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+
+
 def parse_table(raw: load.RawTable, model: type[Published], report: Report) -> list[Published]:
     """Validate each row; a header problem is reported once, not once per row."""
     aliases = {model.alias_of(n): n for n in model.model_fields}
@@ -135,6 +144,7 @@ def parse_table(raw: load.RawTable, model: type[Published], report: Report) -> l
             continue
         _notes_to_report(notes, raw.file, raw_row.row, model, report)
         record._file, record._row = raw.file, raw_row.row
+        record._digest = row_digest(values)
         records.append(record)
     return records
 
@@ -201,10 +211,11 @@ def _submodel_at(model: type[Record], loc: tuple) -> type[Record]:
 
 
 def read_dataset(root: Path, report: Report, years: list[int] | None = None,
-                 progress=None) -> Dataset | None:
+                 progress=None, cache: ObjectCache | None = None) -> Dataset | None:
     """Read settings and every year directory under ``root``; problems go to ``report``.
 
-    ``progress``, if given, is called with the number of rows of each table read (for a progress bar)."""
+    ``progress``, if given, is called with the number of rows of each table read (for a progress bar).
+    With ``cache``, a year whose files are byte for byte as before is not parsed again (see ``cached_year``)."""
     if not root.is_dir():
         report.error(str(root), None, "file-missing", "", "",
                      "数据目录不存在（或不是文件夹）；请用 --data 指向含 settings.yaml 与年度文件夹的目录")
@@ -239,14 +250,16 @@ def read_dataset(root: Path, report: Report, years: list[int] | None = None,
         year = int(year_dir.name)
         if years and year not in years:
             continue
-        found[year] = read_year(root, year_dir, year, report, progress)
+        found[year] = cached_year(root, year_dir, year, report, progress, cache) if cache is not None \
+            else read_year(root, year_dir, year, report, progress)
     if not found:
         report.error(_name(root, root), None, "file-missing", "", "",
                      "数据目录中没有任何年度文件夹（例如 data/2023/）")
     return Dataset(root, settings, found)
 
 
-def read_year(root: Path, year_dir: Path, year: int, report: Report, progress=None) -> YearData:
+def read_year(root: Path, year_dir: Path, year: int, report: Report, progress=None,
+              cache: ObjectCache | None = None) -> YearData:
     report_path = year_dir / YearReport.FILE
     year_report = None
     if report_path.exists():
@@ -268,11 +281,57 @@ def read_year(root: Path, year_dir: Path, year: int, report: Report, progress=No
         if not path.exists():
             data.tables[model] = []
             continue
-        raw_table = load.read_csv(path, _name(root, path), report)
-        data.tables[model] = parse_table(raw_table, model, report) if raw_table is not None else []
-        if progress is not None and raw_table is not None:
-            progress(len(raw_table.rows))
+        data.tables[model] = _cached_table(root, path, model, report, progress, cache)
     return data
+
+
+def year_files_key(root: Path, year_dir: Path) -> str:
+    """Everything a year's parse depends on: the code, where its files are shown to be, and their names and bytes."""
+    parts: list[str | bytes] = ["year", _name(root, year_dir)]
+    for path in sorted(year_dir.iterdir()):
+        if path.name.startswith("."):
+            continue
+        parts.append(path.name)
+        parts.append(path.read_bytes() if path.is_file() else b"<dir>")
+    return cache_key(*parts)
+
+
+def cached_year(root: Path, year_dir: Path, year: int, report: Report, progress, cache: ObjectCache) -> YearData:
+    """``read_year``, reusing the records and problems of an earlier parse of each file whose bytes did not change:
+    after an edit to one table only that table is parsed again."""
+    try:
+        key = year_files_key(root, year_dir)
+    except OSError:
+        return read_year(root, year_dir, year, report, progress)  # read_year reports what cannot be read
+    data = read_year(root, year_dir, year, report, progress, cache)
+    data.key = key
+    return data
+
+
+def _cached_table(root: Path, path: Path, model: type[Published], report: Report, progress,
+                  cache: ObjectCache | None) -> list[Published]:
+    name = _name(root, path)
+    if cache is not None:
+        try:
+            key = cache_key("table", model.__name__, name, path.read_bytes())
+        except OSError:
+            key = None  # read_csv below reports it
+        hit = cache.get(key) if key else None
+        if hit is not None:
+            records, problems = hit
+            report.extend(problems)
+            if progress is not None:
+                progress(len(records))
+            return list(records)
+    own = Report()
+    raw_table = load.read_csv(path, name, own)
+    records = parse_table(raw_table, model, own) if raw_table is not None else []
+    if progress is not None and raw_table is not None:
+        progress(len(raw_table.rows))
+    if cache is not None and key:
+        cache.put(key, (records, own.problems))
+    report.extend(own.problems)
+    return list(records)
 
 
 def _suggest_file(name: str, known: set[str]) -> str:

@@ -202,7 +202,7 @@ def read_csv(path: Path, name: str, report: Report) -> RawTable | None:
             continue
         if len(cells) < len(table.header):
             cells = cells + [""] * (len(table.header) - len(cells))
-        values = dict(zip(table.header, cells))
+        values = dict(zip(table.header, cells, strict=False))  # longer rows were checked above
         if _bad_cells(values, name, row_no, report):
             continue
         table.rows.append(RawRow(row_no, values))

@@ -71,7 +71,7 @@ class DisclosurePlugin(BasePlugin[DisclosureConfig]):
 
     def on_pre_build(self, *, config):
         """While serving, regenerate pages from data/ so an edited CSV shows on the next reload."""
-        from .serve import REGENERATE_ENV
+        from .serve import CACHE_ENV, REGENERATE_ENV
 
         data_dir = os.environ.get(REGENERATE_ENV)
         if not data_dir:
@@ -85,7 +85,9 @@ class DisclosurePlugin(BasePlugin[DisclosureConfig]):
         from .problems import DataError
 
         try:
-            generate(Path(data_dir), Path(config.docs_dir) / self.config.generated_dir)
+            cache_dir = os.environ.get(CACHE_ENV)
+            generate(Path(data_dir), Path(config.docs_dir) / self.config.generated_dir,
+                     Path(cache_dir) if cache_dir else None)
         except DataError as exc:
             log.error("数据有误，预览保留上一次的页面：\n%s", exc.report.as_text())
 

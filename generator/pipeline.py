@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import cache, checks, dataset, freeze, model, render, search
-from .cache import FileCache
+from . import cache, checks, dataset, dependencies, freeze, model, render, search
+from .cache import FileCache, ObjectCache
 from .problems import DataError, Report
 
 
@@ -48,38 +49,48 @@ class Paths:
 
     @property
     def cache(self) -> Path:
-        """Derived files reused across builds (see generator/cache.py); safe to delete at any time."""
-        return self.root / ".cache" / "opendata"
+        """Work reused across builds (see generator/cache.py); safe to delete at any time."""
+        return self.root / ".cache"
 
     @property
     def config(self) -> Path:
         return self.root / "mkdocs.yml"
 
 
-def validate(data_dir: Path, progress=None) -> tuple[dataset.Dataset | None, Report]:
-    """Read and check all data; the report lists every problem found. ``progress`` counts rows read."""
+def validate(data_dir: Path, progress=None, cache_dir: Path | None = None) -> tuple[dataset.Dataset | None, Report]:
+    """Read and check all data; the report lists every problem found. ``progress`` counts rows read. With
+    ``cache_dir``, years whose files did not change since an earlier run are not parsed again."""
     report = Report()
-    ds = dataset.read_dataset(data_dir, report, progress=progress)
+    years = ObjectCache(cache_dir / "years" if cache_dir else None)
+    ds = dataset.read_dataset(data_dir, report, progress=progress, cache=years)
     if ds is not None:
         # Cross-record rules run on whatever could be read, so one run shows as much as possible.
-        checks.check(ds, report)
+        checks.check(ds, report, ObjectCache(cache_dir / "checks" if cache_dir else None))
         freeze.check(ds, report)
     return ds, report
 
 
 def generate(data_dir: Path, out: Path, cache_dir: Path | None = None) -> tuple[list[Path], Report]:
     """Validate, then render every page into ``out``; only files whose bytes change are rewritten.
-    Raises DataError on bad data, before anything is written."""
+    Raises DataError on bad data, before anything is written.
+
+    ``cache_dir`` holds work reused across runs: parsed years, open-data bundles, and the record of which pages
+    the last run into ``out`` wrote from which inputs (so unchanged pages are not rendered again)."""
     written, report, _ = _generate(data_dir, out, cache_dir)
     return written, report
 
 
 def _generate(data_dir: Path, out: Path, cache_dir: Path | None = None):
-    ds, report = validate(data_dir)
+    ds, report = validate(data_dir, cache_dir=cache_dir)
     if ds is None or not report.ok:
         raise DataError(report)
     archive = model.build_archive(ds)
-    written = render.render_site(archive, out, export_cache=FileCache(cache_dir), year_keys=year_keys(ds))
+    manifest = None
+    if cache_dir is not None:
+        where = hashlib.sha256(str(out.resolve()).encode("utf-8")).hexdigest()[:16]
+        manifest = cache_dir / "pages" / f"{where}.json"
+    written = render.render_site(archive, out, export_cache=FileCache(cache_dir / "opendata" if cache_dir else None),
+                                 year_keys=year_keys(ds), site_key=dependencies.site_key(ds), manifest=manifest)
     return written, report, ds
 
 

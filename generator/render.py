@@ -7,7 +7,9 @@ rewrites only the pages that show it.
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -18,9 +20,10 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from . import checks, links, opendata, schema
+from . import checks, dependencies, links, schema
 from .cache import FileCache
 from .escape import html_text, md_text, safe_title
+from .exports import Exports
 from .lifecycle import department_histories, project_histories
 from .model import Archive
 from .render_entities import (
@@ -60,7 +63,9 @@ def front_matter(title: str, **extra: object) -> Markup:
     return Markup("\n".join(lines))
 
 
+@functools.cache
 def make_env() -> Environment:
+    """One environment per process: templates are compiled once, not on every build (``serve`` rebuilds often)."""
     env = Environment(
         loader=PackageLoader("generator", "templates"),
         autoescape=False,
@@ -177,17 +182,70 @@ def dictionary_page() -> DictionaryPage:
 
 
 class Writer:
-    """Collects pages and files, then writes only what changed and removes what is no longer produced."""
+    """Collects pages and files, then writes only what changed and removes what is no longer produced.
 
-    def __init__(self, out: Path):
+    Files are produced in groups (a year, a project page with its downloads …). With a ``manifest`` (see
+    generator/dependencies.py), a group whose key is the one recorded by the last build, and whose files are still
+    as that build left them, is kept as it is without being rendered again."""
+
+    def __init__(self, out: Path, manifest: Path | None = None):
         self.out = out
         self.files: dict[str, bytes] = {}
+        self.manifest = manifest
+        self._previous = _read_manifest(manifest)
+        self._groups: dict[str, dict] = {}  # group → {"key": …, "files": {rel: [size, mtime_ns]}}
+        self._group: str | None = None
+        self.kept: set[str] = set()
 
     def text(self, rel: str, text: str) -> None:
-        self.files[rel] = _tidy(text).encode("utf-8")
+        self.raw(rel, _tidy(text).encode("utf-8"))
 
     def raw(self, rel: str, data: bytes) -> None:
         self.files[rel] = data
+        if self._group is not None:
+            self._groups[self._group]["files"][rel] = None
+
+    def reuse(self, group: str, key: str | None) -> list[str] | None:
+        """Keep the files of ``group`` when its key is unchanged and they are intact; returns them, or None when the
+        group must be rendered (then its files are produced after this call, until the next ``reuse``)."""
+        self._group = None
+        if self.manifest is None or key is None:
+            return None
+        if self.unchanged(group, key):
+            entry = self._previous[group]
+            self._groups[group] = entry
+            self.kept.update(entry["files"])
+            return list(entry["files"])
+        self._groups[group] = {"key": key, "files": {}}
+        self._group = group
+        return None
+
+    def unchanged(self, group: str, key: str | None) -> bool:
+        """Whether ``group`` was built from the same inputs by the last build and its files are as it left them."""
+        if self.manifest is None or key is None:
+            return False
+        entry = self._previous.get(group)
+        return entry is not None and entry["key"] == key and self._intact(entry["files"])
+
+    def raw_in(self, group: str, rel: str, data: bytes) -> None:
+        """A file of ``group`` produced after other groups were (the open-data bundles come last)."""
+        self.files[rel] = data
+        if group in self._groups:
+            self._groups[group]["files"][rel] = None
+
+    def ungrouped(self) -> None:
+        """Files produced from here on belong to no group (always rendered)."""
+        self._group = None
+
+    def _intact(self, files: dict[str, list[int]]) -> bool:
+        for rel, (size, mtime) in files.items():
+            try:
+                st = (self.out / rel).stat()
+            except OSError:
+                return False
+            if st.st_size != size or st.st_mtime_ns != mtime:
+                return False
+        return True
 
     def commit(self) -> list[Path]:
         written = []
@@ -199,13 +257,40 @@ class Writer:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
             written.append(path)
-        keep = {self.out / rel for rel in self.files}
-        for path in sorted(self.out.rglob("*"), reverse=True):
-            if path.is_file() and path not in keep:
-                path.unlink()
-            elif path.is_dir() and not any(path.iterdir()):
-                path.rmdir()
+        keep = {*self.files, *self.kept}
+        for folder, _dirs, names in os.walk(self.out, topdown=False):
+            rel_dir = os.path.relpath(folder, self.out)
+            prefix = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
+            for name in names:
+                if prefix + name not in keep:
+                    os.unlink(os.path.join(folder, name))
+            if folder != str(self.out) and not os.listdir(folder):
+                os.rmdir(folder)
+        self._write_manifest()
         return written
+
+    def _write_manifest(self) -> None:
+        if self.manifest is None:
+            return
+        for entry in self._groups.values():
+            for rel, seen in entry["files"].items():
+                if seen is None:
+                    st = (self.out / rel).stat()
+                    entry["files"][rel] = [st.st_size, st.st_mtime_ns]
+        self.manifest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.manifest.with_name(self.manifest.name + ".tmp")
+        tmp.write_text(json.dumps(self._groups, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+        tmp.replace(self.manifest)
+
+
+def _read_manifest(path: Path | None) -> dict:
+    if path is None:
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _write_table_downloads(w: Writer, src: str, tables: list[Table]) -> None:
@@ -217,44 +302,76 @@ def _write_table_downloads(w: Writer, src: str, tables: list[Table]) -> None:
 
 
 def render_site(archive: Archive, out: Path, *, export_cache: FileCache | None = None,
-                year_keys: dict[int, str] | None = None) -> list[Path]:
+                year_keys: dict[int, str] | None = None, site_key: str | None = None,
+                manifest: Path | None = None) -> list[Path]:
     """Write every generated page under ``out`` (the ``generated`` folder); returns the files (re)written.
 
     ``year_keys`` identify each year's inputs; with ``export_cache`` a year's open-data bundle is reused when
-    its key was seen before."""
+    its key was seen before. With ``site_key`` and a ``manifest``, pages whose inputs did not change since the last
+    build into ``out`` are kept without being rendered (generator/dependencies.py)."""
     export_cache = export_cache or FileCache(None)
     year_keys = year_keys or {}
+    if site_key is None:
+        manifest = None
     env = make_env()
-    w = Writer(out)
+    w = Writer(out, manifest)
     w.text(links.HOME, env.get_template("home.md.j2").render(page=home_page(archive)))
     w.text(links.ARCHIVE, env.get_template("archive.md.j2").render(page=ArchivePage(year_links(archive, links.ARCHIVE))))
     dictionary = dictionary_page()
     w.text(links.DICTIONARY, env.get_template("dictionary.md.j2").render(page=dictionary))
     _write_table_downloads(w, links.DICTIONARY, [f.table for f in dictionary.files] + [dictionary.rules])
 
-    open_data = []
-    for y in archive.years:
-        data_dir = links.year_data_dir(y.year)
-        exported = export_cache.files(year_keys.get(y.year), lambda tmp, y=y: opendata.export_year(y, tmp))
-        for name, data in exported.items():
-            w.raw(f"{data_dir}/{name}", data)
-        open_data.append((y.year, [(name, links.md_link(links.OPEN_DATA, f"{data_dir}/{name}"))
-                                   for name in exported]))
-        page = year_page(archive, y, has_downloads=bool(exported))
-        w.text(page.src, env.get_template("year.md.j2").render(page=page))
-        _write_table_downloads(w, page.src, page.tables())
-        for lp in list_pages(archive, y):
-            w.text(lp.src, env.get_template("list.md.j2").render(page=lp))
-            _write_table_downloads(w, lp.src, lp.tables())
+    # Years whose inputs are as at the last build keep their files; the others are rendered, their open-data
+    # bundles made meanwhile in a worker process (generator/exports.py) and added at the end.
+    groups = {y.year: (f"year/{y.year}", dependencies.combine("year", site_key, year_keys.get(y.year)))
+              for y in archive.years}
+    fresh = [y for y in archive.years if not w.unchanged(*groups[y.year])]
+    fresh_years = {y.year for y in fresh}
+    with Exports(export_cache, year_keys) as bundles:
+        bundles.start(fresh)
+        for y in fresh:
+            w.reuse(*groups[y.year])  # not reused: opens the group for the files below
+            # Every bundle has at least datapackage.json and SHA256SUMS, so the year page always links to it.
+            page = year_page(archive, y, has_downloads=True)
+            w.text(page.src, env.get_template("year.md.j2").render(page=page))
+            _write_table_downloads(w, page.src, page.tables())
+            for lp in list_pages(archive, y):
+                w.text(lp.src, env.get_template("list.md.j2").render(page=lp))
+                _write_table_downloads(w, lp.src, lp.tables())
+        w.ungrouped()
+        _render_entities(archive, env, w, site_key)
+        open_data = []
+        for y in archive.years:
+            data_dir = links.year_data_dir(y.year)
+            kept = w.reuse(*groups[y.year]) if y.year not in fresh_years else None
+            if kept is not None:
+                names = sorted(rel[len(data_dir) + 1:] for rel in kept if rel.startswith(data_dir + "/"))
+            else:
+                exported = bundles.get(y.year)
+                for name, data in exported.items():
+                    w.raw_in(groups[y.year][0], f"{data_dir}/{name}", data)
+                names = list(exported)
+            open_data.append((y.year, [(name, links.md_link(links.OPEN_DATA, f"{data_dir}/{name}"))
+                                       for name in names]))
+    w.ungrouped()
     w.text(links.OPEN_DATA, env.get_template("open_data.md.j2").render(page=OpenDataPage(open_data)))
+    w.text("nav.json", json.dumps(navigation(archive), ensure_ascii=False, indent=1))
+    w.text("site.json", json.dumps(site_info(archive), ensure_ascii=False, indent=1, sort_keys=True))
+    return w.commit()
 
+
+def _render_entities(archive: Archive, env: Environment, w: Writer, site_key: str | None) -> None:
+    """Department and project pages, with their indexes and the trackers."""
     departments = department_histories(archive)
     by_year = {y.year: y for y in archive.years}
     dept_slugs = {name: d.slug for name, d in departments.items()}
     for d in departments.values():
+        if w.reuse(f"department/{d.name}", site_key and dependencies.department_key(site_key, d)) is not None:
+            continue
         page = department_page(archive, d, by_year)
         w.text(page.src, env.get_template("department.md.j2").render(page=page))
         _write_table_downloads(w, page.src, page.tables())
+    w.ungrouped()
     index = departments_index(archive, departments)
     w.text(index.src, env.get_template("index_page.md.j2").render(page=index))
     _write_table_downloads(w, index.src, index.tables())
@@ -262,16 +379,15 @@ def render_site(archive: Archive, out: Path, *, export_cache: FileCache | None =
     projects = project_histories(archive)
     positions = record_positions(archive)
     for h in projects.values():
+        if w.reuse(f"project/{h.code}", site_key and dependencies.project_key(site_key, h, positions)) is not None:
+            continue
         page = project_page(archive, h, positions, dept_slugs)
         w.text(page.src, env.get_template("project.md.j2").render(page=page))
         _write_table_downloads(w, page.src, page.tables())
+    w.ungrouped()
     for index in (projects_index(archive, projects), trackers_page(archive)):
         w.text(index.src, env.get_template("index_page.md.j2").render(page=index))
         _write_table_downloads(w, index.src, index.tables())
-
-    w.text("nav.json", json.dumps(navigation(archive), ensure_ascii=False, indent=1))
-    w.text("site.json", json.dumps(site_info(archive), ensure_ascii=False, indent=1, sort_keys=True))
-    return w.commit()
 
 
 def navigation(archive: Archive) -> list:

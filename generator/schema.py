@@ -143,6 +143,8 @@ class Record(BaseModel):
     _row: int | None = PrivateAttr(None)
     # YAML records: line of each field ("overview") and list item ("overview.0"), so checks point at the line.
     _lines: dict[str, int] = PrivateAttr(default_factory=dict)
+    # Digest of the row as read (CSV records): pages that show the record are re-rendered when it changes.
+    _digest: str = PrivateAttr("")
 
     @model_validator(mode="before")
     @classmethod

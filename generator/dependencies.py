@@ -1,0 +1,100 @@
+"""What each group of generated files depends on, as a key: when the key is the one of the last build and the
+files are still as that build wrote them, the group is not rendered again.
+
+A key is a hash of every input the group's pages are made from:
+
+* ``site_key``: the code, the settings and, of every year, its report.yaml and departments.csv. These feed every
+  page (site name, grade bands, 数据截止日期, year status, department names and links), so a change to any of them
+  renders everything again.
+* a year's group (its report page, list pages, table downloads and open-data files): the site key and the bytes of
+  the year's data files. A year page is built from that year's model alone.
+* a project page: the site key and the digest of every record on it (each CSV row's digest is taken when it is
+  read), with where each sits in its year's list (the page links to that list page and row).
+* a department page: the site key and the digests of every record the department's history holds.
+
+Pages that summarise the whole archive (home, indexes, trackers, open-data list) are always rendered; they are few
+and cheap. ``tests/test_incremental.py`` checks that after edits, added and removed records an incremental build is
+byte-identical to a full one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+from . import cache
+from .dataset import SETTINGS_FILE, Dataset
+from .lifecycle import DepartmentHistory, ProjectHistory
+from .model import EvaluationView, GoalView, MonitoringView
+from .schema import Department, YearReport
+
+
+def site_key(ds: Dataset) -> str:
+    settings = ds.root / SETTINGS_FILE
+    parts: list[str | bytes] = ["site", settings.read_bytes() if settings.exists() else b""]
+    for year, data in sorted(ds.years.items()):
+        parts.append(str(year))
+        for name in (YearReport.FILE, Department.FILE):
+            path = data.path / name
+            parts.append(path.read_bytes() if path.exists() else b"")
+    return cache.key(*parts)
+
+
+def combine(kind: str, *keys: str | None) -> str | None:
+    """One key from several; None (render) when any is unknown."""
+    return None if any(k is None for k in keys) else _hash(kind, *keys)
+
+
+def _digest(record) -> str:
+    """A record's own digest, with those of the rows shown under it (indicators, scores)."""
+    if isinstance(record, GoalView):
+        return _own(record.goal) + "".join(_own(i) for i in record.indicators)
+    if isinstance(record, MonitoringView | EvaluationView):
+        rows = record.indicators if isinstance(record, MonitoringView) else record.scores
+        return _own(record.record) + "".join(_own(i) for i in rows)
+    return _own(record)
+
+
+def _own(record) -> str:
+    # Records not read from a CSV row (built in code) have no digest: a fresh token, so the page always renders.
+    # (Read from pydantic's private dict directly: attribute access to private fields is slow at this volume.)
+    return record.__pydantic_private__.get("_digest") or uuid.uuid4().hex
+
+
+def project_key(site: str, h: ProjectHistory, positions: dict) -> str:
+    parts = [site, h.code, h.slug, h.name, h.department]
+    for c in h.cycles:
+        parts.append(f"c{c.spending_year}:{_own(c.project) if c.project is not None else '-'}")
+        for s in c.steps:
+            rid = s.anchor
+            parts.append(f"{s.stage}|{s.disclosed_in}|{s.list_page}|{rid}|{_digest(s.record)}")
+        # list positions of the steps (links go to the list page holding the row)
+        parts.extend(str(positions.get(key)) for key in _position_keys(c.steps))
+    return _hash("project", *parts)
+
+
+def _position_keys(steps) -> list[tuple]:
+    out = []
+    for s in steps:
+        rec = s.record
+        rid = rec.goal.id if isinstance(rec, GoalView) else rec.record.id if isinstance(
+            rec, MonitoringView | EvaluationView) else rec.id
+        out.append((s.disclosed_in, s.list_page, rid))
+    return out
+
+
+def department_key(site: str, d: DepartmentHistory) -> str:
+    parts = [site, d.name, d.slug]
+    for dy in d.years:
+        parts.append(f"y{dy.year}:{_own(dy.record) if dy.record is not None else '-'}")
+        for group in (dy.projects, dy.goals, dy.monitoring, dy.evaluations, dy.rectifications, dy.applications,
+                      dy.exante):
+            parts.append(",".join(_digest(r) for r in group))
+    return _hash("department", *parts)
+
+
+def _hash(*parts: str) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        digest.update(part.encode("utf-8") + b"\0")
+    return digest.hexdigest()

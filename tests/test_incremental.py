@@ -1,0 +1,160 @@
+"""Incremental generation: after any edit, pages rendered from the cache are byte-identical to a full build.
+
+The generator keeps, between runs, parsed tables, per-year check results and which pages were rendered from which
+inputs (generator/dependencies.py). These tests make edits of every kind to a copy of the 示例县 data, generate
+incrementally after each, and compare the whole output with a build from scratch without any cache.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator import cache, pipeline, render_entities, render_year, schema
+from generator.dataset import FROZEN_FILE
+from generator.problems import DataError
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "shixian" / "data"
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def mtimes(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+
+def read_rows(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.reader(f))
+
+
+def write_rows(path: Path, rows: list[list[str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+
+
+def edit_cell(path: Path, row: int, column: str, change) -> None:
+    rows = read_rows(path)
+    i = rows[0].index(column)
+    rows[row][i] = change(rows[row][i])
+    write_rows(path, rows)
+
+
+@pytest.fixture()
+def work(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(EXAMPLE, data)
+    # Edits below touch published years too; without the record of published checksums no erratum is needed.
+    (data / FROZEN_FILE).unlink()
+    cache._MEMORY.clear()  # each test starts as a new process would: only what is on disk
+    yield data, tmp_path / "out", tmp_path / "cache"
+    cache._MEMORY.clear()
+
+
+def assert_same_as_full_build(data: Path, out: Path, tmp: Path, name: str) -> None:
+    fresh = tmp / f"fresh-{name}"
+    pipeline.generate(data, fresh)  # no cache at all
+    got, want = tree(out), tree(fresh)
+    assert sorted(got) == sorted(want), f"{name}: files differ: {sorted(set(got) ^ set(want))[:10]}"
+    differ = [k for k in want if got[k] != want[k]]
+    assert not differ, f"{name}: incremental output differs from a full build in {differ[:10]}"
+
+
+def test_every_kind_of_edit_matches_a_full_build(work, monkeypatch):
+    data, out, cache_dir = work
+    # Ten rows a list page, so records cross page boundaries when one is added or removed: project pages link to
+    # the list page holding each record, and must follow.
+    monkeypatch.setattr(render_year, "PAGE_ROWS", 10)
+    monkeypatch.setattr(render_entities, "PAGE_ROWS", 10)
+    tmp = out.parent
+    pipeline.generate(data, out, cache_dir)
+
+    written, _ = pipeline.generate(data, out, cache_dir)
+    assert written == [], "nothing changed, yet files were rewritten"
+
+    edits = {
+        # text of one open rectification in the draft year (on its department's page as well)
+        "rectification-text": lambda: edit_cell(data / "2024" / schema.Rectification.FILE, 2, "问题",
+                                                lambda v: v + "（已修改）"),
+        # a row under a goal, shown on the project page, the year's goal list and its open data
+        "indicator-value": lambda: edit_cell(data / "2022" / schema.Indicator.FILE, 3, "指标值", lambda v: "99"),
+        # an evaluation score in an older year: project, department, year pages and trackers
+        "evaluation-score": lambda: edit_cell(data / "2023" / schema.EvaluationScore.FILE, 1, "完成值",
+                                              lambda v: v + "（复核）"),
+        "added-record": lambda: _add_rectification(data / "2024" / schema.Rectification.FILE),
+        "removed-goal": lambda: _remove_goal(data / "2021"),
+        "settings": lambda: (data / "settings.yaml").write_text(
+            (data / "settings.yaml").read_text(encoding="utf-8").replace("站点名称: ", "站点名称: 新", 1),
+            encoding="utf-8"),
+        "report-text": lambda: (data / "2022" / "report.yaml").write_text(
+            (data / "2022" / "report.yaml").read_text(encoding="utf-8") + "\n", encoding="utf-8"),
+    }
+    for name, edit in edits.items():
+        edit()
+        pipeline.generate(data, out, cache_dir)
+        assert_same_as_full_build(data, out, tmp, name)
+
+
+def _add_rectification(path: Path) -> None:
+    rows = read_rows(path)
+    new = list(rows[1])
+    new[rows[0].index("整改编号")] = "整改2024-9999"
+    rows.insert(1, new)  # first in the list: every later row moves down one place
+    write_rows(path, rows)
+
+
+def _remove_goal(year_dir: Path) -> None:
+    goals = read_rows(year_dir / schema.Goal.FILE)
+    gid = goals[5][0]
+    write_rows(year_dir / schema.Goal.FILE, [r for r in goals if r[0] != gid])
+    indicators = read_rows(year_dir / schema.Indicator.FILE)
+    write_rows(year_dir / schema.Indicator.FILE, [r for r in indicators if r[0] != gid])
+
+
+def test_one_record_rewrites_only_its_pages(work):
+    data, out, cache_dir = work
+    pipeline.generate(data, out, cache_dir)
+    before = mtimes(out)
+    edit_cell(data / "2024" / schema.Rectification.FILE, 1, "问题", lambda v: v + "（已修改）")
+    written, _ = pipeline.generate(data, out, cache_dir)
+    after = mtimes(out)
+    rewritten = {k for k in after if after[k] != before.get(k)}
+    assert {p.relative_to(out).as_posix() for p in written} == rewritten
+    assert 0 < len(rewritten) <= 15, sorted(rewritten)
+    assert any(k.startswith("2024/rectifications") for k in rewritten)
+    assert not any(k.startswith(("2021/", "2022/", "2023/")) for k in rewritten)
+
+
+def test_a_page_changed_by_hand_is_rendered_again(work):
+    data, out, cache_dir = work
+    pipeline.generate(data, out, cache_dir)
+    page = next((out / "projects").glob("*.md"))
+    original = page.read_bytes()
+    page.write_bytes(original + b"\nedited by hand\n")
+    pipeline.generate(data, out, cache_dir)
+    assert page.read_bytes() == original
+    page.unlink()
+    pipeline.generate(data, out, cache_dir)
+    assert page.read_bytes() == original
+
+
+def test_cached_validation_reports_the_same_problems(work):
+    data, out, cache_dir = work
+    edit_cell(data / "2023" / schema.Project.FILE, 2, "金额", lambda v: "12万元")
+    edit_cell(data / "2024" / schema.Goal.FILE, 3, "年度资金总额", lambda v: "0.00")
+    reports = []
+    for _ in range(3):  # parsed, then from memory, then from disk as in a new process
+        with pytest.raises(DataError) as caught:
+            pipeline.generate(data, out, cache_dir)
+        reports.append(caught.value.report.as_text())
+        if len(reports) == 2:
+            cache._MEMORY.clear()
+    uncached = pipeline.validate(data)[1].as_text()
+    assert reports[0] == reports[1] == reports[2] == uncached
+    assert "bad-money" in uncached and "total-mismatch" in uncached
