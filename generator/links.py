@@ -23,7 +23,7 @@ def href(from_src: str, to_src: str, anchor: str | None = None) -> str:
     """Relative URL from one generated page to another (or to a file such as a download)."""
     base = url_of(from_src) or "."
     target = url_of(to_src) if to_src.endswith(".md") else to_src
-    rel = posixpath.relpath(target or ".", base.rstrip("/") or ".")
+    rel = _relative(target.rstrip("/"), base.rstrip("/"))
     if to_src.endswith(".md"):
         rel = "./" if rel == "." else rel + "/"
     return rel + (f"#{anchor}" if anchor else "")
@@ -31,7 +31,18 @@ def href(from_src: str, to_src: str, anchor: str | None = None) -> str:
 
 def md_link(from_src: str, to_src: str) -> str:
     """Relative Markdown link target (MkDocs validates and rewrites these)."""
-    return posixpath.relpath(to_src, posixpath.dirname(from_src) or ".")
+    return _relative(to_src, posixpath.dirname(from_src))
+
+
+def _relative(target: str, base: str) -> str:
+    """``posixpath.relpath`` for the clean relative paths used here (no "." or ".." parts), without its
+    normalising: thousands of links a build made it a noticeable cost."""
+    t = target.split("/") if target not in ("", ".") else []
+    b = base.split("/") if base not in ("", ".") else []
+    common = 0
+    while common < len(t) and common < len(b) and t[common] == b[common]:
+        common += 1
+    return "/".join([".."] * (len(b) - common) + t[common:]) or "."
 
 
 # Page source paths (relative to the generated/ folder).

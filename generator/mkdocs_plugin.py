@@ -18,12 +18,13 @@ from mkdocs.plugins import BasePlugin
 
 PREFIX = "generated/"
 
-# Generated tables and charts are finished HTML (escaped when built). Python-Markdown would only pass them through,
-# but parsing thousands of rows costs more than the rest of the page; they are set aside before Markdown runs and
-# put back after, unchanged.
+# Generated tables, charts and project lifecycles are finished HTML (escaped when built). Python-Markdown would only
+# pass them through, but parsing thousands of rows costs more than the rest of the page; they are set aside before
+# Markdown runs and put back after, unchanged (the built pages are byte-identical either way).
 _RAW_BLOCK = re.compile(
     r'<div class="jx-table">.*?</table>(?:\n<p class="jx-table-download">.*?</p>)?</div>'
-    r'|<figure class="jx-chart".*?</figure>',
+    r'|<figure class="jx-chart".*?</figure>'
+    r'|<ol class="jx-lifecycle">.*?</ol>',
     re.DOTALL,
 )
 

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import charts, links
 from .lifecycle import STAGES, DepartmentHistory, ProjectHistory, Step, anchor, is_overdue
@@ -111,7 +111,7 @@ def _step_view(step: Step, src: str, positions, archive: Archive) -> StepView:
     record_id = _record_id(step)
     page = 1 + positions.get((step.disclosed_in, step.list_page, record_id), 0) // PAGE_ROWS
     url = links.href(src, links.year_section(step.disclosed_in, step.list_page, page), step.anchor)
-    link = Markup('<a href="{}">{}年公开记录 {}</a>').format(url, step.disclosed_in, record_id)
+    link = Markup(f'<a href="{escape(url)}">{step.disclosed_in}年公开记录 {escape(record_id)}</a>')
     indicators = None
     if isinstance(rec, GoalView):
         g = rec.goal
@@ -149,6 +149,19 @@ def _step_view(step: Step, src: str, positions, archive: Archive) -> StepView:
     return StepView(step.stage, summary, link, indicators)
 
 
+def _index_newest_indicators(cycles: list[CycleView]) -> None:
+    """Search indexes the newest indicator table of each stage (goals, evaluation scores) on a project page: a
+    continuing project repeats its indicator names every year, and indexing each repetition was most of the
+    search-index build on a ten-year archive. Every table is still on the page."""
+    seen: set[str] = set()
+    for c in cycles:  # newest spending year first
+        for stage, steps in c.stages:
+            for s in steps:
+                if s.indicators is not None:
+                    s.indicators.searchable = stage not in seen
+                    seen.add(stage)
+
+
 def project_page(archive: Archive, h: ProjectHistory, positions, dept_slugs: dict[str, str]) -> ProjectPage:
     src = links.project_page(h.slug)
     latest = next(c.project for c in reversed(h.cycles) if c.project is not None)
@@ -175,6 +188,7 @@ def project_page(archive: Archive, h: ProjectHistory, positions, dept_slugs: dic
     cycles = [CycleView(c.spending_year,
                         [(stage, [_step_view(s, src, positions, archive) for s in c.of(stage)]) for stage in STAGES])
               for c in reversed(h.cycles)]
+    _index_newest_indicators(cycles)
     return ProjectPage(src, h.name, h.code, facts, by_year, cycles, h.sample,
                        links.href(src, links.department_page(dept_slug)) if dept_slug else None)
 

@@ -178,7 +178,8 @@ class Cell:
 
 
 def link_cell(text: str, href: str) -> Cell:
-    return Cell(Markup('<a href="{}">{}</a>').format(href, text), text)
+    # escape() leaves Markup as it is and escapes anything else, as Markup.format would, at a fraction of its cost.
+    return Cell(Markup(f'<a href="{escape(href)}">{escape(text)}</a>'), text)
 
 
 _SPACES = re.compile(r"\s+")
