@@ -460,6 +460,9 @@ def department_year_page(archive: Archive, y: YearModel, d: DepartmentHistory, d
                      [[t.project(p.code, p.name), p.code, p.kind, p.budget_type, p.amount] for p in dy.projects],
                      {i for i, p in enumerate(dy.projects) if p.sample}, empty="本年度无项目明细。",
                      download=f"{base}-projects.csv")
+    # Search finds a project on its own page (and on the department's page); ten department-year pages listing
+    # it would otherwise come first for any word of its name.
+    projects.searchable = False
     exante = Table(f"{y.year}年事前绩效评估", [Column("项目"), Column("评估机构"), Column("评估结论"),
                                            Column("申请金额（万元）", "money"), Column("建议金额（万元）", "money")],
                    [[t.project(x.project, x.project_name) if x.project else x.project_name, x.assessor, x.conclusion,
