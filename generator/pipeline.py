@@ -21,6 +21,7 @@ class Paths:
     root: Path
     data_dir: Path | None = None
     site_dir: Path | None = None
+    cache_dir: Path | None = None
 
     @property
     def data(self) -> Path:
@@ -50,7 +51,7 @@ class Paths:
     @property
     def cache(self) -> Path:
         """Work reused across builds (see generator/cache.py); safe to delete at any time."""
-        return self.root / ".cache"
+        return self.cache_dir or self.root / ".cache"
 
     @property
     def config(self) -> Path:
