@@ -55,6 +55,20 @@ class Exports:
         self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
         self._pending = {y.year: self._pool.submit(_export, y.year) for y in todo}
 
+    def collect(self) -> dict[int, dict[str, bytes]]:
+        """Every started year's bundle. Bundles the worker has not begun are made here, newest queued first, while
+        it goes on with the others: this process is free by now, and the two meet in the middle."""
+        made: dict[int, dict[str, bytes]] = {}
+        for year in reversed(list(self._years)):
+            future = self._pending.get(year)
+            if future is not None and future.cancel():
+                del self._pending[year]
+            if year not in self._pending:
+                made[year] = self.get(year)
+        for year in list(self._pending):
+            made[year] = self.get(year)
+        return {year: made[year] for year in self._years}
+
     def get(self, year: int) -> dict[str, bytes]:
         found = self.cache.lookup(self.keys.get(year))
         if found is not None:

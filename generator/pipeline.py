@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import os
@@ -82,6 +83,18 @@ def generate(data_dir: Path, out: Path, cache_dir: Path | None = None) -> tuple[
 
 
 def _generate(data_dir: Path, out: Path, cache_dir: Path | None = None):
+    # The cyclic garbage collector would walk the whole archive (millions of objects, nearly all alive until the
+    # end) again and again; generation makes few cycles, so it is paused and runs once afterwards.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _generate_unpaused(data_dir, out, cache_dir)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _generate_unpaused(data_dir: Path, out: Path, cache_dir: Path | None):
     ds, report = validate(data_dir, cache_dir=cache_dir)
     if ds is None or not report.ok:
         raise DataError(report)

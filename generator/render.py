@@ -24,7 +24,7 @@ from . import checks, dependencies, links, schema
 from .cache import FileCache
 from .escape import html_text, md_text, safe_title
 from .exports import Exports
-from .lifecycle import department_histories, project_histories
+from .lifecycle import DepartmentHistory, department_histories, project_histories
 from .model import Archive
 from .render_entities import (
     department_page,
@@ -182,7 +182,9 @@ def dictionary_page() -> DictionaryPage:
 
 
 class Writer:
-    """Collects pages and files, then writes only what changed and removes what is no longer produced.
+    """Writes pages and files as they are produced, only those whose bytes change (others keep their mtime), and at
+    ``commit`` removes what is no longer produced. Pages are rendered only after all data passed validation; when
+    building, ``out`` is a staging folder swapped in at the end (pipeline.build).
 
     Files are produced in groups (a year, a project page with its downloads …). With a ``manifest`` (see
     generator/dependencies.py), a group whose key is the one recorded by the last build, and whose files are still
@@ -190,7 +192,9 @@ class Writer:
 
     def __init__(self, out: Path, manifest: Path | None = None):
         self.out = out
-        self.files: dict[str, bytes] = {}
+        self.files: set[str] = set()
+        self.written: list[Path] = []
+        self._dirs: set[Path] = set()
         self.manifest = manifest
         self._previous = _read_manifest(manifest)
         self._groups: dict[str, dict] = {}  # group → {"key": …, "files": {rel: [size, mtime_ns]}}
@@ -201,9 +205,23 @@ class Writer:
         self.raw(rel, _tidy(text).encode("utf-8"))
 
     def raw(self, rel: str, data: bytes) -> None:
-        self.files[rel] = data
+        self._write(rel, data)
         if self._group is not None:
             self._groups[self._group]["files"][rel] = None
+
+    def _write(self, rel: str, data: bytes) -> None:
+        self.files.add(rel)
+        path = self.out / rel
+        try:
+            if path.stat().st_size == len(data) and path.read_bytes() == data:
+                return
+        except OSError:
+            pass  # not there yet
+        if path.parent not in self._dirs:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(path.parent)
+        path.write_bytes(data)
+        self.written.append(path)
 
     def reuse(self, group: str, key: str | None) -> list[str] | None:
         """Keep the files of ``group`` when its key is unchanged and they are intact; returns them, or None when the
@@ -229,7 +247,7 @@ class Writer:
 
     def raw_in(self, group: str, rel: str, data: bytes) -> None:
         """A file of ``group`` produced after other groups were (the open-data bundles come last)."""
-        self.files[rel] = data
+        self._write(rel, data)
         if group in self._groups:
             self._groups[group]["files"][rel] = None
 
@@ -248,16 +266,8 @@ class Writer:
         return True
 
     def commit(self) -> list[Path]:
-        written = []
         self.out.mkdir(parents=True, exist_ok=True)
-        for rel, data in sorted(self.files.items()):
-            path = self.out / rel
-            if path.exists() and path.read_bytes() == data:
-                continue
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-            written.append(path)
-        keep = {*self.files, *self.kept}
+        keep = self.files | self.kept
         for folder, _dirs, names in os.walk(self.out, topdown=False):
             rel_dir = os.path.relpath(folder, self.out)
             prefix = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
@@ -267,7 +277,7 @@ class Writer:
             if folder != str(self.out) and not os.listdir(folder):
                 os.rmdir(folder)
         self._write_manifest()
-        return written
+        return sorted(set(self.written))
 
     def _write_manifest(self) -> None:
         if self.manifest is None:
@@ -325,6 +335,7 @@ def render_site(archive: Archive, out: Path, *, export_cache: FileCache | None =
     # bundles made meanwhile in a worker process (generator/exports.py) and added at the end.
     groups = {y.year: (f"year/{y.year}", dependencies.combine("year", site_key, year_keys.get(y.year)))
               for y in archive.years}
+    departments = department_histories(archive)
     fresh = [y for y in archive.years if not w.unchanged(*groups[y.year])]
     fresh_years = {y.year for y in fresh}
     with Exports(export_cache, year_keys) as bundles:
@@ -335,11 +346,12 @@ def render_site(archive: Archive, out: Path, *, export_cache: FileCache | None =
             page = year_page(archive, y, has_downloads=True)
             w.text(page.src, env.get_template("year.md.j2").render(page=page))
             _write_table_downloads(w, page.src, page.tables())
-            for lp in list_pages(archive, y):
+            for lp in list_pages(archive, y, departments):
                 w.text(lp.src, env.get_template("list.md.j2").render(page=lp))
                 _write_table_downloads(w, lp.src, lp.tables())
         w.ungrouped()
-        _render_entities(archive, env, w, site_key)
+        _render_entities(archive, env, w, site_key, departments)
+        made = bundles.collect()
         open_data = []
         for y in archive.years:
             data_dir = links.year_data_dir(y.year)
@@ -347,7 +359,7 @@ def render_site(archive: Archive, out: Path, *, export_cache: FileCache | None =
             if kept is not None:
                 names = sorted(rel[len(data_dir) + 1:] for rel in kept if rel.startswith(data_dir + "/"))
             else:
-                exported = bundles.get(y.year)
+                exported = made[y.year]
                 for name, data in exported.items():
                     w.raw_in(groups[y.year][0], f"{data_dir}/{name}", data)
                 names = list(exported)
@@ -360,9 +372,9 @@ def render_site(archive: Archive, out: Path, *, export_cache: FileCache | None =
     return w.commit()
 
 
-def _render_entities(archive: Archive, env: Environment, w: Writer, site_key: str | None) -> None:
+def _render_entities(archive: Archive, env: Environment, w: Writer, site_key: str | None,
+                     departments: dict[str, DepartmentHistory]) -> None:
     """Department and project pages, with their indexes and the trackers."""
-    departments = department_histories(archive)
     by_year = {y.year: y for y in archive.years}
     dept_slugs = {name: d.slug for name, d in departments.items()}
     for d in departments.values():

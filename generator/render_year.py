@@ -385,7 +385,10 @@ def year_page(archive: Archive, y: YearModel, has_downloads: bool) -> YearPage:
     )
 
 
-def list_pages(archive: Archive, y: YearModel) -> list[ListPage]:
+def list_pages(archive: Archive, y: YearModel,
+               departments: dict[str, DepartmentHistory] | None = None) -> list[ListPage]:
+    """The year's record lists, 200 rows a page, and its department-year pages (``departments``: the archive's
+    department histories, when the caller has them already)."""
     """The per-section record lists of one year, paginated. Every record has its row (and anchor) here, so
     lifecycle and department pages can link to it; the year page lists small sections inline as well."""
     pages = []
@@ -418,7 +421,7 @@ def list_pages(archive: Archive, y: YearModel) -> list[ListPage]:
             intro = f"共 {len(rows)} 条，本页第 {(n - 1) * PAGE_ROWS + 1}–{(n - 1) * PAGE_ROWS + len(chunk)} 条。"
             back = [(f"{y.year}年度报告", links.md_link(src, links.year_page(y.year)))]
             pages.append(ListPage(src, title, intro, back, blocks, table, pager if len(chunks) > 1 else [], filters))
-    return pages + department_year_pages(archive, y)
+    return pages + department_year_pages(archive, y, departments)
 
 
 # --- a department's year ----------------------------------------------------------------------------------
@@ -431,19 +434,10 @@ def department_year_src(slug: str, year: int) -> str:
     return f"departments/{slug}/{year}.md"
 
 
-_histories: list[tuple[Archive, dict[str, DepartmentHistory]]] = []
-
-
-def _department_histories(archive: Archive) -> dict[str, DepartmentHistory]:
-    """department_histories, computed once per archive (list_pages runs once a year)."""
-    if not _histories or _histories[0][0] is not archive:
-        _histories[:] = [(archive, department_histories(archive))]
-    return _histories[0][1]
-
-
-def department_year_pages(archive: Archive, y: YearModel) -> list[ListPage]:
+def department_year_pages(archive: Archive, y: YearModel,
+                          departments: dict[str, DepartmentHistory] | None = None) -> list[ListPage]:
     pages = []
-    for d in _department_histories(archive).values():
+    for d in (departments if departments is not None else department_histories(archive)).values():
         dy = next((dy for dy in d.years if dy.year == y.year), None)
         if dy is not None and d.slug:
             pages.append(department_year_page(archive, y, d, dy))

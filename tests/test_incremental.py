@@ -158,3 +158,14 @@ def test_cached_validation_reports_the_same_problems(work):
     uncached = pipeline.validate(data)[1].as_text()
     assert reports[0] == reports[1] == reports[2] == uncached
     assert "bad-money" in uncached and "total-mismatch" in uncached
+
+
+def test_bundles_made_in_a_worker_or_here_are_the_same(work, monkeypatch):
+    from generator import exports
+
+    data, out, _ = work
+    pipeline.generate(data, out)  # forks a worker where it can (Linux, several CPUs, no other thread)
+    monkeypatch.setattr(exports, "_can_fork", lambda: False)
+    here = out.parent / "here"
+    pipeline.generate(data, here)
+    assert tree(out) == tree(here)
