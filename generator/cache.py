@@ -11,6 +11,7 @@ import os
 import pickle
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -58,6 +59,7 @@ class FileCache:
         if self.root is not None and cache_key is not None:
             entry = self.root / cache_key
             if entry.is_dir():
+                _touch(entry)
                 return {p.name: p.read_bytes() for p in sorted(entry.iterdir()) if p.is_file()}
         return None
 
@@ -66,14 +68,18 @@ class FileCache:
             self._store(cache_key, files)
 
     def _store(self, cache_key: str, files: dict[str, bytes]) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=self.root, prefix=".tmp-"))
-        for name, data in files.items():
-            (staging / name).write_bytes(data)
+        staging = None
         try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(dir=self.root, prefix=".tmp-"))
+            for name, data in files.items():
+                (staging / name).write_bytes(data)
             os.rename(staging, self.root / cache_key)
-        except OSError:  # another build stored the same key first: identical content by construction
-            shutil.rmtree(staging, ignore_errors=True)
+        except OSError:
+            # Another build stored the same key first (identical content by construction), or the cache cannot be
+            # written (read-only checkout, full disk): the build goes on without it.
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
 
 
 class ObjectCache:
@@ -95,6 +101,7 @@ class ObjectCache:
             value = pickle.loads(path.read_bytes())
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
             return None  # absent, or written by other code: produce it again
+        _touch(path)
         self._remember(cache_key, value)
         return value
 
@@ -102,11 +109,16 @@ class ObjectCache:
         self._remember(cache_key, value)
         if self.root is None:
             return
-        self.root.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self.root / f"{cache_key}.pickle")
+        tmp = None
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.root / f"{cache_key}.pickle")
+        except OSError:  # the cache cannot be written: the build goes on without it
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
 
     def _remember(self, cache_key: str, value) -> None:
         _MEMORY[cache_key] = value
@@ -115,3 +127,43 @@ class ObjectCache:
 
 
 _MEMORY: dict[str, object] = {}  # shared by every ObjectCache of the process; keys are content hashes
+
+
+def _touch(path: Path) -> None:
+    """Mark an entry as used, so ``prune`` keeps it."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+MAX_AGE_DAYS = 14
+
+
+def prune(root: Path, max_age_days: float = MAX_AGE_DAYS) -> int:
+    """Remove entries under ``root`` (one level of folders: years/, checks/, opendata/, pages/) not used for
+    ``max_age_days``: every edit adds an entry for the new version of a file, and old ones would pile up.
+    Returns how many were removed; never fails a build."""
+    cutoff = time.time() - max_age_days * 86400
+    removed = 0
+    try:
+        kinds = [d for d in root.iterdir() if d.is_dir()]
+    except OSError:
+        return 0
+    for kind in kinds:
+        try:
+            entries = list(kind.iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat().st_mtime >= cutoff:
+                    continue
+                if entry.is_dir():
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
+                removed += 1
+            except OSError:
+                continue
+    return removed

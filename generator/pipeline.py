@@ -105,6 +105,8 @@ def _generate_unpaused(data_dir: Path, out: Path, cache_dir: Path | None):
         manifest = cache_dir / "pages" / f"{where}.json"
     written = render.render_site(archive, out, export_cache=FileCache(cache_dir / "opendata" if cache_dir else None),
                                  year_keys=year_keys(ds), site_key=dependencies.site_key(ds), manifest=manifest)
+    if cache_dir is not None:
+        cache.prune(cache_dir)
     return written, report, ds
 
 

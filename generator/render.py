@@ -287,10 +287,13 @@ class Writer:
                 if seen is None:
                     st = (self.out / rel).stat()
                     entry["files"][rel] = [st.st_size, st.st_mtime_ns]
-        self.manifest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.manifest.with_name(self.manifest.name + ".tmp")
-        tmp.write_text(json.dumps(self._groups, ensure_ascii=False, sort_keys=True), encoding="utf-8")
-        tmp.replace(self.manifest)
+        try:
+            self.manifest.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.manifest.with_name(self.manifest.name + ".tmp")
+            tmp.write_text(json.dumps(self._groups, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+            tmp.replace(self.manifest)
+        except OSError:
+            pass  # without a record the next build renders every page, as a first build does
 
 
 def _read_manifest(path: Path | None) -> dict:

@@ -169,3 +169,31 @@ def test_bundles_made_in_a_worker_or_here_are_the_same(work, monkeypatch):
     here = out.parent / "here"
     pipeline.generate(data, here)
     assert tree(out) == tree(here)
+
+
+def test_a_cache_that_cannot_be_written_does_not_stop_the_build(work):
+    data, out, _ = work
+    blocked = out.parent / "cache-is-a-file"
+    blocked.write_text("not a folder", encoding="utf-8")  # every write under it fails, even for root
+    pipeline.generate(data, out, blocked)
+    reference = out.parent / "reference"
+    pipeline.generate(data, reference)
+    assert tree(out) == tree(reference)
+
+
+def test_prune_removes_only_entries_unused_for_long(tmp_path):
+    import os
+    import time
+
+    old, recent = tmp_path / "years" / "old.pickle", tmp_path / "years" / "recent.pickle"
+    bundle = tmp_path / "opendata" / "oldkey"
+    bundle.mkdir(parents=True)
+    old.parent.mkdir()
+    (bundle / "a.csv").write_text("x", encoding="utf-8")
+    old.write_bytes(b"x")
+    recent.write_bytes(b"y")
+    month_ago = time.time() - 30 * 86400
+    os.utime(old, (month_ago, month_ago))
+    os.utime(bundle, (month_ago, month_ago))
+    assert cache.prune(tmp_path) == 2
+    assert not old.exists() and not bundle.exists() and recent.exists()
