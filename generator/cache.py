@@ -85,17 +85,18 @@ class FileCache:
 class ObjectCache:
     """Python objects by key: kept in memory for the life of the process (``serve`` rebuilds after every edit) and
     pickled under ``root`` for the next process. Holds only what the generator itself produced from inputs named
-    by the key, so loading a pickle never runs anything but our own classes."""
+    by the key, so loading a pickle never runs anything but our own classes. With no ``root`` nothing is cached,
+    not even in memory: a build without a cache is made from the files alone."""
 
     def __init__(self, root: Path | None, keep: int = 1024):
         self.root = root
         self.keep = keep
 
     def get(self, cache_key: str):
-        if cache_key in _MEMORY:
-            return _MEMORY[cache_key]
         if self.root is None:
             return None
+        if cache_key in _MEMORY:
+            return _MEMORY[cache_key]
         path = self.root / f"{cache_key}.pickle"
         try:
             value = pickle.loads(path.read_bytes())
@@ -106,9 +107,9 @@ class ObjectCache:
         return value
 
     def put(self, cache_key: str, value) -> None:
-        self._remember(cache_key, value)
         if self.root is None:
             return
+        self._remember(cache_key, value)
         tmp = None
         try:
             self.root.mkdir(parents=True, exist_ok=True)
