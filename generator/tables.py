@@ -229,8 +229,8 @@ class Table:
     # The table's id; default: from the download's file name, else from the caption (see ``anchor``).
     id: str | None = None
     sortable: bool = True
-    # False keeps the rows out of the search index (Pagefind), for long lists whose every record is also
-    # shown, and found, on its own project or department page.
+    # False keeps the rows out of the search index (Pagefind): long lists whose every record is also shown, and
+    # found, on its own project or department page; tables of figures only; repeated tables.
     searchable: bool = True
 
     @property
