@@ -66,21 +66,10 @@ def project_key(site: str, h: ProjectHistory, positions: dict) -> str:
     for c in h.cycles:
         parts.append(f"c{c.spending_year}:{_own(c.project) if c.project is not None else '-'}")
         for s in c.steps:
-            rid = s.anchor
-            parts.append(f"{s.stage}|{s.disclosed_in}|{s.list_page}|{rid}|{_digest(s.record)}")
-        # list positions of the steps (links go to the list page holding the row)
-        parts.extend(str(positions.get(key)) for key in _position_keys(c.steps))
+            # The page links to the list page holding the record's row, so its place in that list counts too.
+            place = positions.get((s.disclosed_in, s.list_page, s.record_id))
+            parts.append(f"{s.stage}|{s.disclosed_in}|{s.list_page}|{s.anchor}|{place}|{_digest(s.record)}")
     return _hash("project", *parts)
-
-
-def _position_keys(steps) -> list[tuple]:
-    out = []
-    for s in steps:
-        rec = s.record
-        rid = rec.goal.id if isinstance(rec, GoalView) else rec.record.id if isinstance(
-            rec, MonitoringView | EvaluationView) else rec.id
-        out.append((s.disclosed_in, s.list_page, rid))
-    return out
 
 
 def department_key(site: str, d: DepartmentHistory) -> str:

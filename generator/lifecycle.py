@@ -48,6 +48,15 @@ class Step:
     list_page: str  # section of the year where the record is listed ("goals", "evaluations" …)
     anchor: str
 
+    @property
+    def record_id(self) -> str:
+        rec = self.record
+        if isinstance(rec, GoalView):
+            return rec.goal.id
+        if isinstance(rec, MonitoringView | EvaluationView):
+            return rec.record.id
+        return rec.id
+
 
 @dataclass
 class Cycle:

@@ -97,18 +97,9 @@ def _money(value: Decimal | None) -> str | None:
     return None if value is None else fmt_money(value)
 
 
-def _record_id(step: Step) -> str:
-    rec = step.record
-    if isinstance(rec, GoalView):
-        return rec.goal.id
-    if isinstance(rec, MonitoringView | EvaluationView):
-        return rec.record.id
-    return rec.id
-
-
 def _step_view(step: Step, src: str, positions, archive: Archive) -> StepView:
     rec = step.record
-    record_id = _record_id(step)
+    record_id = step.record_id
     page = 1 + positions.get((step.disclosed_in, step.list_page, record_id), 0) // PAGE_ROWS
     url = links.href(src, links.year_section(step.disclosed_in, step.list_page, page), step.anchor)
     link = Markup(f'<a href="{escape(url)}">{step.disclosed_in}年公开记录 {escape(record_id)}</a>')
