@@ -116,9 +116,10 @@ def year_keys(ds: dataset.Dataset) -> dict[int, str]:
     settings_bytes = settings.read_bytes() if settings.exists() else b""
     keys = {}
     for year, data in ds.years.items():
-        checksum = freeze.year_checksum(data.path)
-        if checksum is not None:
-            keys[year] = cache.key(str(year), checksum, settings_bytes)
+        # data.key already identifies the year's files (read once while loading); hash them again only without it.
+        files = data.key or freeze.year_checksum(data.path)
+        if files is not None:
+            keys[year] = cache.key(str(year), files, settings_bytes)
     return keys
 
 
