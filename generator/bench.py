@@ -101,7 +101,7 @@ def _child_build(root: Path, data: Path, site: Path, cache_dir: Path) -> dict:
         return wrapper
 
     pipeline.run_mkdocs = timed("mkdocs", pipeline.run_mkdocs)
-    search.build_index = timed("search", search.build_index)
+    search.Indexer.finish = timed("search", search.Indexer.finish)
     wall, cpu = time.perf_counter(), _cpu()
     pipeline.build(pipeline.Paths(root, data, site, cache_dir), strict=True, quiet=True)
     total, total_cpu = time.perf_counter() - wall, _cpu() - cpu

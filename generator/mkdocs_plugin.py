@@ -14,7 +14,9 @@ from pathlib import Path
 
 from mkdocs.config import config_options
 from mkdocs.config.base import Config
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
+
+from . import search
 
 PREFIX = "generated/"
 
@@ -134,9 +136,17 @@ class DisclosurePlugin(BasePlugin[DisclosureConfig]):
                     file.__dict__.pop(cached, None)
         return files
 
-    def on_post_page(self, output, *, page, config):
+    def _squeeze_page(self, output, *, page, config):
         """Page weight: the theme's chrome without its indentation (see ``squeeze_chrome``)."""
         return squeeze_chrome(output)
+
+    @event_priority(-100)
+    def _index_page(self, output, *, page, config):
+        """The page as it will be written (after every other plugin) goes to the search index being built."""
+        search.feed(page.file.dest_uri, output)
+        return output
+
+    on_post_page = CombinedEvent(_squeeze_page, _index_page)
 
     def on_post_template(self, output_content, *, template_name, config):
         """The same for the theme's own pages (404.html); other static files (sitemap.xml) are left alone."""

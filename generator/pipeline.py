@@ -139,8 +139,11 @@ def build(paths: Paths, *, strict: bool = True, quiet: bool = False) -> Report:
         # Start from the previous pages so unchanged files keep their bytes and mtime.
         shutil.copytree(paths.generated, stage_docs / render.GENERATED, copy_function=shutil.copy2)
     _, report, ds = _generate(paths.data, stage_docs / render.GENERATED, paths.cache)
-    run_mkdocs(paths.config, stage_docs, stage_site, strict=strict, quiet=quiet)
-    search.build_index(stage_site)  # Pagefind over the built HTML; part of the site swapped in below
+    # Pagefind indexes each page as MkDocs writes it, on another CPU; after MkDocs it only writes the index, which
+    # is part of the site swapped in below.
+    with search.Indexer() as indexer, search.feeding(indexer):
+        run_mkdocs(paths.config, stage_docs, stage_site, strict=strict, quiet=quiet)
+        indexer.finish(stage_site)
     if paths.keeps_generated:
         _swap(stage_docs / render.GENERATED, paths.generated)
         freeze.record_all(ds, report)

@@ -1,25 +1,36 @@
-"""Site search index: Pagefind run over the built HTML, after MkDocs.
+"""Site search index: Pagefind, fed each page as MkDocs writes it.
 
 Pagefind splits its index into chunks that the browser fetches per query, so the first search stays small however
 many years the archive holds; its extended build segments Chinese words (消防, 环城西路). It indexes only the
 element marked ``data-pagefind-body`` (overrides/partials/content.html): the page's own content, not the
 navigation repeated on every page. The binary ships in the ``pagefind[extended]`` wheel, so builds need no network.
 
+Pagefind runs as a service (``pagefind --service``: base64 JSON messages separated by commas on its stdin and
+stdout) while MkDocs builds: the plugin hands it every page as it is written (``feed``), so Pagefind reads and
+segments pages on the second CPU while MkDocs renders the next ones, and after MkDocs only writing the index is
+left (``Indexer.finish``). Pages MkDocs writes outside its page loop (404.html) and HTML copied as it is are read
+from the site at the end. Pages are given in MkDocs' order, so the same site gives the same index bytes.
+
 Pagefind is given only what it would index. Every page repeats the header, navigation and footer, and the long
 record lists are marked ``data-pagefind-ignore``; Pagefind would still parse all of that (about half of each
 page's bytes) to throw it away. So each page is cut down first, with plain string work on the ``data-pagefind-*``
 markers: its ``<html>`` tag (language) and ``<title>``, the ``data-pagefind-body`` element, and inside it each
-ignored element emptied. The cut copies go into a scratch directory at the same paths, so Pagefind gives them
-the same URLs, and Pagefind indexes them as it would the pages. A page is passed whole when cutting it could
-change what Pagefind records (meta, filters or sort keys anywhere, a heading or image outside the body or inside
-an ignored element, markup the cutter does not follow).
+ignored element emptied. Pagefind gets the cut page under the page's own path, so it gives it the same URL, and
+indexes it as it would the page. A page is passed whole when cutting it could change what Pagefind records
+(meta, filters or sort keys anywhere, a heading or image outside the body or inside an ignored element, markup the
+cutter does not follow).
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import subprocess
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 BUNDLE_DIR = "pagefind"
@@ -43,22 +54,174 @@ def executable() -> Path:
     return pagefind_bin_extended.get_executable()
 
 
+class Indexer:
+    """One search index built by a Pagefind service process: ``add`` pages (in any number, as they come), then
+    ``finish`` writes the bundle. Used as a context manager, so a failed build never leaves Pagefind running.
+
+    ``cut=False`` gives Pagefind the pages whole (the tests compare both)."""
+
+    def __init__(self, *, cut: bool = True):
+        self.cut = cut
+        self.seen: set[str] = set()  # site-relative paths of the pages handled, given to Pagefind or not
+        self.marked = 0  # pages given with a data-pagefind-body
+        self._answers = 0
+        self._errors: list[str] = []
+        self._sent = 0
+        self._last: dict = {}
+        self._done = threading.Condition()
+        self._stderr = tempfile.TemporaryFile()
+        try:
+            self._proc = subprocess.Popen([str(executable()), "--service"], stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE, stderr=self._stderr)
+        except OSError as exc:
+            self._stderr.close()
+            raise SearchIndexError(f"无法启动 Pagefind：{exc}") from exc
+        self._reader = threading.Thread(target=self._read, name="pagefind-answers", daemon=True)
+        self._reader.start()
+        self._index = self._request({"type": "NewIndex", "config": None}, wait=True).get("index_id", 0)
+
+    # -- feeding
+
+    def add(self, rel: str, html: bytes) -> None:
+        """Page ``rel`` (its path in the site, e.g. ``2023/index.html``) as written to disk."""
+        self.seen.add(rel)
+        page = cut_page(html) if self.cut else html
+        if page is None:
+            return  # no data-pagefind-body: Pagefind would leave it out (see ``finish``)
+        if self.cut or _ANY_BODY.search(html):
+            self.marked += 1
+        self._add(rel, page)
+
+    def _add(self, rel: str, page: bytes) -> None:
+        self._request({"type": "AddFile", "index_id": self._index, "file_path": rel, "url": None,
+                       "file_contents": page.decode("utf-8", errors="replace")})
+
+    def finish(self, site_dir: Path) -> Path:
+        """Add the pages of ``site_dir`` not added yet, write the bundle into ``site_dir/pagefind``; returns it.
+
+        As Pagefind does itself: pages without ``data-pagefind-body`` are left out when any page has it, and when
+        none has, every page is indexed whole."""
+        site_dir = Path(site_dir)
+        bundle = site_dir / BUNDLE_DIR
+        pages = sorted(p for p in site_dir.rglob("*.html") if p.relative_to(site_dir).parts[0] != BUNDLE_DIR)
+        for page in pages:
+            rel = page.relative_to(site_dir).as_posix()
+            if rel not in self.seen:
+                self.add(rel, page.read_bytes())
+        if self.marked == 0 and self.cut:  # (uncut, every page was given whole already)
+            for page in pages:
+                self._add(page.relative_to(site_dir).as_posix(), page.read_bytes())
+        answer = self._request({"type": "WriteFiles", "index_id": self._index,
+                                "output_path": str(bundle.resolve())}, wait=True)
+        self.close()
+        if self._errors:
+            raise SearchIndexError("生成搜索索引失败（Pagefind）：" + "；".join(self._errors[:3]))
+        if answer.get("type") != "WriteFiles" or not (bundle / "pagefind.js").is_file():
+            raise SearchIndexError(f"Pagefind 没有生成 {bundle}/pagefind.js；请检查页面是否带有 data-pagefind-body")
+        for name in UNUSED_UI:
+            (bundle / name).unlink(missing_ok=True)
+        return bundle
+
+    def close(self) -> None:
+        """End the service (``finish`` does when the bundle is written; a failed build, on leaving the ``with``)."""
+        if self._stderr.closed:
+            return
+        if self._proc.poll() is None:
+            try:
+                self._proc.stdin.close()  # Pagefind's service exits at the end of its input
+            except OSError:
+                pass
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        self._reader.join(timeout=10)
+        self._stderr.close()
+
+    def __enter__(self) -> Indexer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- the service's protocol
+
+    def _request(self, payload: dict, *, wait: bool = False) -> dict:
+        self._sent += 1
+        number = self._sent
+        message = json.dumps({"message_id": number, "payload": payload}, ensure_ascii=False).encode("utf-8")
+        try:
+            self._proc.stdin.write(base64.b64encode(message) + b",")
+            if wait:
+                self._proc.stdin.flush()
+        except OSError as exc:
+            raise SearchIndexError(f"Pagefind 意外退出：{self._stderr_text() or exc}") from exc
+        if not wait:
+            return {}
+        with self._done:
+            # Answers come in order: when this one is in, every earlier message has been handled.
+            self._done.wait_for(lambda: self._answers >= number or self._proc.poll() is not None)
+            if self._answers < number:
+                raise SearchIndexError(f"Pagefind 意外退出（退出码 {self._proc.returncode}）：{self._stderr_text()}")
+            return self._last
+
+    def _read(self) -> None:
+        """Collect the service's answers (on a thread: Pagefind answers while this process goes on writing)."""
+        pending = b""
+        stream = self._proc.stdout
+        while chunk := stream.read1(1 << 16):
+            pending += chunk
+            *messages, pending = pending.split(b",")
+            for raw in messages:
+                try:
+                    answer = json.loads(base64.b64decode(raw))
+                except ValueError:
+                    answer = {"payload": {"type": "Error", "message": "无法解析 Pagefind 的回答"}}
+                payload = answer.get("payload") or {}
+                with self._done:
+                    if payload.get("type") == "Error":
+                        self._errors.append(str(payload.get("message", ""))[:300])
+                    if answer.get("message_id") is not None:
+                        self._answers = max(self._answers, answer["message_id"])
+                    self._last = payload
+                    self._done.notify_all()
+        with self._done:
+            self._done.notify_all()
+
+    def _stderr_text(self) -> str:
+        try:
+            self._stderr.seek(0)
+            return self._stderr.read().decode("utf-8", errors="replace").strip()[-500:]
+        except (OSError, ValueError):
+            return ""
+
+
+# The index MkDocs' plugin feeds while a build runs (``feeding``); None otherwise (serve, other builds).
+_FEEDING: Indexer | None = None
+
+
+@contextmanager
+def feeding(indexer: Indexer) -> Iterator[Indexer]:
+    """While this lasts, every page the MkDocs plugin writes goes to ``indexer`` (``feed``)."""
+    global _FEEDING
+    _FEEDING = indexer
+    try:
+        yield indexer
+    finally:
+        _FEEDING = None
+
+
+def feed(rel: str, html: str) -> None:
+    """Called by the MkDocs plugin with each page's final HTML and its path in the site."""
+    if _FEEDING is not None:
+        _FEEDING.add(rel, html.encode("utf-8"))
+
+
 def build_index(site_dir: Path) -> Path:
-    """Write the search bundle into ``site_dir/pagefind``; returns its path."""
-    site_dir = Path(site_dir)
-    bundle = site_dir / BUNDLE_DIR
-    with tempfile.TemporaryDirectory(prefix="jx-pagefind-") as tmp:
-        source = Path(tmp) / "site"
-        write_index_input(site_dir, source)
-        cmd = [str(executable()), "--site", str(source), "--output-path", str(bundle.resolve()), "--silent"]
-        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise SearchIndexError(f"生成搜索索引失败（Pagefind 退出码 {done.returncode}）：{done.stderr.strip()[:500]}")
-    if not (bundle / "pagefind.js").is_file():
-        raise SearchIndexError(f"Pagefind 没有生成 {bundle}/pagefind.js；请检查页面是否带有 data-pagefind-body")
-    for name in UNUSED_UI:
-        (bundle / name).unlink(missing_ok=True)
-    return bundle
+    """Write the search bundle for the pages already in ``site_dir`` into ``site_dir/pagefind``; returns its path."""
+    with Indexer() as indexer:
+        return indexer.finish(site_dir)
 
 
 # --- what Pagefind is given -----------------------------------------------------------------
@@ -83,33 +246,6 @@ _VOID = {b"area", b"base", b"br", b"col", b"embed", b"hr", b"img", b"input", b"l
 # Comments and raw text (scripts, styles) may hold what looks like tags; the scan for an end tag steps over them.
 _RAW_TEXT = b"script|style|textarea|xmp|iframe|noembed|noframes|title"
 _TAG_SCANNERS: dict[bytes, re.Pattern] = {}
-
-
-def write_index_input(site_dir: Path, dest: Path) -> int:
-    """Write what Pagefind should read for ``site_dir`` into ``dest`` (same relative paths); returns the page count.
-
-    Pages without ``data-pagefind-body`` are left out when any page has it, as Pagefind leaves them out."""
-    pages = [p for p in sorted(site_dir.rglob("*.html")) if p.relative_to(site_dir).parts[0] != BUNDLE_DIR]
-    made: set[Path] = set()
-
-    def write(page: Path, data: bytes) -> None:
-        out = dest / page.relative_to(site_dir)
-        if out.parent not in made:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            made.add(out.parent)
-        out.write_bytes(data)
-
-    count = 0
-    for page in pages:
-        cut = cut_page(page.read_bytes())
-        if cut is not None:
-            write(page, cut)
-            count += 1
-    if count == 0:  # no page marks its content: Pagefind indexes every page whole
-        for page in pages:
-            write(page, page.read_bytes())
-            count += 1
-    return count
 
 
 def cut_page(html: bytes) -> bytes | None:

@@ -94,10 +94,10 @@ def test_failure_after_mkdocs_changes_nothing(project, monkeypatch):
     before = protected(project)
     valid_change(project)
 
-    def fail(site_dir):
+    def fail(indexer, site_dir):
         raise search.SearchIndexError("模拟失败")
 
-    monkeypatch.setattr(search, "build_index", fail)
+    monkeypatch.setattr(search.Indexer, "finish", fail)
     with pytest.raises(search.SearchIndexError):
         pipeline.build(project, strict=True, quiet=True)
     assert protected(project) == before

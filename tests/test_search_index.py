@@ -106,14 +106,56 @@ def bundle_files(bundle: Path) -> dict[str, bytes]:
 
 def test_index_is_the_one_pagefind_makes_from_the_whole_pages(shixian_site, tmp_path):
     """Pagefind is given only the marked content of each page; what it writes is byte for byte what it writes when
-    it reads the whole pages itself (titles, words, excerpts, anchors, ranking data)."""
+    it is given the whole pages (titles, words, excerpts, anchors, ranking data)."""
     whole = tmp_path / "site"
     shutil.copytree(shixian_site, whole, ignore=shutil.ignore_patterns(search.BUNDLE_DIR))
-    subprocess.run([str(search.executable()), "--site", str(whole), "--output-subdir", search.BUNDLE_DIR, "--silent"],
+    with search.Indexer(cut=False) as indexer:
+        indexer.finish(whole)
+    rebuilt = tmp_path / "cut"
+    shutil.copytree(shixian_site, rebuilt, ignore=shutil.ignore_patterns(search.BUNDLE_DIR))
+    search.build_index(rebuilt)
+    assert bundle_files(rebuilt / search.BUNDLE_DIR) == bundle_files(whole / search.BUNDLE_DIR)
+
+
+def test_index_fed_during_the_build_is_the_one_made_from_the_site_on_disk(shixian_site, tmp_path):
+    """The build hands Pagefind each page as MkDocs writes it; indexing the finished site afterwards gives the same
+    page records byte for byte, so no page is missed, changed after it was indexed, or indexed twice. (The word
+    index numbers pages in the order they came, MkDocs' order during the build, so only its size is compared.)"""
+    after = tmp_path / "site"
+    shutil.copytree(shixian_site, after, ignore=shutil.ignore_patterns(search.BUNDLE_DIR))
+    search.build_index(after)
+    during, later = bundle_files(shixian_site / search.BUNDLE_DIR), bundle_files(after / search.BUNDLE_DIR)
+
+    def part(files, prefix):
+        return {k: v for k, v in files.items() if k.startswith(prefix)}
+
+    assert part(during, "fragment/") == part(later, "fragment/") and len(part(during, "fragment/")) > 100
+    assert len(part(during, "index/")) == len(part(later, "index/"))
+    counts = [json.loads(f["pagefind-entry.json"])["languages"]["zh"]["page_count"] for f in (during, later)]
+    assert counts[0] == counts[1] == len(part(during, "fragment/"))
+    # Everything else (the search code, filters) is the same file for file; the page list (*.pf_meta) and the
+    # entry naming it follow the page order like the word index.
+    fixed = [{k: v for k, v in f.items() if not k.startswith(("index/", "pagefind-entry")) and not k.endswith(".pf_meta")}
+             for f in (during, later)]
+    assert fixed[0] == fixed[1]
+
+
+def test_the_whole_pages_are_what_the_pagefind_command_indexes(tmp_path):
+    """Our service client gives Pagefind the same pages its own command would read from the folder."""
+    site = tmp_path / "site"
+    for rel, body in (("a/index.html", "<p>环城西路消防营房改造</p>"), ("b/index.html", "<h2 id=\"x\">绩效</h2><p>蔬菜基地</p>")):
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_text(PAGE.format(body=body, tail=""), encoding="utf-8")
+    (site / "404.html").write_text("<html><head></head><body><h1>404</h1></body></html>", encoding="utf-8")
+    cli = tmp_path / "cli"
+    subprocess.run([str(search.executable()), "--site", str(site), "--output-path", str(cli), "--silent"],
                    check=True, capture_output=True)
     for name in search.UNUSED_UI:
-        (whole / search.BUNDLE_DIR / name).unlink(missing_ok=True)
-    assert bundle_files(shixian_site / search.BUNDLE_DIR) == bundle_files(whole / search.BUNDLE_DIR)
+        (cli / name).unlink(missing_ok=True)
+    ours = search.build_index(site)
+    assert sorted(fragments(site)) == ["/a/", "/b/"]
+    assert {k: v for k, v in bundle_files(ours).items() if k.startswith("fragment/")} == {
+        k: v for k, v in bundle_files(cli).items() if k.startswith("fragment/")}
 
 
 PAGE = ("<!doctype html><html lang=\"zh\" class=\"no-js\"><head><meta charset=\"utf-8\"><title>页 - 站</title>"
@@ -161,6 +203,33 @@ def test_pages_without_a_marked_body_are_left_out(tmp_path):
     (site / "a").mkdir(parents=True)
     (site / "a" / "index.html").write_text(PAGE.format(body="<p>正文</p>", tail=""), encoding="utf-8")
     (site / "404.html").write_text("<html><head></head><body><h1>404</h1></body></html>", encoding="utf-8")
-    assert search.write_index_input(site, tmp_path / "in") == 1
-    assert sorted(p.relative_to(tmp_path / "in").as_posix() for p in (tmp_path / "in").rglob("*.html")) == [
-        "a/index.html"]
+    search.build_index(site)
+    assert sorted(fragments(site)) == ["/a/"]
+
+
+def test_a_site_without_marked_bodies_is_indexed_whole(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<html lang=\"zh\"><head><title>首页</title></head><body><h1>首页</h1>"
+                                     "<p>环城西路</p></body></html>", encoding="utf-8")
+    search.build_index(site)
+    assert sorted(fragments(site)) == ["/"]
+
+
+def test_a_failed_build_leaves_no_pagefind_running():
+    with pytest.raises(RuntimeError), search.Indexer() as indexer:
+        indexer.add("a/index.html", PAGE.format(body="<p>正文</p>", tail="").encode("utf-8"))
+        raise RuntimeError("MkDocs 失败")
+    assert indexer._proc.poll() is not None
+
+
+def test_a_page_pagefind_cannot_take_fails_the_index(tmp_path):
+    """Pagefind's errors stop the build with its message instead of leaving a site with a partial index."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text(PAGE.format(body="<p>正文</p>", tail=""), encoding="utf-8")
+    with search.Indexer() as indexer:
+        indexer._request({"type": "AddFile", "index_id": 999, "file_path": "x.html", "url": None,
+                          "file_contents": "<html></html>"})
+        with pytest.raises(search.SearchIndexError, match="Pagefind"):
+            indexer.finish(site)
