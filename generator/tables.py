@@ -121,39 +121,42 @@ class Column:
         return bare if _NUMBER.match(bare) else None
 
 
-    def cell(self, value: object) -> tuple[str, str | None]:
-        """The cell's HTML and the ``data-sort`` it needs: None where tablesort may sort by the cell's text.
+    def cell(self, value: object) -> tuple[str, str | None, str | None]:
+        """The cell's HTML, the ``data-sort`` it needs (None where tablesort may sort by the cell's text) and its
+        ``text`` where that comes for free (else None: ask ``text``).
 
-        Same result as ``render`` with ``sort_key``, taking shortcuts for the common values (a table's cost is
-        mostly here: a ten-year archive has hundreds of thousands of cells)."""
+        Same result as ``render``, ``sort_key`` and ``text``, taking shortcuts for the common values (a table's cost
+        is mostly here: a ten-year archive has hundreds of thousands of cells)."""
         if value is None or value == "":
-            return BLANK, None  # jx-tables.js keeps cells showing "—" last
+            return BLANK, None, BLANK  # jx-tables.js keeps cells showing "—" last
         kind = self.kind
         t = type(value)
         if t is str:
             if kind == "long":
-                return str(html_multiline(value)), None
+                return str(html_multiline(value)), None, None
             text = _SPACES.sub(" ", value).strip()
             if kind in NUMERIC_KINDS and text != BLANK:
-                return _esc(text), self._explicit_key(value, text)
-            return _esc(text), None
+                # (``text`` formats money and percentages itself)
+                return _esc(text), self._explicit_key(value, text), text if kind == "number" else None
+            return _esc(text), None, text if kind not in NUMERIC_KINDS else None
         if t is Decimal and kind in NUMERIC_KINDS:
             text = fmt_money(value) if kind == "money" else fmt_percent(value) if kind == "percent" else fmt_number(value)
             key = format(value, "f")
             # The shown text sorts alike unless rounding changed it (tablesort ignores the "%").
-            return text, None if key == text or Decimal(text.rstrip("%")) == value else key
+            return text, None if key == text or Decimal(text.rstrip("%")) == value else key, text
         if t is int and kind not in ("money", "percent"):
-            return str(value), None
+            return str(value), None, str(value)
         if t is Cell:
             html = str(escape(value.html))
             if value.text == BLANK or kind in NUMERIC_KINDS:
-                return html, self._explicit_key(value, Markup(html).striptags())
-            return html, None
+                return html, self._explicit_key(value, Markup(html).striptags()), value.text
+            return html, None, value.text
         if isinstance(value, Enum) and kind == "text":
-            return _esc(_SPACES.sub(" ", str(value.value)).strip()), None
+            text = _SPACES.sub(" ", str(value.value)).strip()
+            return _esc(text), None, text
         html = str(self.render(value))
         shown = self.text(value) if kind != "long" else html
-        return html, self._explicit_key(value, shown)
+        return html, self._explicit_key(value, shown), None
 
     def _explicit_key(self, value: object, shown: str) -> str | None:
         """``sort_key`` unless the cell's shown text sorts the same way (``shown``: the text a reader sees)."""
@@ -232,6 +235,8 @@ class Table:
     # False keeps the rows out of the search index (Pagefind): long lists whose every record is also shown, and
     # found, on its own project or department page; tables of figures only; repeated tables.
     searchable: bool = True
+    # Each row's cell texts, noted by ``html`` for ``csv_rows`` (the download) so they are not worked out twice.
+    _texts: list[list[str]] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def anchor(self) -> str:
@@ -251,8 +256,10 @@ class Table:
         samples = self.has_samples
         header = [c.label for c in self.columns] + (["示例"] if samples else [])
         out = [header]
+        # ``html`` keeps the texts it met on its way when the table has a download (the same values as below).
+        texts = self._texts if self._texts is not None and len(self._texts) == len(self.rows) else None
         for i, row in enumerate(self.rows):
-            cells = [c.text(v) for c, v in zip(self.columns, row, strict=True)]
+            cells = texts[i] if texts is not None else [c.text(v) for c, v in zip(self.columns, row, strict=True)]
             out.append(cells + (["是" if i in self.sample_rows else "否"] if samples else []))
         if self.footer is not None:
             cells = [c.text(v) for c, v in zip(self.columns, self.footer, strict=True)]
@@ -298,13 +305,17 @@ class Table:
         )
         body = []
         width = len(columns)
+        texts: list[list[str]] | None = [] if self.download else None
         for i, row in enumerate(self.rows):
             if len(row) != width:
                 raise ValueError(f"{self.caption}: row {i + 1} has {len(row)} cells for {width} columns")
             parts = [self._row_open(i)]
+            row_texts: list[str] = []
             for j, value in enumerate(row):
                 col = columns[j]
-                content, key = col.cell(value)
+                content, key, text = col.cell(value)
+                if texts is not None:
+                    row_texts.append(col.text(value) if text is None else text)
                 if j == 0 and i in self.sample_rows:
                     content += " " + str(sample_badge())
                     key = col.sort_key(value)
@@ -318,6 +329,9 @@ class Table:
                 parts.append("</td>")
             parts.append("</tr>")
             body.append("".join(parts))
+            if texts is not None:
+                texts.append(row_texts)
+        self._texts = texts
         foot = ""
         if self.footer is not None:
             if len(self.footer) != width:

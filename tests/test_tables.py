@@ -76,6 +76,37 @@ def test_markup_cells_download_as_text():
     assert parse_csv(table.csv_text())[1:] == [["甲 & 乙"], [BLANK]]
 
 
+def test_csv_after_html_is_the_csv_worked_out_alone():
+    """``html`` notes each cell's text for the download on its way; the CSV is the same as when every text is worked
+    out again from the values, for every kind of column and value."""
+    from datetime import date
+    from enum import Enum
+
+    class Grade(Enum):
+        GOOD = "良  好"
+
+    kinds = ["text", "long", "money", "percent", "number", "date"]
+    values = {
+        "text": [None, "", "  两个  空格 ", "<b>&</b>", 7, Grade.GOOD, True, date(2024, 5, 1), Decimal("1.50"),
+                 link_cell("项目 甲", "../p/"), Cell(Markup("—"), BLANK), Markup("<i>斜体</i>")],
+        "long": [None, "第一行\n\n  第二行  ", "一行", 3, Markup("<br>")],
+        "money": [None, Decimal("12.345"), Decimal("0"), 5, Cell(Markup("<a>1.00</a>"), "1.00")],
+        "percent": [None, Decimal("85.5"), Decimal("100.00"), 90],
+        "number": [None, Decimal("3.10"), 12, "  4 ", "—", Decimal("1E+2")],
+        "date": [None, date(2023, 12, 31), "2023-01-02"],
+    }
+    width = max(len(v) for v in values.values())
+    columns = [Column(f"列{k}", k) for k in kinds]
+    rows = [[values[k][i % len(values[k])] for k in kinds] for i in range(width)]
+    alone = Table("各种单元格", columns, rows, download="t.csv", sample_rows={1})
+    expected = alone.csv_rows()
+    alone.html()
+    assert alone._texts is not None and alone.csv_rows() == expected
+    # A row added after the HTML was made is not taken from the notes.
+    alone.rows.append(rows[0])
+    assert alone.csv_rows() == expected + [expected[1][:-1] + ["否"]]
+
+
 def test_download_link_only_when_named():
     assert "jx-download" not in sample_table().html()
     html = sample_table(download="exante.csv").html()
