@@ -6,6 +6,10 @@ while this process renders pages. Bundles come from the cache (generator/cache.p
 settings and the code are as before. The worker is only forked from a process with no other threads (a fork copies
 locks another thread may hold); otherwise, and where fork does not exist, bundles are made here, one after another.
 The bytes are the same either way.
+
+The worker takes the years oldest first, one at a time, from a shared pair of bounds; once its pages are done this
+process takes the newest ones the worker has not begun, and the two meet in the middle. The worker writes each
+bundle into a scratch folder and only names it on the pipe, so it never waits for this process to read.
 """
 
 from __future__ import annotations
@@ -13,8 +17,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import tempfile
 import threading
-from concurrent.futures import Future, ProcessPoolExecutor
+import traceback
+from pathlib import Path
 
 from . import opendata
 from .cache import FileCache, run_into_tempdir
@@ -24,71 +30,131 @@ from .model import YearModel
 _YEARS: dict[int, YearModel] = {}
 
 
-def _export(year: int) -> dict[str, bytes]:
-    y = _YEARS[year]
-    return run_into_tempdir(lambda tmp: opendata.export_year(y, tmp))
-
-
 def _can_fork() -> bool:
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return (cpus > 1 and sys.platform.startswith("linux") and threading.active_count() == 1
             and "fork" in multiprocessing.get_all_start_methods())
 
 
+def _take(bounds, *, newest: bool) -> int | None:
+    """The index of the next year to make, from the front (worker) or the back (this process); None when done."""
+    with bounds.get_lock():
+        if bounds[0] >= bounds[1]:
+            return None
+        if newest:
+            bounds[1] -= 1
+            return bounds[1]
+        bounds[0] += 1
+        return bounds[0] - 1
+
+
+def _work(order: list[int], bounds, scratch: str, results) -> None:
+    """The worker: make bundles until the bounds meet; report each as (year, [names]) or (year, error text)."""
+    try:
+        while (i := _take(bounds, newest=False)) is not None:
+            year = order[i]
+            dest = Path(scratch) / str(year)
+            try:
+                names = [p.name for p in opendata.export_year(_YEARS[year], dest)]
+            except BaseException:  # reported to the parent, which raises it
+                results.send((year, None, traceback.format_exc()))
+                return
+            results.send((year, names, None))
+    finally:
+        results.close()
+        os._exit(0)  # leave without running the parent's exit handlers or flushing its buffers twice
+
+
+class WorkerError(RuntimeError):
+    pass
+
+
 class Exports:
-    """``start`` the bundles of some years, then ``get`` each: cached, from the worker, or made here."""
+    """``start`` the bundles of some years, then ``collect`` them: cached, from the worker, or made here."""
 
     def __init__(self, cache: FileCache, keys: dict[int, str]):
         self.cache = cache
         self.keys = keys
-        self._pool: ProcessPoolExecutor | None = None
-        self._pending: dict[int, Future] = {}
         self._years: dict[int, YearModel] = {}
+        self._order: list[int] = []
+        self._bounds = None
+        self._worker: multiprocessing.Process | None = None
+        self._results = None
+        self._scratch: tempfile.TemporaryDirectory | None = None
 
     def start(self, years: list[YearModel]) -> None:
         self._years = {y.year: y for y in years}
-        todo = [y for y in years if self.cache.lookup(self.keys.get(y.year)) is None]
-        if not todo or not _can_fork():
+        todo = [y.year for y in years if self.cache.lookup(self.keys.get(y.year)) is None]
+        if len(todo) == 0 or not _can_fork():
             return
+        context = multiprocessing.get_context("fork")
         _YEARS.clear()
         _YEARS.update(self._years)
-        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-        self._pending = {y.year: self._pool.submit(_export, y.year) for y in todo}
+        self._order = todo
+        self._bounds = context.Array("i", [0, len(todo)])
+        self._scratch = tempfile.TemporaryDirectory(prefix="jx-opendata-")
+        receive, send = context.Pipe(duplex=False)
+        self._worker = context.Process(target=_work, args=(todo, self._bounds, self._scratch.name, send), daemon=True)
+        self._worker.start()
+        send.close()
+        self._results = receive
 
     def collect(self) -> dict[int, dict[str, bytes]]:
-        """Every started year's bundle. Bundles the worker has not begun are made here, newest queued first, while
-        it goes on with the others: this process is free by now, and the two meet in the middle."""
+        """Every started year's bundle. The years the worker has not begun are made here, newest first, while it
+        goes on with the others; then the worker's are read."""
         made: dict[int, dict[str, bytes]] = {}
-        for year in reversed(list(self._years)):
-            future = self._pending.get(year)
-            if future is not None and future.cancel():
-                del self._pending[year]
-            if year not in self._pending:
-                made[year] = self.get(year)
-        for year in list(self._pending):
-            made[year] = self.get(year)
+        for year in self._years:
+            found = self.cache.lookup(self.keys.get(year))
+            if found is not None:
+                made[year] = found
+        if self._worker is None:
+            for year in reversed(list(self._years)):
+                if year not in made:
+                    made[year] = self._here(year)
+        else:
+            while (i := _take(self._bounds, newest=True)) is not None:
+                made[self._order[i]] = self._here(self._order[i])
+            made.update(self._from_worker({y for y in self._order if y not in made}))
         return {year: made[year] for year in self._years}
 
-    def get(self, year: int) -> dict[str, bytes]:
-        found = self.cache.lookup(self.keys.get(year))
-        if found is not None:
-            return found
-        future = self._pending.pop(year, None)
-        if future is not None:
-            files = future.result()  # an error in the worker is raised here, as if made in this process
-        else:
-            y = self._years[year]
-            files = run_into_tempdir(lambda tmp: opendata.export_year(y, tmp))
+    def _here(self, year: int) -> dict[str, bytes]:
+        y = self._years[year]
+        files = run_into_tempdir(lambda tmp: opendata.export_year(y, tmp))
         self.cache.store(self.keys.get(year), files)
         return files
 
+    def _from_worker(self, waiting: set[int]) -> dict[int, dict[str, bytes]]:
+        got: dict[int, dict[str, bytes]] = {}
+        while waiting:
+            try:
+                year, names, error = self._results.recv()  # an error in the worker is raised here
+            except EOFError:
+                self._worker.join()
+                raise WorkerError(f"生成开放数据的子进程意外退出（退出码 {self._worker.exitcode}）") from None
+            if error is not None:
+                raise WorkerError(f"生成 {year} 年度开放数据失败：\n{error}")
+            folder = Path(self._scratch.name) / str(year)
+            got[year] = {name: (folder / name).read_bytes() for name in sorted(names)}
+            self.cache.store(self.keys.get(year), got[year])
+            waiting.discard(year)
+        return got
+
     def close(self) -> None:
-        for future in self._pending.values():
-            future.cancel()
-        self._pending.clear()
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        if self._worker is not None:
+            if self._bounds is not None:
+                with self._bounds.get_lock():
+                    self._bounds[1] = self._bounds[0]  # no further years for the worker
+            self._worker.join(timeout=5)  # after ``collect`` it has already left; after an error, no need to wait
+            if self._worker.is_alive():
+                self._worker.kill()
+                self._worker.join()
+            self._worker = None
+        if self._results is not None:
+            self._results.close()
+            self._results = None
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
         _YEARS.clear()
 
     def __enter__(self) -> Exports:

@@ -171,6 +171,23 @@ def test_bundles_made_in_a_worker_or_here_are_the_same(work, monkeypatch):
     assert tree(out) == tree(here)
 
 
+def test_a_bundle_that_fails_stops_the_build_and_leaves_no_worker(work, monkeypatch):
+    """An error making a bundle, in the worker or here, fails the generation (it does not hang or skip the year)."""
+    import multiprocessing
+
+    from generator import exports, opendata
+
+    data, out, _ = work
+
+    def broken(year, dest, **kw):
+        raise OSError("磁盘已满（模拟）")
+
+    monkeypatch.setattr(opendata, "export_year", broken)
+    with pytest.raises((OSError, exports.WorkerError), match="磁盘已满"):
+        pipeline.generate(data, out.parent / "broken")
+    assert multiprocessing.active_children() == []
+
+
 def test_a_cache_that_cannot_be_written_does_not_stop_the_build(work):
     data, out, _ = work
     blocked = out.parent / "cache-is-a-file"
