@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import cache, pipeline, render_entities, render_year, schema
+from generator import cache, load, pipeline, render_entities, render_year, schema
 from generator.dataset import FROZEN_FILE
 from generator.problems import DataError
 
@@ -196,6 +196,31 @@ def test_a_cache_that_cannot_be_written_does_not_stop_the_build(work):
     reference = out.parent / "reference"
     pipeline.generate(data, reference)
     assert tree(out) == tree(reference)
+
+
+def test_parsed_tables_come_back_from_a_pickle_as_they_were_parsed():
+    """The cache pickles a table's records compactly (dataset.TableRecords); loaded again, each record equals the
+    parsed one: same class, fields, fields set, source row and digest, and can be changed on its own."""
+    import pickle
+
+    from generator import dataset
+    from generator.problems import Report
+
+    for name, model in (("goals.csv", schema.Goal), ("indicators.csv", schema.Indicator),
+                        ("rectifications.csv", schema.Rectification)):
+        path = ROOT / "examples" / "shixian" / "data" / "2024" / name
+        raw = load.read_csv(path, name, Report())
+        records = dataset.parse_table(raw, model, Report())
+        assert records
+        back = pickle.loads(pickle.dumps(dataset.TableRecords(records), protocol=pickle.HIGHEST_PROTOCOL))
+        assert type(back) is dataset.TableRecords and len(back) == len(records)
+        for a, b in zip(records, back, strict=True):
+            assert type(b) is type(a) and b == a and b.model_dump() == a.model_dump()
+            assert b.source == a.source and b.__pydantic_private__ == a.__pydantic_private__
+            assert b.model_fields_set == a.model_fields_set
+        back[0].__pydantic_private__["_digest"] = "changed"
+        assert records[0].__pydantic_private__["_digest"] != "changed"
+    assert pickle.loads(pickle.dumps(dataset.TableRecords([]))) == []
 
 
 def test_prune_removes_only_entries_unused_for_long(tmp_path):
