@@ -275,9 +275,12 @@ def report(size: str, synth_seconds: float, ours: SiteFigures, floor: SiteFigure
 
     rows = [
         ("生成器用时（校验+模型+渲染）", both(ours.generator_seconds, ours.generator_cpu), "—", ""),
-        ("MkDocs 用时", both(ours.mkdocs_seconds, ours.mkdocs_cpu), both(floor.seconds, floor.cpu_seconds),
-         _ratio(ours.mkdocs_cpu, floor.cpu_seconds)),
-        ("搜索索引用时（Pagefind）", both(ours.search_index_seconds, ours.search_index_cpu), "—", ""),
+        ("MkDocs 用时（含把每页交给 Pagefind）", both(ours.mkdocs_seconds, ours.mkdocs_cpu),
+         both(floor.seconds, floor.cpu_seconds), _ratio(ours.mkdocs_cpu, floor.cpu_seconds)),
+        # Pagefind reads the pages while MkDocs writes them: its wall time here is what is left after MkDocs
+        # (writing the index), its CPU time all of its work.
+        ("搜索索引用时（Pagefind，与 MkDocs 同时进行；墙钟为 MkDocs 之后的部分）",
+         both(ours.search_index_seconds, ours.search_index_cpu), "—", ""),
         ("总用时", both(ours.seconds, ours.cpu_seconds), both(floor.seconds, floor.cpu_seconds),
          _ratio(ours.cpu_seconds, floor.cpu_seconds)),
         ("页面数", str(ours.pages), str(floor.pages), _ratio(ours.pages, floor.pages)),
