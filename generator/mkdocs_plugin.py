@@ -65,6 +65,67 @@ def _data_stamp(data_dir: Path) -> tuple:
     return tuple(sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in data_dir.rglob("*") if p.is_file()))
 
 
+# Build time (issue 6): Material renders the whole navigation into every page, about a quarter of MkDocs' time on a
+# ten-year archive. Project and department pages are not in the navigation, so nothing in it is marked active on
+# them, and its HTML then depends only on where each of its links points from the page. Pages outside the navigation
+# whose links all resolve alike (and the same base URL) get the same HTML: it is rendered for the first of them and
+# reused for the others, byte for byte (tests/test_site_pages.py builds a site both ways and compares every page).
+NAV_TEMPLATE = "partials/nav.html"
+
+
+def cache_nav_outside_it(env) -> None:
+    """Make ``partials/nav.html`` render once per set of resolved links for pages that are not in the navigation."""
+    template = env.get_template(NAV_TEMPLATE)
+    render = template.root_render_func
+    if getattr(render, "jx_cached", False):
+        return
+    rendered: dict[tuple, str] = {}
+
+    def root_render_func(context):
+        key = _nav_key(context)
+        if key is None:
+            yield from render(context)
+            return
+        html = rendered.get(key)
+        if html is None:
+            html = rendered[key] = "".join(render(context))
+        yield html
+
+    root_render_func.jx_cached = True
+    template.root_render_func = root_render_func
+
+
+_NAV_URLS: dict[int, tuple] = {}  # id(nav) -> (ids of its pages, every URL it links to, the nav)
+
+
+def _nav_key(context) -> tuple | None:
+    from mkdocs.utils import normalize_url
+
+    page, nav, config = context.get("page"), context.get("nav"), context.get("config")
+    if page is None or nav is None or config is None or getattr(page, "url", None) is None:
+        return None
+    known = _NAV_URLS.get(id(nav))
+    if known is None or known[2] is not nav:
+        urls: list[str] = []
+
+        def walk(items):
+            for item in items:
+                if getattr(item, "url", None) is not None:
+                    urls.append(item.url)
+                walk(getattr(item, "children", None) or [])
+
+        walk(nav.items)
+        if nav.homepage is not None:
+            urls.append(nav.homepage.url)
+        _NAV_URLS.clear()  # one build's navigation at a time (serve builds again and again)
+        known = _NAV_URLS[id(nav)] = ({id(p) for p in nav.pages}, urls, nav)
+    if id(page) in known[0] or getattr(page, "parent", None) is not None:
+        return None  # in the navigation: its item and sections are marked active
+    extra = [config.extra.get("homepage") or "", config.theme.get("logo") or ""]
+    base = context.get("base_url", "")
+    return (base, *(normalize_url(str(u), page=page, base=base) for u in (*known[1], *extra) if u))
+
+
 class DisclosurePlugin(BasePlugin[DisclosureConfig]):
     _stamp: tuple | None = None
 
@@ -122,6 +183,10 @@ class DisclosurePlugin(BasePlugin[DisclosureConfig]):
             config.extra["jx"] = info
             config.site_name = info.get("site_name") or config.site_name
         return config
+
+    def on_env(self, env, *, config, files):
+        cache_nav_outside_it(env)
+        return env
 
     def on_files(self, files, *, config):
         prefix = self.config.generated_dir.rstrip("/") + "/"

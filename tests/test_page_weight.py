@@ -46,3 +46,25 @@ def test_department_page_links_its_years_which_hold_the_records(shixian_site: Pa
         # Records of single years are on the year pages: the department page keeps what spans years.
         captions = re.findall(r"<caption>(.*?)</caption>", html)
         assert set(captions) <= {"历年对比", "项目", "未完成的整改"}, captions
+
+
+@pytest.mark.slow
+def test_navigation_rendered_once_for_pages_outside_it_is_what_each_page_would_render(shixian_site: Path, tmp_path,
+                                                                                       monkeypatch):
+    """Pages outside the navigation reuse its HTML (generator/mkdocs_plugin.py); a build that renders it for every
+    page gives every page byte for byte."""
+    from generator import mkdocs_plugin
+    from tests.conftest import ROOT, build_site
+
+    monkeypatch.setattr(mkdocs_plugin, "cache_nav_outside_it", lambda env: None)
+    each = build_site(ROOT / "examples" / "shixian" / "data", tmp_path / "site")
+
+    def pages(site: Path) -> dict[str, bytes]:
+        return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*.html")
+                if p.relative_to(site).parts[0] != "pagefind"}
+
+    cached, rendered = pages(shixian_site), pages(each)
+    assert cached.keys() == rendered.keys()
+    assert len([k for k in cached if k.startswith(("projects/", "departments/"))]) > 20  # pages outside the nav
+    different = [k for k in cached if cached[k] != rendered[k]]
+    assert different == []
