@@ -7,8 +7,8 @@ navigation repeated on every page. The binary ships in the ``pagefind[extended]`
 
 Pagefind runs as a service (``pagefind --service``: base64 JSON messages separated by commas on its stdin and
 stdout) while MkDocs builds: the plugin hands it every page as it is written (``feed``), so Pagefind reads and
-segments pages on the second CPU while MkDocs renders the next ones, and after MkDocs only writing the index is
-left (``Indexer.finish``). Pages MkDocs writes outside its page loop (404.html) and HTML copied as it is are read
+segments pages on the second CPU while MkDocs renders the next ones, and after MkDocs only building the index is
+left (``Indexer.finish``); Pagefind returns its files and they are written here. Pages MkDocs writes outside its page loop (404.html) and HTML copied as it is are read
 from the site at the end. Pages are given in MkDocs' order, so the same site gives the same index bytes.
 
 Pagefind is given only what it would index. Every page repeats the header, navigation and footer, and the long
@@ -26,6 +26,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -111,15 +112,30 @@ class Indexer:
         if self.marked == 0 and self.cut:  # (uncut, every page was given whole already)
             for page in pages:
                 self._add(page.relative_to(site_dir).as_posix(), page.read_bytes())
-        answer = self._request({"type": "WriteFiles", "index_id": self._index,
-                                "output_path": str(bundle.resolve())}, wait=True)
+        # The bundle comes back in the answer and is written here. (Asked to write it itself, the service answers
+        # before its last files are on disk, and it stops mid-write when its input ends: pagefind-entry.json was
+        # found empty.)
+        answer = self._request({"type": "GetFiles", "index_id": self._index}, wait=True)
         self.close()
         if self._errors:
             raise SearchIndexError("生成搜索索引失败（Pagefind）：" + "；".join(self._errors[:3]))
-        if answer.get("type") != "WriteFiles" or not (bundle / "pagefind.js").is_file():
+        files = answer.get("files") if answer.get("type") == "GetFiles" else None
+        if not files or not any(f.get("path") == "pagefind.js" for f in files):
             raise SearchIndexError(f"Pagefind 没有生成 {bundle}/pagefind.js；请检查页面是否带有 data-pagefind-body")
-        for name in UNUSED_UI:
-            (bundle / name).unlink(missing_ok=True)
+        if bundle.exists():
+            shutil.rmtree(bundle)
+        made: set[Path] = set()
+        for f in files:
+            rel = Path(f["path"])
+            if rel.is_absolute() or ".." in rel.parts:
+                raise SearchIndexError(f"Pagefind 给出了索引目录以外的文件：{f['path']}")
+            if rel.as_posix() in UNUSED_UI:
+                continue
+            out = bundle / rel
+            if out.parent not in made:
+                out.parent.mkdir(parents=True, exist_ok=True)
+                made.add(out.parent)
+            out.write_bytes(base64.b64decode(f["content"]))
         return bundle
 
     def close(self) -> None:
@@ -168,11 +184,17 @@ class Indexer:
 
     def _read(self) -> None:
         """Collect the service's answers (on a thread: Pagefind answers while this process goes on writing)."""
-        pending = b""
+        pending: list[bytes] = []  # the start of a message not ended yet (the bundle is one message of megabytes)
         stream = self._proc.stdout
-        while chunk := stream.read1(1 << 16):
-            pending += chunk
-            *messages, pending = pending.split(b",")
+        while chunk := stream.read1(1 << 20):
+            *ended, rest = chunk.split(b",")
+            messages = []
+            for part in ended:
+                pending.append(part)
+                messages.append(b"".join(pending))
+                pending = []
+            if rest:
+                pending.append(rest)
             for raw in messages:
                 try:
                     answer = json.loads(base64.b64decode(raw))
@@ -396,8 +418,6 @@ console.log(JSON.stringify(out));
 
 
 def node() -> str | None:
-    import shutil
-
     return shutil.which("node")
 
 

@@ -207,6 +207,20 @@ def test_pages_without_a_marked_body_are_left_out(tmp_path):
     assert sorted(fragments(site)) == ["/a/"]
 
 
+def test_the_bundle_replaces_the_previous_one_whole(tmp_path):
+    site = tmp_path / "site"
+    (site / "a").mkdir(parents=True)
+    (site / "a" / "index.html").write_text(PAGE.format(body="<p>正文</p>", tail=""), encoding="utf-8")
+    (site / search.BUNDLE_DIR / "fragment").mkdir(parents=True)
+    (site / search.BUNDLE_DIR / "fragment" / "zh_old.pf_fragment").write_bytes(b"stale")
+    bundle = search.build_index(site)
+    assert not (bundle / "fragment" / "zh_old.pf_fragment").exists()
+    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+    meta = entry["languages"]["zh"]["hash"]
+    assert (bundle / f"pagefind.{meta}.pf_meta").is_file() and (bundle / "pagefind.js").is_file()
+    assert not any((bundle / name).exists() for name in search.UNUSED_UI)
+
+
 def test_a_site_without_marked_bodies_is_indexed_whole(tmp_path):
     site = tmp_path / "site"
     site.mkdir()
