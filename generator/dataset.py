@@ -108,7 +108,7 @@ def _notes_to_report(notes, file: str, row: int | None, model, report: Report) -
 
 
 def row_digest(values: dict[str, str]) -> str:
-    text = "\x1f".join(f"{k}\x1e{v}" for k, v in values.items())
+    text = "\x1f".join(map("\x1e".join, values.items()))  # (column, text) pairs, as read
     return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
 
 

@@ -32,11 +32,11 @@ MAX_CELL_CHARS = 20_000  # longer than any 发现问题 text; csv's own limit wo
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 # Characters Excel and WPS leave around cell values: ordinary, full-width and non-breaking spaces.
-_BLANKS = " \t\r\n\u3000\u00a0\ufeff"
+BLANKS = " \t\r\n\u3000\u00a0\ufeff"
 
 
 def clean_cell(value: str) -> str:
-    return value.strip(_BLANKS)
+    return value.strip(BLANKS)
 
 
 def display_path(path: Path, root: Path | None) -> str:
@@ -173,7 +173,7 @@ def read_csv(path: Path, name: str, report: Report) -> RawTable | None:
         start = 1
         for cells in reader:
             row_no, start = start, reader.line_num + 1
-            cells = [c.strip(_BLANKS) for c in cells]
+            cells = [c.strip(BLANKS) for c in cells]
             if any(cells):  # Excel leaves empty trailing rows; they carry nothing
                 lines.append((row_no, cells))
     except csv.Error:

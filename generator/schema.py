@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-from .load import clean_cell
+from .load import BLANKS
 from .types import Count, Day, Money, Percent, Score, Url, Year, YesNo
 
 
@@ -151,8 +151,9 @@ class Record(BaseModel):
     def _blank_is_missing(cls, data):
         if isinstance(data, dict):
             # Surrounding blanks (also full-width and non-breaking ones from Excel or Word) carry nothing.
-            cleaned = {k: clean_cell(v) if isinstance(v, str) else v for k, v in data.items()}
-            return {k: v for k, v in cleaned.items() if v is not None and v != ""}
+            # One pass (this runs for every record read): clean text, then drop what is left empty.
+            return {k: c for k, v in data.items()
+                    if (c := v.strip(BLANKS) if isinstance(v, str) else v) is not None and c != ""}
         return data
 
     @property
