@@ -15,6 +15,7 @@ from pathlib import Path
 from mkdocs.config import config_options
 from mkdocs.config.base import Config
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
+from mkdocs.structure.files import InclusionLevel
 
 from . import search
 
@@ -126,6 +127,18 @@ def _nav_key(context) -> tuple | None:
     return (base, *(normalize_url(str(u), page=page, base=base) for u in (*known[1], *extra) if u))
 
 
+def _nav_files(items) -> list[str]:
+    """The page files a ``nav`` setting names (its entries are paths, or titles mapped to a path or a list)."""
+    out: list[str] = []
+    for item in items if isinstance(items, list) else [items]:
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, dict):
+            for value in item.values():
+                out.extend(_nav_files(value))
+    return out
+
+
 class DisclosurePlugin(BasePlugin[DisclosureConfig]):
     _stamp: tuple | None = None
 
@@ -194,11 +207,16 @@ class DisclosurePlugin(BasePlugin[DisclosureConfig]):
             found = files.get_file_from_path(prefix + name)
             if found is not None:
                 files.remove(found)
+        # Project and department pages are reached from the index pages, not the navigation; said so, MkDocs does
+        # not list each of them (thousands of lines on a ten-year archive) on every build and preview.
+        in_nav = set(_nav_files(config.nav or []))
         for file in files:
             if file.src_uri.startswith(prefix):
                 file.dest_uri = file.dest_uri[len(prefix):]
                 for cached in ("url", "abs_dest_path"):
                     file.__dict__.pop(cached, None)
+                if file.is_documentation_page() and file.src_uri not in in_nav:
+                    file.inclusion = InclusionLevel.NOT_IN_NAV
         return files
 
     def _squeeze_page(self, output, *, page, config):

@@ -7,6 +7,7 @@ import hashlib
 import logging
 import os
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,15 +157,7 @@ def run_mkdocs(config_file: Path, docs_dir: Path, site_dir: Path, *, strict: boo
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
 
-    level = logging.WARNING if quiet else logging.INFO
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING if quiet else logging.INFO)
-    logging.getLogger("mkdocs").setLevel(level)
-    if not logging.getLogger("mkdocs").handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
-        logging.getLogger("mkdocs").addHandler(handler)
+    show_mkdocs_log(quiet=quiet)
     cwd = os.getcwd()
     try:
         os.chdir(config_file.parent)
@@ -172,6 +165,32 @@ def run_mkdocs(config_file: Path, docs_dir: Path, site_dir: Path, *, strict: boo
         mkdocs_build(config)
     finally:
         os.chdir(cwd)
+
+
+def show_mkdocs_log(*, quiet: bool) -> None:
+    """Print MkDocs' messages (and the plugin's, such as bad data found while previewing) on stderr. MkDocs' own
+    command line sets this up; called from Python, MkDocs counts its errors but would print none of them."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING if quiet else logging.INFO)
+    logger = logging.getLogger("mkdocs")
+    logger.setLevel(logging.WARNING if quiet else logging.INFO)
+    if not any(isinstance(h, _Stderr) for h in logger.handlers):
+        handler = _Stderr()
+        handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+        logger.addHandler(handler)
+
+
+class _Stderr(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the time of each message, not the one there when it was made."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
 
 
 def _swap(new: Path, target: Path) -> None:

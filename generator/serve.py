@@ -23,5 +23,6 @@ def serve(paths: pipeline.Paths, addr: str) -> int:
     # Tells the plugin to regenerate from data/ before each rebuild that a change in data/ triggers.
     os.environ[REGENERATE_ENV] = str(paths.data)
     os.environ[CACHE_ENV] = str(paths.cache)
+    pipeline.show_mkdocs_log(quiet=False)  # so a data mistake made while previewing is shown, in Chinese
     mkdocs_serve(str(paths.config), dev_addr=addr, livereload=True, watch=[str(paths.data)])
     return 0

@@ -154,3 +154,23 @@ def test_pages_do_not_depend_on_hash_order(tmp_path):
                        env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True)
         outs.append({k.split("/", 1)[1]: v for k, v in snapshot(out).items()})
     assert outs[0] and outs[0] == outs[1]
+
+
+def test_a_build_lists_only_hand_written_pages_left_out_of_the_navigation(project, capsys):
+    """Project and department pages are meant to be outside the navigation: MkDocs does not list them (thousands of
+    lines on a ten-year archive) but still names a hand-written page someone forgot to add."""
+    (project.content / "extra.md").write_text("# 附页\n\n正文。\n", encoding="utf-8")
+    pipeline.build(project, strict=True, quiet=False)
+    err = capsys.readouterr().err
+    assert "extra.md" in err
+    assert "generated/departments/" not in err and "generated/2023/exante" not in err
+    assert (project.site / "departments").is_dir()  # the pages are still built
+
+
+def test_messages_of_the_plugin_reach_the_terminal(capsys):
+    """While previewing, bad data is reported through MkDocs' log; called from Python, MkDocs alone prints nothing."""
+    import logging
+
+    pipeline.show_mkdocs_log(quiet=True)
+    logging.getLogger("mkdocs.plugins.disclosure").error("数据有误，预览保留上一次的页面：测试")
+    assert "数据有误，预览保留上一次的页面：测试" in capsys.readouterr().err
