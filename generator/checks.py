@@ -73,6 +73,8 @@ RULES: tuple[Rule, ...] = (
          "DOMAIN.md §2 绩效目标、监控、评价“for a project, policy or department's whole spending”"),
     Rule("out-of-range", "执行数不超过全年预算数；建议金额不超过申请金额；监控期间的月份在 1–12 月且起不晚于止",
          "DOMAIN.md §2 绩效运行监控（监控期间如 1-7月）、事前绩效评估（申请金额、建议金额）"),
+    Rule("department-mismatch", "引用项目的记录（目标、事前评估、监控、评价、整改、结果应用），其单位名称应为本年度项目表中该项目的"
+         "主管部门或实施单位（提示，不阻止发布）", "DOMAIN.md §2 项目（主管部门、实施单位）与各环节记录的关系"),
     Rule("nonpublic-reference", "公开的记录不得引用标为不公开的单位、项目或来源记录（否则其名称会出现在公开页面）",
          "数据字典「公开」字段：“否”表示不出现在网站、搜索和下载中（议题 3 公开范围）"),
     Rule("bad-enum", "评价等级须为所配置等级划分中的一个", "settings.yaml「等级划分」；DOMAIN.md §3"),
@@ -206,6 +208,12 @@ class _YearChecks:
         field = type(record).alias_of(attr) if attr in type(record).model_fields else attr
         self.report.error(file, row, code, field, "" if value is None else value, message)
 
+    def note(self, record: Record, code: str, attr: str, value, message: str) -> None:
+        file, row = record.source
+        row = record._lines.get(attr, row)
+        field = type(record).alias_of(attr) if attr in type(record).model_fields else attr
+        self.report.notice(file, row, code, field, "" if value is None else value, message)
+
     def run(self) -> None:
         self.ids()
         self.references()
@@ -260,11 +268,20 @@ class _YearChecks:
                 self.err(record, "unknown-reference", attr, value,
                          f"预算单位表（{self.year}/departments.csv）中没有此单位名称" + _suggest(value, departments))
 
+        year_projects = {p.code: p for p in d.records(Project)}
+
         def project(record, required=False):
             if record.project and record.project not in self.all_projects:
                 self.err(record, "unknown-reference", "project", record.project, "项目表（projects.csv）中没有此项目编码")
             elif required and not record.project:
                 self.err(record, "missing-field", "project", "", "对象类型为“项目”时须填写项目编码")
+            elif record.project in year_projects:
+                # Only against this year's projects.csv: a project may move to another department between years.
+                p = year_projects[record.project]
+                if record.department and record.department not in (p.department, p.implementer):
+                    also = f"、实施单位为“{p.implementer}”" if p.implementer else ""
+                    self.note(record, "department-mismatch", "department", record.department,
+                              f"本年度项目表中项目 {p.code} 的主管部门为“{p.department}”{also}；请确认单位名称是否填错")
 
         for p in d.records(Project):
             dept(p)

@@ -38,6 +38,7 @@ CODES: dict[str, str] = {
     "duplicate-id": "编号重复",
     "unknown-reference": "引用的记录不存在",
     "nonpublic-reference": "公开记录引用了不公开的记录",
+    "department-mismatch": "单位名称与项目的主管部门、实施单位都不同",
     "unknown-placeholder": "正文引用的数据项不存在",
     "total-mismatch": "合计与明细不符",
     "count-mismatch": "数量与明细不符",

@@ -397,6 +397,17 @@ def test_excel_number_spellings_are_normalised_with_a_note(rich):
     }
 
 
+def test_a_record_naming_another_unit_than_its_project_gets_a_note(rich):
+    """An evaluation or rectification of a project names the project's 主管部门 or 实施单位; any other unit (which
+    exists, so no error) is pointed out for checking, without stopping publication."""
+    set_cell(EVALS, 4, "单位名称", "示例县卫生健康局")(rich)  # 评价2024-3 of P2024-001 (教育局)
+    set_cell(RECT, 2, "单位名称", "示例县第一示例中学")(rich)  # the project's 实施单位: fine
+    assert _notices(rich) == {("department-mismatch", EVALS, 4, "单位名称")}
+    _, report = pipeline.validate(rich)
+    note = next(p for p in report.notices if p.code == "department-mismatch")
+    assert note.value == "示例县卫生健康局" and "示例县教育局" in note.message and "示例县第一示例中学" in note.message
+
+
 def test_title_row_above_the_header_is_skipped_with_a_note(rich):
     path = _path(rich, PROJECTS)
     original = path.read_text(encoding="utf-8")
