@@ -70,7 +70,7 @@ def _data_stamp(data_dir: Path) -> tuple:
 # ten-year archive. Project and department pages are not in the navigation, so nothing in it is marked active on
 # them, and its HTML then depends only on where each of its links points from the page. Pages outside the navigation
 # whose links all resolve alike (and the same base URL) get the same HTML: it is rendered for the first of them and
-# reused for the others, byte for byte (tests/test_site_pages.py builds a site both ways and compares every page).
+# reused for the others, byte for byte (tests/test_page_weight.py builds a site both ways and compares every page).
 NAV_TEMPLATE = "partials/nav.html"
 
 
