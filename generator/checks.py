@@ -203,16 +203,11 @@ class _YearChecks:
     # -- helpers -------------------------------------------------------------------------------
 
     def err(self, record: Record, code: str, attr: str, value, message: str) -> None:
-        file, row = record.source
-        row = record._lines.get(attr, row)
-        field = type(record).alias_of(attr) if attr in type(record).model_fields else attr
-        self.report.error(file, row, code, field, "" if value is None else value, message)
+        self.report.error(*_where(record, attr), code, *_field_value(record, attr, value), message)
 
     def note(self, record: Record, code: str, attr: str, value, message: str) -> None:
-        file, row = record.source
-        row = record._lines.get(attr, row)
-        field = type(record).alias_of(attr) if attr in type(record).model_fields else attr
-        self.report.notice(file, row, code, field, "" if value is None else value, message)
+        """A problem that does not stop publication (提示)."""
+        self.report.notice(*_where(record, attr), code, *_field_value(record, attr, value), message)
 
     def run(self) -> None:
         self.ids()
@@ -539,6 +534,17 @@ def placeholder_values(rep: YearReport) -> dict[str, object]:
     for doc in rep.documents:
         values[doc.key] = doc
     return values
+
+
+def _where(record: Record, attr: str) -> tuple[str, int | None]:
+    """The file and the row (or YAML line) of ``record``'s ``attr``."""
+    file, row = record.source
+    return file, record._lines.get(attr, row)
+
+
+def _field_value(record: Record, attr: str, value) -> tuple[str, object]:
+    field = type(record).alias_of(attr) if attr in type(record).model_fields else attr
+    return field, "" if value is None else value
 
 
 def _number(text: str | None) -> Decimal | None:

@@ -140,8 +140,8 @@ def build(paths: Paths, *, strict: bool = True, quiet: bool = False) -> Report:
         # Start from the previous pages so unchanged files keep their bytes and mtime.
         shutil.copytree(paths.generated, stage_docs / render.GENERATED, copy_function=shutil.copy2)
     _, report, ds = _generate(paths.data, stage_docs / render.GENERATED, paths.cache)
-    # Pagefind indexes each page as MkDocs writes it, on another CPU; after MkDocs it only writes the index, which
-    # is part of the site swapped in below.
+    # Pagefind indexes each page as MkDocs writes it, on another CPU; after MkDocs only the index is built and
+    # written, part of the site swapped in below.
     with search.Indexer() as indexer, search.feeding(indexer):
         run_mkdocs(paths.config, stage_docs, stage_site, strict=strict, quiet=quiet)
         indexer.finish(stage_site)
@@ -170,9 +170,6 @@ def run_mkdocs(config_file: Path, docs_dir: Path, site_dir: Path, *, strict: boo
 def show_mkdocs_log(*, quiet: bool) -> None:
     """Print MkDocs' messages (and the plugin's, such as bad data found while previewing) on stderr. MkDocs' own
     command line sets this up; called from Python, MkDocs counts its errors but would print none of them."""
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING if quiet else logging.INFO)
     logger = logging.getLogger("mkdocs")
     logger.setLevel(logging.WARNING if quiet else logging.INFO)
     if not any(isinstance(h, _Stderr) for h in logger.handlers):
