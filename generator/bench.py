@@ -278,7 +278,7 @@ def report(size: str, synth_seconds: float, ours: SiteFigures, floor: SiteFigure
         ("MkDocs 用时（含把每页交给 Pagefind）", both(ours.mkdocs_seconds, ours.mkdocs_cpu),
          both(floor.seconds, floor.cpu_seconds), _ratio(ours.mkdocs_cpu, floor.cpu_seconds)),
         # Pagefind reads the pages while MkDocs writes them: its wall time here is what is left after MkDocs
-        # (writing the index), its CPU time all of its work.
+        # (building and writing the index), its CPU time all of its work.
         ("搜索索引用时（Pagefind，与 MkDocs 同时进行；墙钟为 MkDocs 之后的部分）",
          both(ours.search_index_seconds, ours.search_index_cpu), "—", ""),
         ("总用时", both(ours.seconds, ours.cpu_seconds), both(floor.seconds, floor.cpu_seconds),
