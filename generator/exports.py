@@ -76,6 +76,7 @@ class Exports:
         self.cache = cache
         self.keys = keys
         self._years: dict[int, YearModel] = {}
+        self._cached: dict[int, dict[str, bytes]] = {}  # bundles found in the cache by ``start``
         self._order: list[int] = []
         self._bounds = None
         self._worker: multiprocessing.Process | None = None
@@ -84,7 +85,11 @@ class Exports:
 
     def start(self, years: list[YearModel]) -> None:
         self._years = {y.year: y for y in years}
-        todo = [y.year for y in years if self.cache.lookup(self.keys.get(y.year)) is None]
+        for y in years:
+            found = self.cache.lookup(self.keys.get(y.year))
+            if found is not None:
+                self._cached[y.year] = found
+        todo = [y.year for y in years if y.year not in self._cached]
         if len(todo) == 0 or not _can_fork():
             return
         context = multiprocessing.get_context("fork")
@@ -102,11 +107,7 @@ class Exports:
     def collect(self) -> dict[int, dict[str, bytes]]:
         """Every started year's bundle. The years the worker has not begun are made here, newest first, while it
         goes on with the others; then the worker's are read."""
-        made: dict[int, dict[str, bytes]] = {}
-        for year in self._years:
-            found = self.cache.lookup(self.keys.get(year))
-            if found is not None:
-                made[year] = found
+        made = dict(self._cached)
         if self._worker is None:
             for year in reversed(list(self._years)):
                 if year not in made:
@@ -155,6 +156,7 @@ class Exports:
         if self._scratch is not None:
             self._scratch.cleanup()
             self._scratch = None
+        self._cached.clear()
         _YEARS.clear()
 
     def __enter__(self) -> Exports:
