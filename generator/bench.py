@@ -370,4 +370,6 @@ if __name__ == "__main__":
         result = _generate_timed(*map(Path, rest))
     else:
         result = _child_floor(Path(rest[0]))
-    print(json.dumps(result))
+    print(json.dumps(result), flush=True)
+    from .cache import release_memory
+    release_memory()  # as ``python -m generator`` does before it ends

@@ -130,6 +130,13 @@ class ObjectCache:
 _MEMORY: dict[str, object] = {}  # shared by every ObjectCache of the process; keys are content hashes
 
 
+def release_memory() -> None:
+    """Let go of what is kept in memory, when the process is about to end. Left alive, a ten-year archive's parsed
+    tables (about 700,000 objects) are swept by the garbage collector while Python shuts down: a second or so after
+    a command has finished, against a tenth of a second to free them here."""
+    _MEMORY.clear()
+
+
 def _touch(path: Path) -> None:
     """Mark an entry as used, so ``prune`` keeps it."""
     try:
