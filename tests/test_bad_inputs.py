@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import checks, cli, pipeline
+from generator import cache, checks, cli, dataset, pipeline
 from generator.problems import CODES
 from tests.conftest import FIXTURES, ROOT
 
@@ -462,6 +462,27 @@ def test_validate_json_lists_the_same_problems(rich, capsys):
     errors_ = [p for p in report["problems"] if p["severity"] == "错误"]
     assert {(p["code"], p["file"], p["row"]) for p in errors_} == {("bad-money", PROJECTS, 5), ("date-order", RECT, 2)}
     assert all(p["field"] and p["message"] and p["title"] for p in errors_)
+
+
+def test_validate_reads_unchanged_tables_from_the_cache_and_reports_the_same(rich, tmp_path, capsys, monkeypatch):
+    """``validate`` keeps each parsed table, with its problems, in .cache/: run again on the same files, it reads no
+    CSV and prints the same report."""
+    for case in CASES:
+        if case.id in ("money-percent", "deadline-before-finding"):
+            case.mutate(rich)
+    root = tmp_path / "project"
+    root.mkdir()
+    argv = ["--root", str(root), "--data", str(rich), "validate", "--format", "json"]
+    first = _run(argv, capsys)
+    assert first[0] == cli.EXIT_DATA and json.loads(first[1])["errors"] == 2
+    assert list((root / ".cache" / "years").glob("*.pickle"))
+
+    read = []
+    real_read_csv = dataset.load.read_csv
+    monkeypatch.setattr(dataset.load, "read_csv", lambda *a, **k: read.append(a[1]) or real_read_csv(*a, **k))
+    cache.release_memory()  # as when a new process starts: the tables come from disk
+    assert _run(argv, capsys) == first
+    assert read == []
 
 
 def test_build_with_bad_data_prints_the_report_and_exits_1(rich, tmp_path, capsys):
