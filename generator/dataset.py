@@ -144,8 +144,8 @@ def parse_table(raw: load.RawTable, model: type[Published], report: Report) -> l
             _notes_to_report(notes, raw.file, raw_row.row, model, report)
             continue
         _notes_to_report(notes, raw.file, raw_row.row, model, report)
-        record._file, record._row = raw.file, raw_row.row
-        record._digest = row_digest(values)
+        private = record.__pydantic_private__  # (one dict update, not three of pydantic's __setattr__)
+        private["_file"], private["_row"], private["_digest"] = raw.file, raw_row.row, row_digest(values)
         records.append(record)
     return records
 

@@ -156,6 +156,15 @@ class Record(BaseModel):
                     if (c := v.strip(BLANKS) if isinstance(v, str) else v) is not None and c != ""}
         return data
 
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        # Pydantic gives each new record its private attributes by walking their declarations once per level of
+        # the class tree, about a quarter of the cost of validating a row. Its validator calls ``model_post_init``
+        # by name, so one function that sets them all at once does the same work (tests/test_units.py holds it
+        # to pydantic's own result).
+        cls.model_post_init = _fresh_private  # type: ignore[method-assign]
+
     @property
     def source(self) -> tuple[str, int | None]:
         return self._file, self._row
@@ -167,6 +176,14 @@ class Record(BaseModel):
     @classmethod
     def public_fields(cls) -> list[str]:
         return [name for name, f in cls.model_fields.items() if is_public_field(f)]
+
+
+def _fresh_private(self: Record, context: Any, /) -> None:
+    """The private attributes of a new record, as declared on Record (no model declares others)."""
+    object.__setattr__(self, "__pydantic_private__", {"_file": "", "_row": None, "_lines": {}, "_digest": ""})
+
+
+Record.model_post_init = _fresh_private  # type: ignore[method-assign]
 
 
 def is_public_field(field) -> bool:

@@ -7,7 +7,7 @@ from decimal import Decimal
 import markdown
 import pytest
 
-from generator import load, model
+from generator import freeze, load, model, schema  # noqa: F401 (freeze: its records too)
 from generator.escape import md_text, safe_title, safe_url
 from generator.problems import Report
 from generator.schema import Monitoring, Project
@@ -109,3 +109,28 @@ def test_file_cache_reuses_a_key_and_never_mixes_keys(tmp_path):
     assert cache.files("k2", produce("two")) == {"a.txt": b"two"}
     assert FileCache(None).files("k1", produce("three")) == {"a.txt": b"three"}
     assert calls == ["one", "two", "three"]
+
+
+def _all_record_classes(cls=schema.Record):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _all_record_classes(sub)
+
+
+def test_records_start_with_the_private_attributes_pydantic_would_give_them():
+    """schema.Record sets a new record's private attributes in one step instead of pydantic's generic walk; for
+    every kind of record (freeze's too) the result must be what pydantic itself would have set."""
+    from pydantic._internal._model_construction import init_private_attributes
+
+    classes = list(_all_record_classes())
+    assert schema.Project in classes and schema.Indicator in classes and len(classes) >= 20
+    for cls in classes:
+        ours = cls.model_construct()
+        theirs = cls.model_construct()
+        object.__setattr__(theirs, "__pydantic_private__", None)
+        init_private_attributes(theirs, None)
+        assert ours.__pydantic_private__ == theirs.__pydantic_private__, cls.__name__
+        assert ours._lines is not cls.model_construct()._lines  # each record its own dict
+    row = schema.Project.model_validate({"项目编码": "P0001", "项目名称": "蔬菜基地", "主管部门": "农业农村局",
+                                         "预算类型": "一般公共预算", "金额": "1.00"})
+    assert row.source == ("", None) and row._digest == ""
