@@ -194,7 +194,12 @@ def _follow(record: Rectification | Application, sources, disclosed_in: int) -> 
 
 
 def project_slug(code: str) -> str:
+    if _SLUG_SAFE.fullmatch(code):
+        return code  # every valid 项目编码 (ASCII letters, digits, "-"): called for each link to a project
     return "".join(ch for ch in code if ch.isalnum() or ch == "-")
+
+
+_SLUG_SAFE = re.compile(r"[0-9A-Za-z-]+")
 
 
 def department_histories(archive: Archive) -> dict[str, DepartmentHistory]:

@@ -288,7 +288,7 @@ class Table:
     def html(self) -> Markup:
         """The table as one raw-HTML block (no blank lines), safe to place in a Markdown page."""
         if not self.rows:
-            return Markup('<p class="jx-empty" id="{}">{}</p>').format(self.anchor, self.empty)
+            return Markup(f'<p class="jx-empty" id="{escape(self.anchor)}">{escape(self.empty)}</p>')
         sortable = self.sortable and len(self.rows) > 1
         columns = self.columns
         numeric = [j for j, c in enumerate(columns, start=1) if c.numeric]
@@ -338,15 +338,15 @@ class Table:
                 raise ValueError(f"{self.caption}: the footer has {len(self.footer)} cells for {width} columns")
             foot = "<tfoot><tr>{}</tr></tfoot>".format(
                 "".join(f"{td[j]}{str(c.render(v))}</td>" for j, (c, v) in enumerate(zip(columns, self.footer, strict=True))))
+        # f-strings with explicit escape(): Markup.format costs about 40 µs a table (18,000 tables on L).
         download = ""
         if self.download:
-            download = Markup('\n<p class="jx-table-download"><a class="jx-download" href="{}" download>{}</a></p>'
-                              ).format(self.download, DOWNLOAD_LABEL)
+            download = (f'\n<p class="jx-table-download"><a class="jx-download" href="{escape(self.download)}" '
+                        f'download>{escape(DOWNLOAD_LABEL)}</a></p>')
         num = " ".join(str(j) for j in numeric if j <= NUM_STYLED_COLUMNS)
-        return Markup(
-            '<div class="jx-table"><table id="{}"{}{}{}>\n<caption>{}</caption>\n<thead><tr>{}</tr></thead>\n'
-            "<tbody>\n{}\n</tbody>{}\n</table>{}</div>"
-        ).format(self.anchor, Markup(" data-jx-sort") if sortable else "",
-                 Markup(' data-jx-num="{}"').format(num) if num else "",
-                 "" if self.searchable else Markup(" data-pagefind-ignore"), self.caption, Markup(head),
-                 Markup("\n".join(body)), Markup(foot), download)
+        attrs = ((" data-jx-sort" if sortable else "") + (f' data-jx-num="{escape(num)}"' if num else "")
+                 + ("" if self.searchable else " data-pagefind-ignore"))
+        rows = "\n".join(body)
+        return Markup(f'<div class="jx-table"><table id="{escape(self.anchor)}"{attrs}>\n'
+                      f"<caption>{escape(self.caption)}</caption>\n<thead><tr>{head}</tr></thead>\n"
+                      f"<tbody>\n{rows}\n</tbody>{foot}\n</table>{download}</div>")
