@@ -16,7 +16,6 @@ import hashlib
 import io
 import json
 import typing
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -252,7 +251,9 @@ def xlsx_bytes(sheets: Sequence[Sheet], about: Sequence[tuple[str, str]], stamp:
           [[sheet.title, spec.name, _TABLE_SCHEMA_TYPES[spec.kind][0], spec.unit or "", spec.description]
            for sheet in sheets for spec in sheet.fields])
     wb.close()
-    return _fixed_zip(buf.getvalue())
+    # In memory, XlsxWriter dates every part of the zip 1980-01-01 and the document itself ``stamp``: the same
+    # data gives the same bytes (on one platform: the zip records which kind of system wrote it).
+    return buf.getvalue()
 
 
 def _write_cell(ws, row: int, col: int, value: object, number_format, date_format=None) -> None:
@@ -268,19 +269,6 @@ def _write_cell(ws, row: int, col: int, value: object, number_format, date_forma
         ws.write_datetime(row, col, datetime(value.year, value.month, value.day), number_format or date_format)
     else:
         ws.write_string(row, col, str(value))
-
-
-def _fixed_zip(data: bytes) -> bytes:
-    """Rewrite the workbook's zip with fixed entry dates, so the same data gives the same bytes."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for entry in src.infolist():
-            info = zipfile.ZipInfo(entry.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3
-            info.external_attr = 0o644 << 16
-            dst.writestr(info, src.read(entry.filename))
-    return out.getvalue()
 
 
 def _rows_as_objects(sheet: Sheet) -> list[dict[str, object]]:
