@@ -15,7 +15,7 @@ from pathlib import Path
 from mkdocs.config import config_options
 from mkdocs.config.base import Config
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
-from mkdocs.structure.files import InclusionLevel
+from mkdocs.structure.files import File, InclusionLevel
 
 from . import search
 
@@ -127,6 +127,27 @@ def _nav_key(context) -> tuple | None:
     return (base, *(normalize_url(str(u), page=page, base=base) for u in (*known[1], *extra) if u))
 
 
+class LinkedFile(File):
+    """A generated download (a table's CSV, a year's open data) put into the site as a second name of the generated
+    file, not a copy: a ten-year archive has about 20,000 of them, 150 MB. Nothing writes into these files: the
+    generator replaces a file it changes by a new one (render.Writer), so the site keeps what it was built from.
+    Where a link cannot be made (another file system), the file is copied as MkDocs does."""
+
+    def copy_file(self, dirty: bool = False) -> None:
+        if dirty and not self.is_modified():
+            return
+        dest = self.abs_dest_path
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        try:
+            os.unlink(dest)  # (a preview builds into the same folder again; a link is never written through)
+        except FileNotFoundError:
+            pass
+        try:
+            os.link(self.abs_src_path, dest)
+        except OSError:
+            super().copy_file(dirty=False)
+
+
 def _nav_files(items) -> list[str]:
     """The page files a ``nav`` setting names (its entries are paths, or titles mapped to a path or a list)."""
     out: list[str] = []
@@ -215,8 +236,11 @@ class DisclosurePlugin(BasePlugin[DisclosureConfig]):
                 file.dest_uri = file.dest_uri[len(prefix):]
                 for cached in ("url", "abs_dest_path"):
                     file.__dict__.pop(cached, None)
-                if file.is_documentation_page() and file.src_uri not in in_nav:
-                    file.inclusion = InclusionLevel.NOT_IN_NAV
+                if file.is_documentation_page():
+                    if file.src_uri not in in_nav:
+                        file.inclusion = InclusionLevel.NOT_IN_NAV
+                elif type(file) is File:
+                    file.__class__ = LinkedFile
         return files
 
     def _squeeze_page(self, output, *, page, config):

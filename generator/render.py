@@ -215,12 +215,20 @@ class Writer:
         try:
             if path.stat().st_size == len(data) and path.read_bytes() == data:
                 return
+            exists = True
         except OSError:
-            pass  # not there yet
+            exists = False  # not there yet
         if path.parent not in self._dirs:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._dirs.add(path.parent)
-        path.write_bytes(data)
+        if exists:
+            # A new file takes the old one's name: the site that MkDocs built from these files links to them
+            # (DisclosurePlugin), and must keep its bytes until it is built again.
+            tmp = path.with_name(f".{path.name}.tmp")
+            tmp.write_bytes(data)
+            tmp.replace(path)
+        else:
+            path.write_bytes(data)
         self.written.append(path)
 
     def reuse(self, group: str, key: str | None) -> list[str] | None:

@@ -131,6 +131,23 @@ def test_a_successful_build_does_replace_the_site(project):
     assert not project.work.exists()
 
 
+def test_downloads_enter_the_site_as_links_that_regenerating_never_writes_through(project):
+    """Generated downloads (tables' CSV, open data) are put into the site as second names of the generated files,
+    not copies; a later ``generate`` (or a preview) replaces the generated files it changes, so the built site
+    keeps its bytes until it is built again."""
+    downloads = [p for p in project.generated.rglob("*") if p.is_file() and p.suffix in (".csv", ".xlsx", ".json")
+                 and p.name not in ("nav.json", "site.json")]
+    assert len(downloads) > 20
+    for path in downloads:
+        assert (project.site / path.relative_to(project.generated)).stat().st_ino == path.stat().st_ino, path
+    site_before = snapshot(project.site)
+    valid_change(project)
+    written, _ = pipeline.generate(project.data, project.generated, project.cache)
+    rewritten = [p for p in written if p.suffix in (".xlsx", ".json", ".csv")]
+    assert rewritten  # the change reached downloads that the site links to
+    assert snapshot(project.site) == site_before
+
+
 def test_same_data_gives_byte_identical_pages(tmp_path):
     first, second = tmp_path / "a", tmp_path / "b"
     pipeline.generate(FIXTURES / "rich_data", first)
