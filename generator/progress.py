@@ -30,6 +30,9 @@ class Bar:
         if self._bar is None and self.count >= self.threshold:
             from tqdm import tqdm
 
+            # No monitor thread: it would outlive the bar, and a process with another thread does not fork the
+            # worker that makes open-data bundles (exports.py).
+            tqdm.monitor_interval = 0
             self._bar = tqdm(desc=self.desc, total=self.total, initial=self.count - n, unit=self.unit,
                              file=self.stream, leave=False, dynamic_ncols=True)
         if self._bar is not None:
