@@ -55,6 +55,9 @@ class FileCache:
         self.store(cache_key, produced)
         return produced
 
+    def has(self, cache_key: str | None) -> bool:
+        return self.root is not None and cache_key is not None and (self.root / cache_key).is_dir()
+
     def lookup(self, cache_key: str | None) -> dict[str, bytes] | None:
         if self.root is not None and cache_key is not None:
             entry = self.root / cache_key

@@ -1,8 +1,10 @@
-"""Each year's open-data bundle, made in a worker process while the pages render.
+"""Each year's open-data bundle, made in a worker process while the rest of the data is read and the pages render.
 
 Writing a year's XLSX and JSON is the slowest single piece of the generator (about a second for 1,000 projects)
 and shares nothing with page rendering, so on a machine with more than one CPU a forked worker makes the bundles
-while this process renders pages. Bundles come from the cache (generator/cache.py) when the year's data, the
+while this process goes on. The pipeline reads the years whose bundles are not cached first and starts the worker
+on them at once (``start``), before the other years are read and all are checked; if the data turn out to be wrong,
+the worker is stopped and its bundles are thrown away. Bundles come from the cache (generator/cache.py) when the year's data, the
 settings and the code are as before. The worker is only forked from a process with no other threads (a fork copies
 locks another thread may hold); otherwise, and where fork does not exist, bundles are made here, one after another.
 The bytes are the same either way.
@@ -72,9 +74,9 @@ class WorkerError(RuntimeError):
 class Exports:
     """``start`` the bundles of some years, then ``collect`` them: cached, from the worker, or made here."""
 
-    def __init__(self, cache: FileCache, keys: dict[int, str]):
+    def __init__(self, cache: FileCache, keys: dict[int, str] | None = None):
         self.cache = cache
-        self.keys = keys
+        self.keys = dict(keys or {})
         self._years: dict[int, YearModel] = {}
         self._cached: dict[int, dict[str, bytes]] = {}  # bundles found in the cache by ``start``
         self._order: list[int] = []
@@ -83,14 +85,23 @@ class Exports:
         self._results = None
         self._scratch: tempfile.TemporaryDirectory | None = None
 
-    def start(self, years: list[YearModel]) -> None:
-        self._years = {y.year: y for y in years}
+    def missing(self, keys: dict[int, str]) -> list[int]:
+        """The years among ``keys`` whose bundle is not in the cache (without reading the cached ones)."""
+        return [year for year, key in keys.items() if not self.cache.has(key)]
+
+    def start(self, years: list[YearModel], keys: dict[int, str] | None = None) -> None:
+        """Begin the bundles of ``years`` (``keys``: their cache keys, if not given to the constructor). May be
+        called again with more years: those already begun are left as they are; the worker is forked once, for the
+        first years whose bundles are not cached, and the bundles of later ones are made here by ``collect``."""
+        self.keys.update(keys or {})
+        years = [y for y in years if y.year not in self._years]
+        self._years.update({y.year: y for y in years})
         for y in years:
             found = self.cache.lookup(self.keys.get(y.year))
             if found is not None:
                 self._cached[y.year] = found
         todo = [y.year for y in years if y.year not in self._cached]
-        if len(todo) == 0 or not _can_fork():
+        if len(todo) == 0 or self._worker is not None or not _can_fork():
             return
         context = multiprocessing.get_context("fork")
         _YEARS.clear()
@@ -113,6 +124,9 @@ class Exports:
                 if year not in made:
                     made[year] = self._here(year)
         else:
+            for year in reversed(list(self._years)):  # begun after the worker was forked
+                if year not in made and year not in self._order:
+                    made[year] = self._here(year)
             while (i := _take(self._bounds, newest=True)) is not None:
                 made[self._order[i]] = self._here(self._order[i])
             made.update(self._from_worker({y for y in self._order if y not in made}))

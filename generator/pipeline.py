@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import cache, checks, dataset, dependencies, freeze, model, render, search
 from .cache import FileCache, ObjectCache
+from .exports import Exports
 from .problems import DataError, Report
 
 
@@ -60,12 +61,14 @@ class Paths:
         return self.root / "mkdocs.yml"
 
 
-def validate(data_dir: Path, progress=None, cache_dir: Path | None = None) -> tuple[dataset.Dataset | None, Report]:
+def validate(data_dir: Path, progress=None, cache_dir: Path | None = None, *, first=(), then=None,
+             ) -> tuple[dataset.Dataset | None, Report]:
     """Read and check all data; the report lists every problem found. ``progress`` counts rows read. With
-    ``cache_dir``, years whose files did not change since an earlier run are not parsed again."""
+    ``cache_dir``, years whose files did not change since an earlier run are not parsed again. ``first`` and
+    ``then``: see dataset.read_dataset."""
     report = Report()
     years = ObjectCache(cache_dir / "years" if cache_dir else None)
-    ds = dataset.read_dataset(data_dir, report, progress=progress, cache=years)
+    ds = dataset.read_dataset(data_dir, report, progress=progress, cache=years, first=first, then=then)
     if ds is not None:
         # Cross-record rules run on whatever could be read, so one run shows as much as possible.
         checks.check(ds, report, ObjectCache(cache_dir / "checks" if cache_dir else None))
@@ -96,31 +99,62 @@ def _generate(data_dir: Path, out: Path, cache_dir: Path | None = None):
 
 
 def _generate_unpaused(data_dir: Path, out: Path, cache_dir: Path | None):
-    ds, report = validate(data_dir, cache_dir=cache_dir)
-    if ds is None or not report.ok:
-        raise DataError(report)
-    archive = model.build_archive(ds)
-    manifest = None
-    if cache_dir is not None:
-        where = hashlib.sha256(str(out.resolve()).encode("utf-8")).hexdigest()[:16]
-        manifest = cache_dir / "pages" / f"{where}.json"
-    written = render.render_site(archive, out, export_cache=FileCache(cache_dir / "opendata" if cache_dir else None),
-                                 year_keys=year_keys(ds), site_key=dependencies.site_key(ds), manifest=manifest)
+    with Exports(FileCache(cache_dir / "opendata" if cache_dir else None)) as bundles:
+        # The years whose open-data bundle is not in the cache are read first, and their bundles begun in a worker
+        # process while the other years are read and checked (after an edit to one year, its XLSX is no longer
+        # what the build waits for). If the data turn out to be wrong, the worker is stopped and nothing is kept.
+        settings = _settings_bytes(data_dir)
+
+        def begin(read: dict[int, dataset.YearData]) -> None:
+            bundles.start([model.build_year(data) for data in read.values()],
+                          {year: _year_key(year, data, settings) for year, data in read.items()})
+
+        first = bundles.missing(_year_keys_on_disk(data_dir, settings))
+        ds, report = validate(data_dir, cache_dir=cache_dir, first=first, then=begin)
+        if ds is None or not report.ok:
+            raise DataError(report)
+        archive = model.build_archive(ds)
+        manifest = None
+        if cache_dir is not None:
+            where = hashlib.sha256(str(out.resolve()).encode("utf-8")).hexdigest()[:16]
+            manifest = cache_dir / "pages" / f"{where}.json"
+        written = render.render_site(archive, out, bundles=bundles, year_keys=year_keys(ds),
+                                     site_key=dependencies.site_key(ds), manifest=manifest)
     if cache_dir is not None:
         cache.prune(cache_dir)
     return written, report, ds
 
 
+def _settings_bytes(data_dir: Path) -> bytes:
+    settings = data_dir / dataset.SETTINGS_FILE
+    try:
+        return settings.read_bytes()
+    except OSError:
+        return b""
+
+
+def _year_key(year: int, data: dataset.YearData, settings: bytes) -> str | None:
+    """What a year's derived files (its open-data bundle) depend on: its own data files, the settings, the code."""
+    # data.key already identifies the year's files (read once while loading); hash them again only without it.
+    files = data.key or freeze.year_checksum(data.path)
+    return cache.key(str(year), files, settings) if files is not None else None
+
+
 def year_keys(ds: dataset.Dataset) -> dict[int, str]:
-    """What each year's derived files depend on: its own data files, the site settings and the code."""
-    settings = ds.root / dataset.SETTINGS_FILE
-    settings_bytes = settings.read_bytes() if settings.exists() else b""
+    settings = _settings_bytes(ds.root)
+    keys = {year: _year_key(year, data, settings) for year, data in ds.years.items()}
+    return {year: key for year, key in keys.items() if key is not None}
+
+
+def _year_keys_on_disk(data_dir: Path, settings: bytes) -> dict[int, str]:
+    """The same keys from the files alone, before anything is read (the years whose bundle will be made)."""
     keys = {}
-    for year, data in ds.years.items():
-        # data.key already identifies the year's files (read once while loading); hash them again only without it.
-        files = data.key or freeze.year_checksum(data.path)
-        if files is not None:
-            keys[year] = cache.key(str(year), files, settings_bytes)
+    try:
+        for entry in sorted(data_dir.iterdir()):
+            if entry.is_dir() and dataset.YEAR_DIR.match(entry.name):
+                keys[int(entry.name)] = cache.key(entry.name, dataset.year_files_key(data_dir, entry), settings)
+    except OSError:
+        pass  # reading the data reports it
     return keys
 
 

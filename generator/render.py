@@ -322,15 +322,18 @@ def _write_table_downloads(w: Writer, src: str, tables: list[Table]) -> None:
             w.raw(base + t.download, ("\ufeff" + t.csv_text()).encode("utf-8"))
 
 
-def render_site(archive: Archive, out: Path, *, export_cache: FileCache | None = None,
+def render_site(archive: Archive, out: Path, *, bundles: Exports | None = None,
                 year_keys: dict[int, str] | None = None, site_key: str | None = None,
                 manifest: Path | None = None) -> list[Path]:
     """Write every generated page under ``out`` (the ``generated`` folder); returns the files (re)written.
 
-    ``year_keys`` identify each year's inputs; with ``export_cache`` a year's open-data bundle is reused when
-    its key was seen before. With ``site_key`` and a ``manifest``, pages whose inputs did not change since the last
-    build into ``out`` are kept without being rendered (generator/dependencies.py)."""
-    export_cache = export_cache or FileCache(None)
+    ``year_keys`` identify each year's inputs; ``bundles`` makes the open-data bundles (reused from its cache when
+    their key was seen before; some perhaps begun already, see pipeline). With ``site_key`` and a ``manifest``, pages
+    whose inputs did not change since the last build into ``out`` are kept without being rendered
+    (generator/dependencies.py)."""
+    if bundles is None:
+        with Exports(FileCache(None)) as own:
+            return render_site(archive, out, bundles=own, year_keys=year_keys, site_key=site_key, manifest=manifest)
     year_keys = year_keys or {}
     if site_key is None:
         manifest = None
@@ -349,33 +352,32 @@ def render_site(archive: Archive, out: Path, *, export_cache: FileCache | None =
     departments = department_histories(archive)
     fresh = [y for y in archive.years if not w.unchanged(*groups[y.year])]
     fresh_years = {y.year for y in fresh}
-    with Exports(export_cache, year_keys) as bundles:
-        bundles.start(fresh)
-        for y in fresh:
-            w.reuse(*groups[y.year])  # not reused: opens the group for the files below
-            # Every bundle has at least datapackage.json and SHA256SUMS, so the year page always links to it.
-            page = year_page(archive, y, has_downloads=True)
-            w.text(page.src, env.get_template("year.md.j2").render(page=page))
-            _write_table_downloads(w, page.src, page.tables())
-            for lp in list_pages(archive, y, departments):
-                w.text(lp.src, env.get_template("list.md.j2").render(page=lp))
-                _write_table_downloads(w, lp.src, lp.tables())
-        w.ungrouped()
-        _render_entities(archive, env, w, site_key, departments)
-        made = bundles.collect()
-        open_data = []
-        for y in archive.years:
-            data_dir = links.year_data_dir(y.year)
-            kept = w.reuse(*groups[y.year]) if y.year not in fresh_years else None
-            if kept is not None:
-                names = sorted(rel[len(data_dir) + 1:] for rel in kept if rel.startswith(data_dir + "/"))
-            else:
-                exported = made[y.year]
-                for name, data in exported.items():
-                    w.raw_in(groups[y.year][0], f"{data_dir}/{name}", data)
-                names = list(exported)
-            open_data.append((y.year, [(name, links.md_link(links.OPEN_DATA, f"{data_dir}/{name}"))
-                                       for name in names]))
+    bundles.start(fresh, year_keys)
+    for y in fresh:
+        w.reuse(*groups[y.year])  # not reused: opens the group for the files below
+        # Every bundle has at least datapackage.json and SHA256SUMS, so the year page always links to it.
+        page = year_page(archive, y, has_downloads=True)
+        w.text(page.src, env.get_template("year.md.j2").render(page=page))
+        _write_table_downloads(w, page.src, page.tables())
+        for lp in list_pages(archive, y, departments):
+            w.text(lp.src, env.get_template("list.md.j2").render(page=lp))
+            _write_table_downloads(w, lp.src, lp.tables())
+    w.ungrouped()
+    _render_entities(archive, env, w, site_key, departments)
+    made = bundles.collect()
+    open_data = []
+    for y in archive.years:
+        data_dir = links.year_data_dir(y.year)
+        kept = w.reuse(*groups[y.year]) if y.year not in fresh_years else None
+        if kept is not None:
+            names = sorted(rel[len(data_dir) + 1:] for rel in kept if rel.startswith(data_dir + "/"))
+        else:
+            exported = made[y.year]
+            for name, data in exported.items():
+                w.raw_in(groups[y.year][0], f"{data_dir}/{name}", data)
+            names = list(exported)
+        open_data.append((y.year, [(name, links.md_link(links.OPEN_DATA, f"{data_dir}/{name}"))
+                                   for name in names]))
     w.ungrouped()
     w.text(links.OPEN_DATA, env.get_template("open_data.md.j2").render(page=OpenDataPage(open_data)))
     w.text("nav.json", json.dumps(navigation(archive), ensure_ascii=False, indent=1))

@@ -188,6 +188,58 @@ def test_a_bundle_that_fails_stops_the_build_and_leaves_no_worker(work, monkeypa
     assert multiprocessing.active_children() == []
 
 
+def test_the_year_whose_bundle_must_be_made_is_read_first_and_its_bundle_begun_before_the_rest(work, monkeypatch):
+    """After an edit to 2024 the worker starts on 2024's open data as soon as 2024 is read, not after all four years
+    are read and checked; the output is still that of a full build."""
+    from generator import dataset, exports
+
+    data, out, cache_dir = work
+    pipeline.generate(data, out, cache_dir)
+    edit_cell(data / "2024" / schema.Rectification.FILE, 1, "问题", lambda v: v + "（已修改）")
+    events = []
+    real_read, real_start = dataset.cached_year, exports.Exports.start
+    monkeypatch.setattr(dataset, "cached_year", lambda root, d, year, *a: events.append(year) or real_read(root, d, year, *a))
+
+    def start(self, years, keys=None):
+        events.append(("start", sorted(y.year for y in years if y.year not in self._years)))
+        return real_start(self, years, keys)
+
+    monkeypatch.setattr(exports.Exports, "start", start)
+    pipeline.generate(data, out, cache_dir)
+    assert events[:3] == [2024, ("start", [2024]), 2021], events
+    assert events[3:5] == [2022, 2023]
+    assert_same_as_full_build(data, out, out.parent, "early-bundle")
+
+
+def test_wrong_data_found_after_a_bundle_was_begun_stops_its_worker(work, monkeypatch):
+    import multiprocessing
+
+    from generator import exports
+
+    data, out, cache_dir = work
+    if not exports._can_fork():
+        pytest.skip("这台机器或此进程不另起子进程（单 CPU，或已有其他线程）")
+    pipeline.generate(data, out, cache_dir)
+    before = tree(out)
+    # Each row is valid, so 2024 is read without error and its bundle begun; the goal's project does not exist,
+    # which the checks across tables find after every year is read.
+    edit_cell(data / "2024" / schema.Goal.FILE, 1, "项目编码", lambda v: "51999999R9999999")
+    forked = []
+    real_start = exports.Exports.start
+
+    def start(self, years, keys=None):
+        real_start(self, years, keys)
+        forked.append(self._worker is not None)
+
+    monkeypatch.setattr(exports.Exports, "start", start)
+    with pytest.raises(DataError) as raised:
+        pipeline.generate(data, out, cache_dir)
+    assert forked == [True]
+    assert "unknown-reference" in {p.code for p in raised.value.report.errors}
+    assert multiprocessing.active_children() == []
+    assert tree(out) == before
+
+
 def test_a_cache_that_cannot_be_written_does_not_stop_the_build(work):
     data, out, _ = work
     blocked = out.parent / "cache-is-a-file"
