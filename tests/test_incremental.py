@@ -291,3 +291,23 @@ def test_prune_removes_only_entries_unused_for_long(tmp_path):
     os.utime(bundle, (month_ago, month_ago))
     assert cache.prune(tmp_path) == 2
     assert not old.exists() and not bundle.exists() and recent.exists()
+
+
+def test_generation_leaves_the_collector_on_and_does_not_pile_up_frozen_objects(work):
+    """Generation pauses the cyclic garbage collector and freezes what is alive at its end (pipeline._generate).
+    A preview regenerates after every edit: each archive must still be freed when the next replaces it."""
+    import gc
+
+    data, out, cache_dir = work
+    counts = []
+    for _ in range(3):
+        pipeline.generate(data, out, cache_dir)
+        assert gc.isenabled()
+        counts.append(gc.get_freeze_count())
+    assert counts[0] > 10_000  # the archive just generated is among the frozen objects
+    assert counts[2] <= counts[1] * 1.05, counts
+    with pytest.raises(DataError):
+        edit_cell(data / "2024" / schema.Project.FILE, 1, "金额", lambda v: "12%")
+        pipeline.generate(data, out, cache_dir)
+    assert gc.isenabled()
+    gc.unfreeze()
