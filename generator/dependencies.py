@@ -72,6 +72,17 @@ def project_key(site: str, h: ProjectHistory, positions: dict) -> str:
     return _hash("project", *parts)
 
 
+def project_years(h: ProjectHistory) -> set[int]:
+    """The years whose data a project page shows: its spending years and the years its records were disclosed in.
+    A page whose years (now and at the last build) all kept their data files and the site key has nothing new to
+    show, and is kept without working out its key (render.Writer.keep_untouched); after an edit to one year that
+    spares reading the digests of every record of ten years."""
+    years = {c.spending_year for c in h.cycles}
+    for c in h.cycles:
+        years.update(s.disclosed_in for s in c.steps)
+    return years
+
+
 def department_key(site: str, d: DepartmentHistory) -> str:
     parts = [site, d.name, d.slug]
     for dy in d.years:

@@ -231,20 +231,35 @@ class Writer:
             path.write_bytes(data)
         self.written.append(path)
 
-    def reuse(self, group: str, key: str | None) -> list[str] | None:
+    def reuse(self, group: str, key: str | None, years: set[int] | None = None) -> list[str] | None:
         """Keep the files of ``group`` when its key is unchanged and they are intact; returns them, or None when the
-        group must be rendered (then its files are produced after this call, until the next ``reuse``)."""
+        group must be rendered (then its files are produced after this call, until the next ``reuse``). ``years``:
+        the years whose data the group shows, noted for ``keep_untouched``."""
         self._group = None
         if self.manifest is None or key is None:
             return None
         if self.unchanged(group, key):
             entry = self._previous[group]
-            self._groups[group] = entry
+            self._groups[group] = entry if years is None else {**entry, "years": sorted(years)}
             self.kept.update(entry["files"])
             return list(entry["files"])
-        self._groups[group] = {"key": key, "files": {}}
+        self._groups[group] = {"key": key, "files": {}} | ({"years": sorted(years)} if years is not None else {})
         self._group = group
         return None
+
+    def keep_untouched(self, group: str, years: set[int], fresh: set[int]) -> bool:
+        """Keep ``group`` as the last build left it, without working out its key, when none of the years its pages
+        show now, nor those they showed then, is among the ``fresh`` ones (years whose data files or the site key
+        changed): all its inputs are as they were. False when that is not known (then ``reuse``)."""
+        self._group = None
+        entry = self._previous.get(group) if self.manifest is not None else None
+        if not years or entry is None or "years" not in entry or (years | set(entry["years"])) & fresh:
+            return False
+        if not self._intact(entry["files"]):
+            return False
+        self._groups[group] = entry
+        self.kept.update(entry["files"])
+        return True
 
     def unchanged(self, group: str, key: str | None) -> bool:
         """Whether ``group`` was built from the same inputs by the last build and its files are as it left them."""
@@ -367,7 +382,7 @@ def render_site(archive: Archive, out: Path, *, bundles: Exports | None = None,
             w.text(lp.src, env.get_template("list.md.j2").render(page=lp))
             _write_table_downloads(w, lp.src, lp.tables())
     w.ungrouped()
-    _render_entities(archive, env, w, site_key, departments)
+    _render_entities(archive, env, w, site_key, departments, fresh_years)
     made = bundles.collect()
     open_data = []
     for y in archive.years:
@@ -390,8 +405,9 @@ def render_site(archive: Archive, out: Path, *, bundles: Exports | None = None,
 
 
 def _render_entities(archive: Archive, env: Environment, w: Writer, site_key: str | None,
-                     departments: dict[str, DepartmentHistory]) -> None:
-    """Department and project pages, with their indexes and the trackers."""
+                     departments: dict[str, DepartmentHistory], fresh_years: set[int]) -> None:
+    """Department and project pages, with their indexes and the trackers. ``fresh_years``: the years whose data
+    files or the site key changed since the last build (all of them on a first build)."""
     by_year = {y.year: y for y in archive.years}
     dept_slugs = {name: d.slug for name, d in departments.items()}
     for d in departments.values():
@@ -408,7 +424,10 @@ def _render_entities(archive: Archive, env: Environment, w: Writer, site_key: st
     projects = project_histories(archive)
     positions = record_positions(archive)
     for h in projects.values():
-        if w.reuse(f"project/{h.code}", site_key and dependencies.project_key(site_key, h, positions)) is not None:
+        group, years = f"project/{h.code}", dependencies.project_years(h)
+        if site_key and w.keep_untouched(group, years, fresh_years):
+            continue
+        if w.reuse(group, site_key and dependencies.project_key(site_key, h, positions), years) is not None:
             continue
         page = project_page(archive, h, positions, dept_slugs)
         w.text(page.src, env.get_template("project.md.j2").render(page=page))

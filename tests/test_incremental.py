@@ -94,6 +94,16 @@ def test_every_kind_of_edit_matches_a_full_build(work, monkeypatch):
             encoding="utf-8"),
         "report-text": lambda: (data / "2022" / "report.yaml").write_text(
             (data / "2022" / "report.yaml").read_text(encoding="utf-8") + "\n", encoding="utf-8"),
+        # A 2024 rectification of a 2022 evaluation: the project (not in 2024's lists) now shows a 2024 record;
+        # once it is removed the project page shows 2024 no more, and must still be rendered again
+        # (render.Writer.keep_untouched looks at the years a page showed at the last build too).
+        "cross-year-reference-added": lambda: _add_rectification(
+            data / "2024" / schema.Rectification.FILE, "整改2024-9998",
+            {"来源类型": "绩效评价", "来源编号": "评价2022-0028", "单位名称": "示例县教育局",
+             "项目编码": "51999921R0000043"}),
+        "cross-year-reference-removed": lambda: write_rows(
+            data / "2024" / schema.Rectification.FILE,
+            [r for r in read_rows(data / "2024" / schema.Rectification.FILE) if r[0] != "整改2024-9998"]),
     }
     for name, edit in edits.items():
         edit()
@@ -101,10 +111,11 @@ def test_every_kind_of_edit_matches_a_full_build(work, monkeypatch):
         assert_same_as_full_build(data, out, tmp, name)
 
 
-def _add_rectification(path: Path) -> None:
+def _add_rectification(path: Path, rid: str = "整改2024-9999", values: dict[str, str] | None = None) -> None:
     rows = read_rows(path)
     new = list(rows[1])
-    new[rows[0].index("整改编号")] = "整改2024-9999"
+    for column, value in {"整改编号": rid, **(values or {})}.items():
+        new[rows[0].index(column)] = value
     rows.insert(1, new)  # first in the list: every later row moves down one place
     write_rows(path, rows)
 
@@ -129,6 +140,22 @@ def test_one_record_rewrites_only_its_pages(work):
     assert 0 < len(rewritten) <= 15, sorted(rewritten)
     assert any(k.startswith("2024/rectifications") for k in rewritten)
     assert not any(k.startswith(("2021/", "2022/", "2023/")) for k in rewritten)
+
+
+def test_after_an_edit_only_projects_showing_that_year_have_their_key_worked_out(work, monkeypatch):
+    from generator import dependencies
+
+    data, out, cache_dir = work
+    pipeline.generate(data, out, cache_dir)
+    edit_cell(data / "2022" / schema.Rectification.FILE, 1, "问题", lambda v: v + "（已修改）")
+    keyed, years = [], {}
+    real_key, real_years = dependencies.project_key, dependencies.project_years
+    monkeypatch.setattr(dependencies, "project_key", lambda site, h, pos: keyed.append(h.code) or real_key(site, h, pos))
+    monkeypatch.setattr(dependencies, "project_years", lambda h: years.setdefault(h.code, real_years(h)))
+    pipeline.generate(data, out, cache_dir)
+    showing_2022 = {code for code, ys in years.items() if 2022 in ys}
+    assert set(keyed) == showing_2022 and 0 < len(keyed) < len(years)
+    assert_same_as_full_build(data, out, out.parent, "keys")
 
 
 def test_a_page_changed_by_hand_is_rendered_again(work):
