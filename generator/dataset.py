@@ -214,13 +214,13 @@ def _submodel_at(model: type[Record], loc: tuple) -> type[Record]:
 
 def read_dataset(root: Path, report: Report, years: list[int] | None = None,
                  progress=None, cache: ObjectCache | None = None, first: Collection[int] = (),
-                 then: Callable[[dict[int, YearData]], None] | None = None) -> Dataset | None:
+                 then: Callable[[int], None] | None = None) -> Dataset | None:
     """Read settings and every year directory under ``root``; problems go to ``report``.
 
     ``progress``, if given, is called with the number of rows of each table read (for a progress bar).
     With ``cache``, a year whose files are byte for byte as before is not parsed again (see ``cached_year``).
-    The years in ``first`` are read before the others and, if no error was found so far, handed to ``then`` (the
-    pipeline begins their open-data bundles meanwhile); the result is the same in any order."""
+    The years in ``first`` are read before the others, each named to ``then`` once read if no error was found so
+    far (the pipeline begins their open-data bundles meanwhile); the result is the same in any order."""
     if not root.is_dir():
         report.error(str(root), None, "file-missing", "", "",
                      "数据目录不存在（或不是文件夹）；请用 --data 指向含 settings.yaml 与年度文件夹的目录")
@@ -258,8 +258,8 @@ def read_dataset(root: Path, report: Report, years: list[int] | None = None,
         year = int(year_dir.name)
         found[year] = cached_year(root, year_dir, year, report, progress, cache) if cache is not None \
             else read_year(root, year_dir, year, report, progress)
-        if then is not None and ahead and year_dir is ahead[-1] and report.ok:
-            then({int(d.name): found[int(d.name)] for d in ahead})
+        if then is not None and year_dir in ahead and report.ok:
+            then(year)
     if not found:
         report.error(_name(root, root), None, "file-missing", "", "",
                      "数据目录中没有任何年度文件夹（例如 data/2023/）")

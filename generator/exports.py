@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 from . import opendata
@@ -50,18 +51,31 @@ def _take(bounds, *, newest: bool) -> int | None:
         return bounds[0] - 1
 
 
-def _work(order: list[int], bounds, scratch: str, results) -> None:
-    """The worker: make bundles until the bounds meet; report each as (year, [names]) or (year, error text)."""
+def _work(order: list[int], bounds, scratch: str, results, ready=None, load=None) -> None:
+    """The worker: make bundles until the bounds meet; report each as (year, [names], None, key) or (year, None,
+    error text, None). Without ``load`` the years' models are in ``_YEARS``; with it, the worker waits until this
+    process names the year on ``ready`` (read without error, its tables in the cache) and gets the model and its key
+    from ``load(year)``."""
     try:
+        seen: set[int] = set()
         while (i := _take(bounds, newest=False)) is not None:
             year = order[i]
             dest = Path(scratch) / str(year)
             try:
-                names = [p.name for p in opendata.export_year(_YEARS[year], dest)]
-            except BaseException:  # reported to the parent, which raises it
-                results.send((year, None, traceback.format_exc()))
+                key = None
+                if load is None:
+                    model = _YEARS[year]
+                else:
+                    while year not in seen:
+                        seen.add(ready.recv())  # EOFError: this process stopped (wrong data) or is done
+                    model, key = load(year)
+                names = [p.name for p in opendata.export_year(model, dest)]
+            except EOFError:
                 return
-            results.send((year, names, None))
+            except BaseException:  # reported to the parent
+                results.send((year, None, traceback.format_exc(), None))
+                return
+            results.send((year, names, None, key))
     finally:
         results.close()
         os._exit(0)  # leave without running the parent's exit handlers or flushing its buffers twice
@@ -83,37 +97,65 @@ class Exports:
         self._bounds = None
         self._worker: multiprocessing.Process | None = None
         self._results = None
+        self._ready = None
         self._scratch: tempfile.TemporaryDirectory | None = None
 
     def missing(self, keys: dict[int, str]) -> list[int]:
         """The years among ``keys`` whose bundle is not in the cache (without reading the cached ones)."""
         return [year for year, key in keys.items() if not self.cache.has(key)]
 
+    def begin(self, years: list[int], load: Callable[[int], tuple[YearModel, str | None]]) -> None:
+        """Fork the worker before anything is read, for the bundles of ``years`` (in the order they will be read).
+        It starts on each once ``ready`` names it, with the model and key ``load`` makes from the cached tables;
+        a bundle whose key differs from the one this process gives ``start`` (a file changed meanwhile) is made
+        again here."""
+        if years and self._worker is None and _can_fork():
+            self._fork(list(years), load)
+
+    def ready(self, year: int) -> None:
+        """``year`` has been read without error and its tables are in the cache: the worker may load it."""
+        if self._ready is not None and year in self._order:
+            try:
+                self._ready.send(year)
+            except OSError:
+                pass  # the worker has left (an error it reports itself)
+
     def start(self, years: list[YearModel], keys: dict[int, str] | None = None) -> None:
         """Begin the bundles of ``years`` (``keys``: their cache keys, if not given to the constructor). May be
-        called again with more years: those already begun are left as they are; the worker is forked once, for the
-        first years whose bundles are not cached, and the bundles of later ones are made here by ``collect``."""
+        called again with more years: those already begun are left as they are; the worker is forked once, and the
+        bundles of years it was not given are made here by ``collect``."""
         self.keys.update(keys or {})
         years = [y for y in years if y.year not in self._years]
         self._years.update({y.year: y for y in years})
         for y in years:
+            if y.year in self._order:
+                continue  # the worker's
             found = self.cache.lookup(self.keys.get(y.year))
             if found is not None:
                 self._cached[y.year] = found
         todo = [y.year for y in years if y.year not in self._cached]
         if len(todo) == 0 or self._worker is not None or not _can_fork():
             return
-        context = multiprocessing.get_context("fork")
         _YEARS.clear()
         _YEARS.update(self._years)
-        self._order = todo
-        self._bounds = context.Array("i", [0, len(todo)])
+        self._fork(todo, None)
+
+    def _fork(self, order: list[int], load) -> None:
+        context = multiprocessing.get_context("fork")
+        self._order = order
+        self._bounds = context.Array("i", [0, len(order)])
         self._scratch = tempfile.TemporaryDirectory(prefix="jx-opendata-")
         receive, send = context.Pipe(duplex=False)
-        self._worker = context.Process(target=_work, args=(todo, self._bounds, self._scratch.name, send), daemon=True)
+        ready_receive = ready_send = None
+        if load is not None:
+            ready_receive, ready_send = context.Pipe(duplex=False)
+        self._worker = context.Process(target=_work, daemon=True,
+                                       args=(order, self._bounds, self._scratch.name, send, ready_receive, load))
         self._worker.start()
         send.close()
-        self._results = receive
+        if ready_receive is not None:
+            ready_receive.close()
+        self._results, self._ready = receive, ready_send
 
     def collect(self) -> dict[int, dict[str, bytes]]:
         """Every started year's bundle. The years the worker has not begun are made here, newest first, while it
@@ -124,12 +166,13 @@ class Exports:
                 if year not in made:
                     made[year] = self._here(year)
         else:
-            for year in reversed(list(self._years)):  # begun after the worker was forked
+            for year in reversed(list(self._years)):  # not given to the worker
                 if year not in made and year not in self._order:
                     made[year] = self._here(year)
             while (i := _take(self._bounds, newest=True)) is not None:
-                made[self._order[i]] = self._here(self._order[i])
-            made.update(self._from_worker({y for y in self._order if y not in made}))
+                if self._order[i] in self._years:
+                    made[self._order[i]] = self._here(self._order[i])
+            made.update(self._from_worker({y for y in self._order if y not in made and y in self._years}))
         return {year: made[year] for year in self._years}
 
     def _here(self, year: int) -> dict[str, bytes]:
@@ -142,19 +185,30 @@ class Exports:
         got: dict[int, dict[str, bytes]] = {}
         while waiting:
             try:
-                year, names, error = self._results.recv()  # an error in the worker is raised here
+                year, names, error, key = self._results.recv()
             except EOFError:
                 self._worker.join()
+                if self._ready is not None:  # (it loads years itself: make the rest here)
+                    got.update({year: self._here(year) for year in sorted(waiting)})
+                    return got
                 raise WorkerError(f"生成开放数据的子进程意外退出（退出码 {self._worker.exitcode}）") from None
-            if error is not None:
-                raise WorkerError(f"生成 {year} 年度开放数据失败：\n{error}")
-            folder = Path(self._scratch.name) / str(year)
-            got[year] = {name: (folder / name).read_bytes() for name in sorted(names)}
-            self.cache.store(self.keys.get(year), got[year])
+            if year not in waiting:
+                continue  # a year it made that no page needs now
+            if error is not None or (key is not None and key != self.keys.get(year)):
+                if self._ready is None:
+                    raise WorkerError(f"生成 {year} 年度开放数据失败：\n{error}")
+                got[year] = self._here(year)  # it read the year on its own: an error, or a file changed meanwhile
+            else:
+                folder = Path(self._scratch.name) / str(year)
+                got[year] = {name: (folder / name).read_bytes() for name in sorted(names)}
+                self.cache.store(self.keys.get(year), got[year])
             waiting.discard(year)
         return got
 
     def close(self) -> None:
+        if self._ready is not None:
+            self._ready.close()  # a worker waiting for a year leaves
+            self._ready = None
         if self._worker is not None:
             if self._bounds is not None:
                 with self._bounds.get_lock():

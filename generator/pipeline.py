@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import logging
@@ -105,17 +106,16 @@ def _generate(data_dir: Path, out: Path, cache_dir: Path | None = None):
 
 def _generate_unpaused(data_dir: Path, out: Path, cache_dir: Path | None):
     with Exports(FileCache(cache_dir / "opendata" if cache_dir else None)) as bundles:
-        # The years whose open-data bundle is not in the cache are read first, and their bundles begun in a worker
-        # process while the other years are read and checked (after an edit to one year, its XLSX is no longer
-        # what the build waits for). If the data turn out to be wrong, the worker is stopped and nothing is kept.
+        # The years whose open-data bundle is not in the cache are read first, and a worker process makes their
+        # bundles while the other years are read and checked and the pages render: on a first build it starts
+        # once the first year is read; after an edit to one year, that year's XLSX no longer holds the build up.
+        # It loads each year from the tables this process has just put in the cache. If the data turn out to be
+        # wrong, the worker is stopped and nothing it made is kept.
         settings = _settings_bytes(data_dir)
-
-        def begin(read: dict[int, dataset.YearData]) -> None:
-            bundles.start([model.build_year(data) for data in read.values()],
-                          {year: _year_key(year, data, settings) for year, data in read.items()})
-
         first = bundles.missing(_year_keys_on_disk(data_dir, settings))
-        ds, report = validate(data_dir, cache_dir=cache_dir, first=first, then=begin)
+        if cache_dir is not None:
+            bundles.begin(first, functools.partial(_load_year, data_dir, cache_dir, settings))
+        ds, report = validate(data_dir, cache_dir=cache_dir, first=first, then=bundles.ready)
         if ds is None or not report.ok:
             raise DataError(report)
         archive = model.build_archive(ds)
@@ -128,6 +128,16 @@ def _generate_unpaused(data_dir: Path, out: Path, cache_dir: Path | None):
     if cache_dir is not None:
         cache.prune(cache_dir)
     return written, report, ds
+
+
+def _load_year(data_dir: Path, cache_dir: Path, settings: bytes, year: int) -> tuple[model.YearModel, str | None]:
+    """In the open-data worker: a year's model and key, from the tables the main process put in the cache."""
+    report = Report()
+    data = dataset.cached_year(data_dir, data_dir / str(year), year, report, None,
+                               ObjectCache(cache_dir / "years"))
+    if not report.ok:
+        raise DataError(report)  # (changed since the main process read it: it makes this bundle itself)
+    return model.build_year(data), _year_key(year, data, settings)
 
 
 def _settings_bytes(data_dir: Path) -> bytes:

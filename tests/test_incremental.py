@@ -216,25 +216,29 @@ def test_a_bundle_that_fails_stops_the_build_and_leaves_no_worker(work, monkeypa
 
 
 def test_the_year_whose_bundle_must_be_made_is_read_first_and_its_bundle_begun_before_the_rest(work, monkeypatch):
-    """After an edit to 2024 the worker starts on 2024's open data as soon as 2024 is read, not after all four years
-    are read and checked; the output is still that of a full build."""
+    """After an edit to 2024 the worker is forked before anything is read and starts on 2024's open data as soon as
+    2024 is read, not after all four years are read and checked; the output is still that of a full build."""
     from generator import dataset, exports
 
     data, out, cache_dir = work
     pipeline.generate(data, out, cache_dir)
     edit_cell(data / "2024" / schema.Rectification.FILE, 1, "问题", lambda v: v + "（已修改）")
     events = []
-    real_read, real_start = dataset.cached_year, exports.Exports.start
+    real_read, real_begin, real_ready = dataset.cached_year, exports.Exports.begin, exports.Exports.ready
+    real_here = exports.Exports._here
     monkeypatch.setattr(dataset, "cached_year", lambda root, d, year, *a: events.append(year) or real_read(root, d, year, *a))
 
-    def start(self, years, keys=None):
-        events.append(("start", sorted(y.year for y in years if y.year not in self._years)))
-        return real_start(self, years, keys)
+    def begin(self, years, load):
+        real_begin(self, years, load)
+        events.append(("begin", years, self._worker is not None))
 
-    monkeypatch.setattr(exports.Exports, "start", start)
+    monkeypatch.setattr(exports.Exports, "begin", begin)
+    monkeypatch.setattr(exports.Exports, "ready", lambda self, y: events.append(("ready", y)) or real_ready(self, y))
+    monkeypatch.setattr(exports.Exports, "_here", lambda self, y: events.append(("here", y)) or real_here(self, y))
     pipeline.generate(data, out, cache_dir)
-    assert events[:3] == [2024, ("start", [2024]), 2021], events
-    assert events[3:5] == [2022, 2023]
+    forked = events[0][2]
+    assert events[:6] == [("begin", [2024], forked), 2024, ("ready", 2024), 2021, 2022, 2023], events
+    assert (("here", 2024) in events) is not forked  # made by the worker where there is one
     assert_same_as_full_build(data, out, out.parent, "early-bundle")
 
 
@@ -252,19 +256,43 @@ def test_wrong_data_found_after_a_bundle_was_begun_stops_its_worker(work, monkey
     # which the checks across tables find after every year is read.
     edit_cell(data / "2024" / schema.Goal.FILE, 1, "项目编码", lambda v: "51999999R9999999")
     forked = []
-    real_start = exports.Exports.start
+    real_begin = exports.Exports.begin
 
-    def start(self, years, keys=None):
-        real_start(self, years, keys)
+    def begin(self, years, load):
+        real_begin(self, years, load)
         forked.append(self._worker is not None)
 
-    monkeypatch.setattr(exports.Exports, "start", start)
+    monkeypatch.setattr(exports.Exports, "begin", begin)
     with pytest.raises(DataError) as raised:
         pipeline.generate(data, out, cache_dir)
     assert forked == [True]
     assert "unknown-reference" in {p.code for p in raised.value.report.errors}
     assert multiprocessing.active_children() == []
     assert tree(out) == before
+
+
+def test_a_bundle_the_worker_made_from_files_changed_meanwhile_is_made_again_here(work, monkeypatch):
+    """The worker loads a year on its own; if its key is not the one the pages were made from, its bundle is not
+    used."""
+    from generator import exports
+
+    data, out, cache_dir = work
+    if not exports._can_fork():
+        pytest.skip("这台机器或此进程不另起子进程（单 CPU，或已有其他线程）")
+    pipeline.generate(data, out, cache_dir)
+    edit_cell(data / "2024" / schema.Rectification.FILE, 1, "问题", lambda v: v + "（已修改）")
+    real_load, real_here, made_here = pipeline._load_year, exports.Exports._here, []
+
+    def load(*args):  # in the worker, before it reads 2024: the clerk saves the file again
+        edit_cell(data / "2024" / schema.Rectification.FILE, 1, "问题", lambda v: v + "（再改）")
+        return real_load(*args)
+
+    monkeypatch.setattr(pipeline, "_load_year", load)
+    monkeypatch.setattr(exports.Exports, "_here", lambda self, y: made_here.append(y) or real_here(self, y))
+    pipeline.generate(data, out, cache_dir)
+    assert made_here == [2024]
+    generated = (out / "2024" / "data" / "2024-全部数据.json").read_text(encoding="utf-8")
+    assert "（已修改）" in generated and "（再改）" not in generated
 
 
 def test_a_cache_that_cannot_be_written_does_not_stop_the_build(work):
