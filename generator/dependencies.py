@@ -12,6 +12,9 @@ A key is a hash of every input the group's pages are made from:
   read), with where each sits in its year's list (the page links to that list page and row).
 * a department page: the site key and the digests of every record the department's history holds.
 
+A project page none of whose years (those it shows now and those it showed at the last build) had its data files or
+the site key changed is kept without working out its key at all (``project_years``).
+
 Pages that summarise the whole archive (home, indexes, trackers, open-data list) are always rendered; they are few
 and cheap. ``tests/test_incremental.py`` checks that after edits, added and removed records an incremental build is
 byte-identical to a full one.

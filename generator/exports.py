@@ -2,15 +2,17 @@
 
 Writing a year's XLSX and JSON is the slowest single piece of the generator (about a second for 1,000 projects)
 and shares nothing with page rendering, so on a machine with more than one CPU a forked worker makes the bundles
-while this process goes on. The pipeline reads the years whose bundles are not cached first and starts the worker
-on them at once (``start``), before the other years are read and all are checked; if the data turn out to be wrong,
-the worker is stopped and its bundles are thrown away. Bundles come from the cache (generator/cache.py) when the year's data, the
+while this process goes on. With a cache, the pipeline forks the worker before reading anything (``begin``),
+reads first the years whose bundles are not cached, and names each to the worker once it is read (``ready``); the
+worker loads the year from the tables just cached, so it is at work while the other years are read and checked and
+the pages render. Without a cache it is forked when the pages start (``start``), with the years in its memory. If
+the data turn out to be wrong, the worker is stopped and its bundles are thrown away. Bundles come from the cache (generator/cache.py) when the year's data, the
 settings and the code are as before. The worker is only forked from a process with no other threads (a fork copies
 locks another thread may hold); otherwise, and where fork does not exist, bundles are made here, one after another.
 The bytes are the same either way.
 
-The worker takes the years oldest first, one at a time, from a shared pair of bounds; once its pages are done this
-process takes the newest ones the worker has not begun, and the two meet in the middle. The worker writes each
+The worker takes the years in reading order, one at a time, from a shared pair of bounds; once its pages are done
+this process takes the last ones the worker has not begun, and the two meet in the middle. The worker writes each
 bundle into a scratch folder and only names it on the pipe, so it never waits for this process to read.
 """
 
