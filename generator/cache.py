@@ -134,9 +134,10 @@ _MEMORY: dict[str, object] = {}  # shared by every ObjectCache of the process; k
 
 
 def release_memory() -> None:
-    """Let go of what is kept in memory, when the process is about to end. Left alive, a ten-year archive's parsed
-    tables (about 700,000 objects) are swept by the garbage collector while Python shuts down: a second or so after
-    a command has finished, against a tenth of a second to free them here."""
+    """Let go of what is kept in memory. When a process is about to end: left alive, a ten-year archive's parsed
+    tables (about 700,000 objects) are swept by the garbage collector while Python shuts down, a second or so after a
+    command has finished, against a tenth of a second to free them here. The open-data worker, which needs each year
+    once, calls it after every year it loads."""
     _MEMORY.clear()
 
 

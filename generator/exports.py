@@ -6,10 +6,11 @@ while this process goes on. With a cache, the pipeline forks the worker before r
 reads first the years whose bundles are not cached, and names each to the worker once it is read (``ready``); the
 worker loads the year from the tables just cached, so it is at work while the other years are read and checked and
 the pages render. Without a cache it is forked when the pages start (``start``), with the years in its memory. If
-the data turn out to be wrong, the worker is stopped and its bundles are thrown away. Bundles come from the cache (generator/cache.py) when the year's data, the
-settings and the code are as before. The worker is only forked from a process with no other threads (a fork copies
-locks another thread may hold); otherwise, and where fork does not exist, bundles are made here, one after another.
-The bytes are the same either way.
+the data turn out to be wrong, the worker is stopped and its bundles are thrown away.
+
+Bundles come from the cache (generator/cache.py) when the year's data, the settings and the code are as before. The
+worker is only forked from a process with no other threads (a fork copies locks another thread may hold); otherwise,
+and where fork does not exist, bundles are made here, one after another. The bytes are the same either way.
 
 The worker takes the years in reading order, one at a time, from a shared pair of bounds; once its pages are done
 this process takes the last ones the worker has not begun, and the two meet in the middle. The worker writes each
@@ -160,8 +161,8 @@ class Exports:
         self._results, self._ready = receive, ready_send
 
     def collect(self) -> dict[int, dict[str, bytes]]:
-        """Every started year's bundle. The years the worker has not begun are made here, newest first, while it
-        goes on with the others; then the worker's are read."""
+        """Every started year's bundle. The years the worker has not begun are made here, last first, while it goes
+        on with the others; then the worker's are read."""
         made = dict(self._cached)
         if self._worker is None:
             for year in reversed(list(self._years)):

@@ -137,6 +137,7 @@ def _load_year(data_dir: Path, cache_dir: Path, settings: bytes, year: int) -> t
                                ObjectCache(cache_dir / "years"))
     if not report.ok:
         raise DataError(report)  # (changed since the main process read it: it makes this bundle itself)
+    cache.release_memory()  # the worker holds one year at a time
     return model.build_year(data), _year_key(year, data, settings)
 
 
