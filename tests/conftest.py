@@ -22,7 +22,7 @@ def pytest_collection_modifyitems(config, items):
     """Browser tests run last. Their session fixtures serve the built sites from a thread that lives until the end
     of the session, and a process with another thread does not fork the open-data worker (generator/exports.py),
     which the other tests exercise (some would be skipped, all would take the path without the worker)."""
-    items.sort(key=lambda item: "browser" in item.path.relative_to(config.rootpath).parts)
+    items.sort(key=lambda item: item.path.parent.name == "browser")
 
 
 @pytest.fixture(scope="session")
