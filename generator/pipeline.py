@@ -153,7 +153,11 @@ def _year_key(year: int, data: dataset.YearData, settings: bytes) -> str | None:
     """What a year's derived files (its open-data bundle) depend on: its own data files, the settings, the code."""
     # data.key already identifies the year's files (read once while loading); hash them again only without it.
     files = data.key or freeze.year_checksum(data.path)
-    return cache.key(str(year), files, settings) if files is not None else None
+    return _bundle_key(year, files, settings) if files is not None else None
+
+
+def _bundle_key(year: int, files: str, settings: bytes) -> str:
+    return cache.key(str(year), files, settings)
 
 
 def year_keys(ds: dataset.Dataset) -> dict[int, str]:
@@ -168,7 +172,8 @@ def _year_keys_on_disk(data_dir: Path, settings: bytes) -> dict[int, str]:
     try:
         for entry in sorted(data_dir.iterdir()):
             if entry.is_dir() and dataset.YEAR_DIR.match(entry.name):
-                keys[int(entry.name)] = cache.key(entry.name, dataset.year_files_key(data_dir, entry), settings)
+                year = int(entry.name)
+                keys[year] = _bundle_key(year, dataset.year_files_key(data_dir, entry), settings)
     except OSError:
         pass  # reading the data reports it
     return keys
