@@ -271,9 +271,7 @@ def read_year(root: Path, year_dir: Path, year: int, report: Report, progress=No
     report_path = year_dir / YearReport.FILE
     year_report = None
     if report_path.exists():
-        raw = load.read_yaml(report_path, _name(root, report_path), report)
-        if raw is not None:
-            year_report = parse_document(raw, YearReport, report)
+        year_report = _cached_report(root, report_path, report, cache)
     else:
         report.error(_name(root, report_path), None, "file-missing", "", "",
                      "每个年度都需要 report.yaml（年度报告的正文与汇总数）")
@@ -340,6 +338,29 @@ def _cached_table(root: Path, path: Path, model: type[Published], report: Report
         cache.put(key, (TableRecords(records), own.problems))
     report.extend(own.problems)
     return list(records)
+
+
+def _cached_report(root: Path, path: Path, report: Report, cache: ObjectCache | None) -> YearReport | None:
+    """The year's report.yaml, parsed, and its problems; reused from the cache while its bytes are the same."""
+    name = _name(root, path)
+    key = None
+    if cache is not None:
+        try:
+            key = cache_key("report", PACK_VERSION, name, path.read_bytes())
+        except OSError:
+            key = None  # read_yaml below reports it
+        hit = cache.get(key) if key else None
+        if hit is not None:
+            year_report, problems = hit
+            report.extend(problems)
+            return year_report
+    own = Report()
+    raw = load.read_yaml(path, name, own)
+    year_report = parse_document(raw, YearReport, own) if raw is not None else None
+    if key:
+        cache.put(key, (year_report, own.problems))
+    report.extend(own.problems)
+    return year_report
 
 
 # A table's records as the cache pickles them: the class once, then each record's field values in field order, its

@@ -175,6 +175,9 @@ def test_cached_validation_reports_the_same_problems(work):
     data, out, cache_dir = work
     edit_cell(data / "2023" / schema.Project.FILE, 2, "金额", lambda v: "12万元")
     edit_cell(data / "2024" / schema.Goal.FILE, 3, "年度资金总额", lambda v: "0.00")
+    report_file = data / "2022" / "report.yaml"  # parsed report.yaml files are cached as well
+    report_file.write_text(report_file.read_text(encoding="utf-8").replace("成文日期: ", "成文日期: 去年", 1),
+                           encoding="utf-8")
     reports = []
     for _ in range(3):  # parsed, then from memory, then from disk as in a new process
         with pytest.raises(DataError) as caught:
@@ -185,6 +188,7 @@ def test_cached_validation_reports_the_same_problems(work):
     uncached = pipeline.validate(data)[1].as_text()
     assert reports[0] == reports[1] == reports[2] == uncached
     assert "bad-money" in uncached and "total-mismatch" in uncached
+    assert "2022/report.yaml" in uncached and "成文日期" in uncached
 
 
 def test_bundles_made_in_a_worker_or_here_are_the_same(work, monkeypatch):
