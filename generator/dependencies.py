@@ -26,8 +26,9 @@ import hashlib
 import uuid
 
 from . import cache
+from .cache import ObjectCache
 from .dataset import SETTINGS_FILE, Dataset
-from .lifecycle import DepartmentHistory, ProjectHistory
+from .lifecycle import DepartmentHistory, DepartmentYear, ProjectHistory
 from .model import EvaluationView, GoalView, MonitoringView
 from .schema import Department, YearReport
 
@@ -48,14 +49,15 @@ def combine(kind: str, *keys: str | None) -> str | None:
     return None if any(k is None for k in keys) else _hash(kind, *keys)
 
 
-def _digest(record) -> str:
+def _digest(record, own=None) -> str:
     """A record's own digest, with those of the rows shown under it (indicators, scores)."""
+    own = own or _own
     if isinstance(record, GoalView):
-        return _own(record.goal) + "".join(_own(i) for i in record.indicators)
+        return own(record.goal) + "".join(own(i) for i in record.indicators)
     if isinstance(record, MonitoringView | EvaluationView):
         rows = record.indicators if isinstance(record, MonitoringView) else record.scores
-        return _own(record.record) + "".join(_own(i) for i in rows)
-    return _own(record)
+        return own(record.record) + "".join(own(i) for i in rows)
+    return own(record)
 
 
 def _own(record) -> str:
@@ -86,14 +88,52 @@ def project_years(h: ProjectHistory) -> set[int]:
     return years
 
 
-def department_key(site: str, d: DepartmentHistory) -> str:
-    parts = [site, d.name, d.slug]
-    for dy in d.years:
-        parts.append(f"y{dy.year}:{_own(dy.record) if dy.record is not None else '-'}")
+def department_keys(site: str, departments: dict[str, DepartmentHistory], year_keys: dict[int, str],
+                    store: ObjectCache | None = None) -> dict[str, str]:
+    """Every department page's key. Each year adds one part per department, the digests of its records that year;
+    a year's model is made from that year's data files alone, so a year whose files are as before (same key in
+    ``year_keys``) has the same parts, which ``store`` keeps: after an edit to one year only its parts are worked
+    out (on ten years of records that is most of the time keys take). A part holding a record without a digest is
+    never stored, and stands as a fresh token (that page always renders)."""
+    by_year: dict[int, dict[str, DepartmentYear]] = {}
+    for name, d in departments.items():
+        for dy in d.years:
+            by_year.setdefault(dy.year, {})[name] = dy
+    parts: dict[int, dict[str, str]] = {}
+    for year, dys in by_year.items():
+        where = cache.key("department-parts", year_keys[year]) if year in year_keys else None
+        kept = (store.get(where) if store is not None and where else None) or {}
+        made = {name: _department_year_part(dy) for name, dy in dys.items() if name not in kept}
+        exact = {name: part for name, part in made.items() if part is not None}
+        if exact and where and store is not None:
+            store.put(where, kept | exact)
+        parts[year] = kept | made
+    return {name: _hash("department", site, name, d.slug,
+                        *(parts[dy.year][name] or uuid.uuid4().hex for dy in d.years))
+            for name, d in departments.items()}
+
+
+def _department_year_part(dy: DepartmentYear) -> str | None:
+    """The digests of a department's records in one year; None if one of them has none."""
+    try:
+        parts = [f"y{dy.year}:{_stored(dy.record) if dy.record is not None else '-'}"]
         for group in (dy.projects, dy.goals, dy.monitoring, dy.evaluations, dy.rectifications, dy.applications,
                       dy.exante):
-            parts.append(",".join(_digest(r) for r in group))
-    return _hash("department", *parts)
+            parts.append(",".join(_digest(r, _stored) for r in group))
+    except _NoDigest:
+        return None
+    return "|".join(parts)
+
+
+class _NoDigest(Exception):
+    pass
+
+
+def _stored(record) -> str:
+    digest = record.__pydantic_private__.get("_digest")
+    if not digest:
+        raise _NoDigest
+    return digest
 
 
 def _hash(*parts: str) -> str:

@@ -124,7 +124,8 @@ def _generate_unpaused(data_dir: Path, out: Path, cache_dir: Path | None):
             where = hashlib.sha256(str(out.resolve()).encode("utf-8")).hexdigest()[:16]
             manifest = cache_dir / "pages" / f"{where}.json"
         written = render.render_site(archive, out, bundles=bundles, year_keys=year_keys(ds),
-                                     site_key=dependencies.site_key(ds), manifest=manifest)
+                                     site_key=dependencies.site_key(ds), manifest=manifest,
+                                     key_cache=ObjectCache(cache_dir / "keys") if cache_dir is not None else None)
     if cache_dir is not None:
         cache.prune(cache_dir)
     return written, report, ds

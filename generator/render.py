@@ -21,7 +21,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from . import checks, dependencies, links, schema
-from .cache import FileCache
+from .cache import FileCache, ObjectCache
 from .escape import html_text, md_text, safe_title
 from .exports import Exports
 from .lifecycle import DepartmentHistory, department_histories, project_histories
@@ -343,16 +343,17 @@ def _write_table_downloads(w: Writer, src: str, tables: list[Table]) -> None:
 
 def render_site(archive: Archive, out: Path, *, bundles: Exports | None = None,
                 year_keys: dict[int, str] | None = None, site_key: str | None = None,
-                manifest: Path | None = None) -> list[Path]:
+                manifest: Path | None = None, key_cache: ObjectCache | None = None) -> list[Path]:
     """Write every generated page under ``out`` (the ``generated`` folder); returns the files (re)written.
 
     ``year_keys`` identify each year's inputs; ``bundles`` makes the open-data bundles (reused from its cache when
     their key was seen before; some perhaps begun already, see pipeline). With ``site_key`` and a ``manifest``, pages
     whose inputs did not change since the last build into ``out`` are kept without being rendered
-    (generator/dependencies.py)."""
+    (generator/dependencies.py); ``key_cache`` keeps parts of their keys that depend on one year's data alone."""
     if bundles is None:
         with Exports(FileCache(None)) as own:
-            return render_site(archive, out, bundles=own, year_keys=year_keys, site_key=site_key, manifest=manifest)
+            return render_site(archive, out, bundles=own, year_keys=year_keys, site_key=site_key, manifest=manifest,
+                               key_cache=key_cache)
     year_keys = year_keys or {}
     if site_key is None:
         manifest = None
@@ -382,7 +383,7 @@ def render_site(archive: Archive, out: Path, *, bundles: Exports | None = None,
             w.text(lp.src, env.get_template("list.md.j2").render(page=lp))
             _write_table_downloads(w, lp.src, lp.tables())
     w.ungrouped()
-    _render_entities(archive, env, w, site_key, departments, fresh_years)
+    _render_entities(archive, env, w, site_key, departments, fresh_years, year_keys, key_cache)
     made = bundles.collect()
     open_data = []
     for y in archive.years:
@@ -405,13 +406,15 @@ def render_site(archive: Archive, out: Path, *, bundles: Exports | None = None,
 
 
 def _render_entities(archive: Archive, env: Environment, w: Writer, site_key: str | None,
-                     departments: dict[str, DepartmentHistory], fresh_years: set[int]) -> None:
+                     departments: dict[str, DepartmentHistory], fresh_years: set[int], year_keys: dict[int, str],
+                     key_cache: ObjectCache | None) -> None:
     """Department and project pages, with their indexes and the trackers. ``fresh_years``: the years whose data
     files or the site key changed since the last build (all of them on a first build)."""
     by_year = {y.year: y for y in archive.years}
     dept_slugs = {name: d.slug for name, d in departments.items()}
+    keys = dependencies.department_keys(site_key, departments, year_keys, key_cache) if site_key else {}
     for d in departments.values():
-        if w.reuse(f"department/{d.name}", site_key and dependencies.department_key(site_key, d)) is not None:
+        if w.reuse(f"department/{d.name}", keys.get(d.name)) is not None:
             continue
         page = department_page(archive, d, by_year)
         w.text(page.src, env.get_template("department.md.j2").render(page=page))

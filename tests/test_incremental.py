@@ -158,6 +158,52 @@ def test_after_an_edit_only_projects_showing_that_year_have_their_key_worked_out
     assert_same_as_full_build(data, out, out.parent, "keys")
 
 
+def test_after_an_edit_only_that_years_department_parts_are_worked_out(work, monkeypatch):
+    from generator import dependencies
+
+    data, out, cache_dir = work
+    pipeline.generate(data, out, cache_dir)
+    edit_cell(data / "2022" / schema.Rectification.FILE, 1, "问题", lambda v: v + "（已修改）")
+    cache._MEMORY.clear()  # as a new process: the parts of the other years come from the disk
+    worked = []
+    real = dependencies._department_year_part
+    monkeypatch.setattr(dependencies, "_department_year_part", lambda dy: worked.append(dy.year) or real(dy))
+    pipeline.generate(data, out, cache_dir)
+    assert worked and set(worked) == {2022}
+    assert_same_as_full_build(data, out, out.parent, "department-keys")
+
+
+def test_department_keys_are_the_same_with_stored_parts_and_fresh_for_a_record_without_digest(work):
+    from generator import dependencies, model
+    from generator.cache import ObjectCache
+    from generator.lifecycle import department_histories
+
+    data, _, cache_dir = work
+    ds, report = pipeline.validate(data)
+    assert report.ok
+    departments = department_histories(model.build_archive(ds))
+    year_keys = pipeline.year_keys(ds)
+    store = ObjectCache(cache_dir / "keys")
+    plain = dependencies.department_keys("site", departments, year_keys)
+    assert dependencies.department_keys("site", departments, year_keys, store) == plain
+    cache._MEMORY.clear()
+    assert dependencies.department_keys("site", departments, year_keys, store) == plain  # from the disk
+    assert dependencies.department_keys("other", departments, year_keys, store) != plain
+
+    # A record built in code has no digest: its department's key is new every time (its part is never stored),
+    # and the others' are as before.
+    name, history = next((n, d) for n, d in departments.items() if any(dy.rectifications for dy in d.years))
+    record = next(r for dy in history.years for r in dy.rectifications)
+    record.__pydantic_private__["_digest"] = None
+    cache._MEMORY.clear()
+    store = ObjectCache(cache_dir / "other-keys")
+    once = dependencies.department_keys("site", departments, year_keys, store)
+    cache._MEMORY.clear()
+    again = dependencies.department_keys("site", departments, year_keys, store)
+    assert once[name] != plain[name] and once[name] != again[name]
+    assert {n: k for n, k in once.items() if n != name} == {n: k for n, k in plain.items() if n != name}
+
+
 def test_a_page_changed_by_hand_is_rendered_again(work):
     data, out, cache_dir = work
     pipeline.generate(data, out, cache_dir)
