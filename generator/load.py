@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -173,7 +174,7 @@ def read_csv(path: Path, name: str, report: Report) -> RawTable | None:
         start = 1
         for cells in reader:
             row_no, start = start, reader.line_num + 1
-            cells = [c.strip(BLANKS) for c in cells]
+            cells = [_short(c.strip(BLANKS)) for c in cells]
             if any(cells):  # Excel leaves empty trailing rows; they carry nothing
                 lines.append((row_no, cells))
     except csv.Error:
@@ -211,6 +212,12 @@ def read_csv(path: Path, name: str, report: Report) -> RawTable | None:
                      message="文件为空，连表头也没有；若本年度没有此类记录，请删除此文件或只保留表头一行")
         return None
     return table
+
+
+def _short(text: str) -> str:
+    """Short cells (codes, names, units, enum values) repeat down a table: one string object for each distinct one
+    makes ten years of records smaller in memory and in the cache, and faster to load from it."""
+    return sys.intern(text) if len(text) <= 24 else text
 
 
 def _is_title_row(lines: list[tuple[int, list[str]]]) -> bool:
