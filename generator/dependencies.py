@@ -10,7 +10,9 @@ A key is a hash of every input the group's pages are made from:
   the year's data files. A year page is built from that year's model alone.
 * a project page: the site key and the digest of every record on it (each CSV row's digest is taken when it is
   read), with where each sits in its year's list (the page links to that list page and row).
-* a department page: the site key and the digests of every record the department's history holds.
+* a department page: the site key and the digests of every record the department's history holds, taken a year at
+  a time; a year's part depends on that year's data files alone, so the parts of years whose files did not change
+  come from the cache (``department_keys``).
 
 A project page none of whose years (those it shows now and those it showed at the last build) had its data files or
 the site key changed is kept without working out its key at all (``project_years``).
