@@ -6,10 +6,12 @@ on the site they appear at the root (``generated/2023/index.md`` is served at ``
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import re
+import shutil
 from pathlib import Path
 
 from mkdocs.config import config_options
@@ -160,12 +162,86 @@ def _nav_files(items) -> list[str]:
     return out
 
 
+def _preview_fingerprint(config) -> str:
+    """What every page of a preview is built from besides its own file: the configuration (with the navigation
+    and the site settings read from nav.json and site.json) and the theme's overrides."""
+    parts: list[str | bytes] = [
+        json.dumps(config.nav, ensure_ascii=False, sort_keys=True, default=str),
+        json.dumps(dict(config.extra), ensure_ascii=False, sort_keys=True, default=str),
+        str(config.site_name), str(config.site_url),
+    ]
+    if config.config_file_path:
+        try:
+            parts.append(Path(config.config_file_path).read_bytes())
+        except OSError:
+            parts.append("")
+    custom = config.theme.custom_dir
+    if custom and os.path.isdir(custom):
+        for path in sorted(Path(custom).rglob("*")):
+            if path.is_file():
+                st = path.stat()
+                parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}")
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update((part.encode("utf-8") if isinstance(part, str) else part) + b"\0")
+    return digest.hexdigest()
+
+
+def _empty_folder(folder: str) -> None:
+    """Remove what a folder holds, not the folder (the preview's server serves from it)."""
+    if not os.path.isdir(folder):
+        return
+    for entry in os.scandir(folder):
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            try:
+                os.unlink(entry.path)
+            except OSError:
+                pass
+
+
 class DisclosurePlugin(BasePlugin[DisclosureConfig]):
     _stamp: tuple | None = None
 
     def __init__(self):
         super().__init__()
         self._raw: dict[str, list[str]] = {}
+        # Preview (``serve``, whose builds after the first are dirty: MkDocs builds again only the pages whose file
+        # is newer than its output, and the generator leaves unchanged files as they were). The preview's folder,
+        # what its last build was made from (``_preview_fingerprint``) and where each file went; None until the
+        # first build. Builds into any other folder meanwhile are not the preview's and are left alone.
+        self._preview = False
+        self._previewed: tuple[str, str, dict[str, str]] | None = None
+
+    def on_startup(self, *, command, dirty):
+        self._preview = command == "serve" and dirty
+        self._previewed = None
+
+    def on_shutdown(self):
+        # MkDocs keeps one instance of a plugin for the life of the process: a later build must not act as a preview.
+        self._preview = False
+        self._previewed = None
+
+    def _keep_preview_whole(self, files, config) -> None:
+        """A dirty build leaves every other page as it was: right when only pages changed, not when what all pages
+        share did (navigation, site settings, configuration, theme): then the preview is emptied, and this build
+        makes every page again. Pages whose file is gone lose their output, so a preview never shows them."""
+        site_dir = os.path.abspath(config.site_dir)
+        if self._previewed is not None and self._previewed[0] != site_dir:
+            return
+        fingerprint = _preview_fingerprint(config)
+        outputs = {f.src_uri: f.abs_dest_path for f in files}
+        if self._previewed is None or self._previewed[1] != fingerprint:
+            _empty_folder(site_dir)
+        else:
+            for src, dest in self._previewed[2].items():
+                if src not in outputs:
+                    try:
+                        os.unlink(dest)
+                    except OSError:
+                        pass
+        self._previewed = (site_dir, fingerprint, outputs)
 
     def on_pre_build(self, *, config):
         """While serving, regenerate pages from data/ so an edited CSV shows on the next reload."""
@@ -241,6 +317,8 @@ class DisclosurePlugin(BasePlugin[DisclosureConfig]):
                         file.inclusion = InclusionLevel.NOT_IN_NAV
                 elif type(file) is File:
                     file.__class__ = LinkedFile
+        if self._preview:
+            self._keep_preview_whole(files, config)
         return files
 
     def _squeeze_page(self, output, *, page, config):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from . import pipeline
 from .problems import DataError
@@ -24,5 +27,26 @@ def serve(paths: pipeline.Paths, addr: str) -> int:
     os.environ[REGENERATE_ENV] = str(paths.data)
     os.environ[CACHE_ENV] = str(paths.cache)
     pipeline.show_mkdocs_log(quiet=False)  # so a data mistake made while previewing is shown, in Chinese
-    mkdocs_serve(str(paths.config), dev_addr=addr, livereload=True, watch=[str(paths.data)])
+    print("预览：修改数据或页面后只重建受影响的页面；导航、站点设置或主题改变时重建全部页面。", file=sys.stderr)
+    with dirty_builds():
+        mkdocs_serve(str(paths.config), dev_addr=addr, livereload=True, build_type="dirty", watch=[str(paths.data)])
     return 0
+
+
+@contextmanager
+def dirty_builds() -> Iterator[None]:
+    """The preview's builds after its first are dirty: MkDocs builds again only the pages whose file is newer than
+    their output, and the generator leaves unchanged files as they were (on a ten-year archive an edit shows in
+    about 4 s instead of 15 to 25); the plugin builds every page again when what all pages share changed
+    (mkdocs_plugin.DisclosurePlugin). MkDocs' English warning about dirty builds is dropped meanwhile: with
+    ``strict: true`` it would count as an error and stop every preview build."""
+    build_log = logging.getLogger("mkdocs.commands.build")
+    build_log.addFilter(_no_dirty_warning)
+    try:
+        yield
+    finally:
+        build_log.removeFilter(_no_dirty_warning)
+
+
+def _no_dirty_warning(record: logging.LogRecord) -> bool:
+    return "'dirty' build" not in record.getMessage()

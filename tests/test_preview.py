@@ -1,0 +1,148 @@
+"""The preview (``serve``): after its first build, MkDocs builds again only the pages whose files changed, and the
+result is still the site a full build makes from the same files.
+
+These tests drive the builds ``serve`` runs (the plugin regenerating from data/ before each, MkDocs' dirty builds)
+without the web server, on a copy of the 示例县 project, and compare the preview's folder after each edit with a
+clean build of the same sources, file by file.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+
+from generator import cache, pipeline, schema, serve
+from generator.dataset import FROZEN_FILE
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "shixian" / "data"
+SERVE_URL = "http://127.0.0.1:8000/"
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def mtimes(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in folder.rglob("*.html")}
+
+
+@pytest.fixture()
+def project(tmp_path, monkeypatch):
+    root = tmp_path / "project"
+    root.mkdir()
+    shutil.copy(ROOT / "mkdocs.yml", root)
+    shutil.copytree(ROOT / "overrides", root / "overrides")
+    shutil.copytree(ROOT / "content", root / "content", ignore=shutil.ignore_patterns("generated"))
+    shutil.copytree(EXAMPLE, root / "data")
+    (root / "data" / FROZEN_FILE).unlink()  # edits below touch a published year; no erratum needed without it
+    paths = pipeline.Paths(root)
+    cache._MEMORY.clear()
+    pipeline.generate(paths.data, paths.generated, paths.cache)  # as serve does before its first build
+    monkeypatch.setenv(serve.REGENERATE_ENV, str(paths.data))
+    monkeypatch.setenv(serve.CACHE_ENV, str(paths.cache))
+    monkeypatch.chdir(root)
+    yield paths
+    cache._MEMORY.clear()
+
+
+def _config(paths: pipeline.Paths, site: Path):
+    config = load_config(str(paths.config), site_dir=str(site))
+    config.site_url = SERVE_URL  # as serve sets it
+    return config
+
+
+class Preview:
+    """The builds ``serve`` runs into its folder: the first one whole, the others dirty."""
+
+    def __init__(self, paths: pipeline.Paths, site: Path):
+        self.paths, self.site = paths, site
+
+    def __enter__(self) -> Preview:
+        self._dirty = serve.dirty_builds()
+        self._dirty.__enter__()
+        self.config = _config(self.paths, self.site)
+        self.config.plugins.on_startup(command="serve", dirty=True)
+        self.build()
+        return self
+
+    def build(self) -> None:
+        config = _config(self.paths, self.site)
+        build(config, serve_url=SERVE_URL, dirty=True)
+
+    def __exit__(self, *exc) -> None:
+        self.config.plugins.on_shutdown()
+        self._dirty.__exit__(*exc)
+
+
+def assert_same_as_a_clean_build(preview: Preview, reference: Path) -> None:
+    shutil.rmtree(reference, ignore_errors=True)
+    build(_config(preview.paths, reference), serve_url=SERVE_URL)
+    got, want = tree(preview.site), tree(reference)
+    assert sorted(got) == sorted(want), sorted(set(got) ^ set(want))[:10]
+    differ = [name for name in want if got[name] != want[name]]
+    assert not differ, f"the preview differs from a clean build in {differ[:10]}"
+
+
+def _edit_first_row(path: Path, column: str, mark: str) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split(",")
+    cells = lines[1].rstrip("\n").split(",")
+    cells[header.index(column)] += mark
+    lines[1] = ",".join(cells) + "\n"
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def test_an_edit_rebuilds_only_its_pages_and_the_preview_is_the_full_site(project, tmp_path):
+    with Preview(project, tmp_path / "preview") as preview:
+        before = mtimes(preview.site)
+        assert len(before) > 100
+
+        _edit_first_row(project.data / "2024" / schema.Rectification.FILE, "问题", "（预览中修改）")
+        preview.build()
+        after = mtimes(preview.site)
+        rebuilt = {name for name in after if after[name] != before.get(name)}
+        assert "2024/rectifications/index.html" in rebuilt
+        assert "（预览中修改）" in (preview.site / "2024/rectifications/index.html").read_text(encoding="utf-8")
+        assert 0 < len(rebuilt) < len(after) // 10, sorted(rebuilt)
+        assert "2021/index.html" not in rebuilt and "guide/index.html" not in rebuilt
+        assert_same_as_a_clean_build(preview, tmp_path / "reference")
+
+
+def test_a_change_every_page_shows_rebuilds_them_all(project, tmp_path):
+    with Preview(project, tmp_path / "preview") as preview:
+        settings = project.data / "settings.yaml"
+        settings.write_text(settings.read_text(encoding="utf-8").replace("站点名称: ", "站点名称: 预览", 1),
+                            encoding="utf-8")
+        preview.build()  # the pages are regenerated: the navigation and site settings are read as they were
+        preview.build()  # as serve does next, the regenerated files having changed under it
+        guide = (preview.site / "guide/index.html").read_text(encoding="utf-8")
+        assert "预览" in guide.split("<title>", 1)[1].split("</title>", 1)[0]  # a hand-written page, unchanged
+        assert_same_as_a_clean_build(preview, tmp_path / "reference")
+
+
+def test_a_page_whose_file_is_gone_leaves_the_preview(project, tmp_path):
+    with Preview(project, tmp_path / "preview") as preview:
+        note = project.content / "note.md"
+        note.write_text("# 临时说明\n\n预览中新增的页面。\n", encoding="utf-8")
+        preview.build()
+        assert (preview.site / "note/index.html").exists()
+        note.unlink()
+        preview.build()
+        assert not (preview.site / "note/index.html").exists()
+        assert_same_as_a_clean_build(preview, tmp_path / "reference")
+
+
+def test_builds_elsewhere_while_previewing_leave_the_preview_alone(project, tmp_path):
+    with Preview(project, tmp_path / "preview") as preview:
+        kept = tree(preview.site)
+        build(_config(project, tmp_path / "other"), serve_url=SERVE_URL, dirty=True)
+        assert tree(preview.site) == kept
+        assert (tmp_path / "other" / "index.html").exists()
+    # After the preview ends, a build is a build again (MkDocs keeps the plugin for the life of the process).
+    plugin = preview.config.plugins["disclosure"]
+    assert plugin._preview is False and plugin._previewed is None
