@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -21,7 +22,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import schema, search, synth
+from . import render, schema, search, synth
 
 KB = 1024
 MB = 1024 * 1024
@@ -264,6 +265,38 @@ def incremental(data: Path, out: Path) -> dict:
             "new_process": _median(fresh_runs), "new_process_runs": [r["seconds"] for r in fresh_runs]}
 
 
+def _child_preview(root: Path, data: Path, work: Path) -> dict:
+    """``serve`` on a copy of the project, without its web server: generate, the first build, then one record
+    changed and built again (regenerating, and MkDocs building again only the pages whose files changed), three
+    times. Each edit is looked for in the preview's page of its list."""
+    from . import pipeline, serve
+
+    project = work / "preview-project"
+    shutil.rmtree(project, ignore_errors=True)
+    project.mkdir(parents=True)
+    shutil.copy(root / "mkdocs.yml", project)
+    shutil.copytree(root / "overrides", project / "overrides")
+    shutil.copytree(root / "content", project / "content", ignore=shutil.ignore_patterns(render.GENERATED, ".*"))
+    paths = pipeline.Paths(project, data_dir=data, cache_dir=project / ".cache")
+    start = time.perf_counter()
+    pipeline.generate(paths.data, paths.generated, paths.cache)
+    os.environ[serve.REGENERATE_ENV], os.environ[serve.CACHE_ENV] = str(paths.data), str(paths.cache)
+    pipeline.show_mkdocs_log(quiet=True)
+    os.chdir(project)
+    runs, shown = [], True
+    with serve.PreviewBuilds(paths.config, work / "preview-site") as preview:
+        first = time.perf_counter() - start
+        for n in range(INCREMENTAL_RUNS):
+            mark = f"（预览修改{n + 1}）"
+            where = change_one_record(data, mark)
+            start = time.perf_counter()
+            preview.build()
+            runs.append(time.perf_counter() - start)
+            page = preview.site_dir / where.split("/", 1)[0] / "rectifications" / "index.html"
+            shown = shown and page.exists() and mark in page.read_text(encoding="utf-8")
+    return {"first_seconds": first, "seconds": sorted(runs)[len(runs) // 2], "runs": runs, "shown": shown}
+
+
 # --- report --------------------------------------------------------------------------------
 
 
@@ -333,6 +366,12 @@ def report(size: str, synth_seconds: float, ours: SiteFigures, floor: SiteFigure
     ]
     if inc["examples"]:
         lines.append("  改写的文件（前几个）：" + "、".join(inc["examples"]))
+    preview = inc.get("preview")
+    if preview:
+        lines.append(
+            f"  预览（serve，不含网页服务器）：改一条记录后重新生成并由 MkDocs 只重建改动的页面，{preview['seconds']:.2f} s"
+            f"（各次 {_each(preview['runs'])}；改动{'已' if preview['shown'] else '未'}出现在页面上）；"
+            f"启动时生成并完整构建一次 {preview['first_seconds']:.2f} s")
     lines.append("用时为墙钟时间，括号内为 CPU 时间；机器同时运行其他任务时墙钟时间偏大，比值按 CPU 时间计算。")
     return lines
 
@@ -358,6 +397,7 @@ def run(size: str, root: Path, work: Path, seed: int = 1) -> tuple[list[str], di
     floor = SiteFigures(**floor_run, **measure_site(floor_dir / "site"))
 
     inc = incremental(data, work / "generated")
+    inc["preview"] = _run_child("preview", str(root), str(data), str(work))
     same_dir = work / "floor-same-content"
     shutil.rmtree(same_dir, ignore_errors=True)
     same_config = write_floor_same_content(same_dir, work / "generated", root / "mkdocs.yml")
@@ -381,7 +421,8 @@ def main(size: str, paths, keep: Path | None = None, seed: int = 1) -> int:
 
 
 if __name__ == "__main__":
-    # Child mode: python -m generator.bench --child build ROOT DATA SITE CACHE | generate DATA OUT CACHE | floor CONFIG
+    # Child mode: python -m generator.bench --child build ROOT DATA SITE CACHE | generate DATA OUT CACHE
+    # | preview ROOT DATA WORK | floor CONFIG
     if sys.argv[1:2] != ["--child"]:
         sys.exit("用法：python -m generator bench S|M|L")
     kind, *rest = sys.argv[2:]
@@ -389,6 +430,8 @@ if __name__ == "__main__":
         result = _child_build(*map(Path, rest))
     elif kind == "generate":
         result = _generate_timed(*map(Path, rest))
+    elif kind == "preview":
+        result = _child_preview(*map(Path, rest))
     else:
         result = _child_floor(Path(rest[0]))
     print(json.dumps(result), flush=True)

@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from . import pipeline
 from .problems import DataError
@@ -50,3 +51,43 @@ def dirty_builds() -> Iterator[None]:
 
 def _no_dirty_warning(record: logging.LogRecord) -> bool:
     return "'dirty' build" not in record.getMessage()
+
+
+PREVIEW_URL = "http://127.0.0.1:8000/"
+
+
+class PreviewBuilds:
+    """The builds ``serve`` runs into its folder, without its web server (for the benchmark and the tests): the
+    first one whole, each later one dirty, as MkDocs' serve runs them (the site's URL set to the server's). The
+    plugin regenerates the pages before each build when ``REGENERATE_ENV`` names the data."""
+
+    def __init__(self, config_file: Path, site_dir: Path, url: str = PREVIEW_URL):
+        self.config_file, self.site_dir, self.url = config_file, site_dir, url
+
+    def load(self):
+        from mkdocs.config import load_config
+
+        config = load_config(str(self.config_file), site_dir=str(self.site_dir))
+        config.site_url = self.url
+        return config
+
+    def build(self) -> None:
+        from mkdocs.commands.build import build
+
+        build(self.load(), serve_url=self.url, dirty=True)
+
+    def __enter__(self) -> PreviewBuilds:
+        self._dirty = dirty_builds()
+        self._dirty.__enter__()
+        self.config = self.load()
+        self.config.plugins.on_startup(command="serve", dirty=True)
+        try:
+            self.build()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.config.plugins.on_shutdown()
+        self._dirty.__exit__(None, None, None)

@@ -13,14 +13,12 @@ from pathlib import Path
 
 import pytest
 from mkdocs.commands.build import build
-from mkdocs.config import load_config
 
 from generator import cache, pipeline, schema, serve
 from generator.dataset import FROZEN_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "shixian" / "data"
-SERVE_URL = "http://127.0.0.1:8000/"
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -50,38 +48,15 @@ def project(tmp_path, monkeypatch):
     cache._MEMORY.clear()
 
 
-def _config(paths: pipeline.Paths, site: Path):
-    config = load_config(str(paths.config), site_dir=str(site))
-    config.site_url = SERVE_URL  # as serve sets it
-    return config
-
-
-class Preview:
-    """The builds ``serve`` runs into its folder: the first one whole, the others dirty."""
-
+class Preview(serve.PreviewBuilds):
     def __init__(self, paths: pipeline.Paths, site: Path):
+        super().__init__(paths.config, site)
         self.paths, self.site = paths, site
-
-    def __enter__(self) -> Preview:
-        self._dirty = serve.dirty_builds()
-        self._dirty.__enter__()
-        self.config = _config(self.paths, self.site)
-        self.config.plugins.on_startup(command="serve", dirty=True)
-        self.build()
-        return self
-
-    def build(self) -> None:
-        config = _config(self.paths, self.site)
-        build(config, serve_url=SERVE_URL, dirty=True)
-
-    def __exit__(self, *exc) -> None:
-        self.config.plugins.on_shutdown()
-        self._dirty.__exit__(*exc)
 
 
 def assert_same_as_a_clean_build(preview: Preview, reference: Path) -> None:
     shutil.rmtree(reference, ignore_errors=True)
-    build(_config(preview.paths, reference), serve_url=SERVE_URL)
+    build(serve.PreviewBuilds(preview.paths.config, reference).load(), serve_url=serve.PREVIEW_URL)  # clean
     got, want = tree(preview.site), tree(reference)
     assert sorted(got) == sorted(want), sorted(set(got) ^ set(want))[:10]
     differ = [name for name in want if got[name] != want[name]]
@@ -140,7 +115,7 @@ def test_a_page_whose_file_is_gone_leaves_the_preview(project, tmp_path):
 def test_builds_elsewhere_while_previewing_leave_the_preview_alone(project, tmp_path):
     with Preview(project, tmp_path / "preview") as preview:
         kept = tree(preview.site)
-        build(_config(project, tmp_path / "other"), serve_url=SERVE_URL, dirty=True)
+        build(serve.PreviewBuilds(project.config, tmp_path / "other").load(), serve_url=serve.PREVIEW_URL, dirty=True)
         assert tree(preview.site) == kept
         assert (tmp_path / "other" / "index.html").exists()
     # After the preview ends, a build is a build again (MkDocs keeps the plugin for the life of the process).

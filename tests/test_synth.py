@@ -162,4 +162,8 @@ def test_bench_prints_every_figure(tmp_path):
     assert len(inc["runs"]) == len(inc["new_process_runs"]) == 3
     assert inc["seconds"] == sorted(inc["runs"])[1]
     assert inc["new_process"]["seconds"] == sorted(inc["new_process_runs"])[1]
+    # The preview (serve's builds without its server): each edit shows on its list page.
+    preview = inc["preview"]
+    assert preview["shown"] is True and len(preview["runs"]) == 3 and preview["seconds"] == sorted(preview["runs"])[1]
+    assert "预览（serve" in out
     assert figures["ours"]["pages"] == figures["floor"]["pages"]
