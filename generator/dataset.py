@@ -317,50 +317,51 @@ def cached_year(root: Path, year_dir: Path, year: int, report: Report, progress,
 def _cached_table(root: Path, path: Path, model: type[Published], report: Report, progress,
                   cache: ObjectCache | None) -> list[Published]:
     name = _name(root, path)
-    if cache is not None:
-        try:
-            key = cache_key("table", PACK_VERSION, model.__name__, name, path.read_bytes())
-        except OSError:
-            key = None  # read_csv below reports it
-        hit = cache.get(key) if key else None
-        if hit is not None:
-            records, problems = hit
-            report.extend(problems)
-            if progress is not None:
-                progress(len(records))
-            return list(records)
-    own = Report()
-    raw_table = load.read_csv(path, name, own)
-    records = parse_table(raw_table, model, own) if raw_table is not None else []
-    if progress is not None and raw_table is not None:
-        progress(len(raw_table.rows))
-    if cache is not None and key:
-        cache.put(key, (TableRecords(records), own.problems))
-    report.extend(own.problems)
+
+    def parse(own: Report) -> TableRecords:
+        raw_table = load.read_csv(path, name, own)
+        if progress is not None and raw_table is not None:
+            progress(len(raw_table.rows))
+        return TableRecords(parse_table(raw_table, model, own) if raw_table is not None else [])
+
+    records, cached = _parsed(cache, ("table", model.__name__), path, name, report, parse)
+    if cached and progress is not None:
+        progress(len(records))
     return list(records)
 
 
 def _cached_report(root: Path, path: Path, report: Report, cache: ObjectCache | None) -> YearReport | None:
-    """The year's report.yaml, parsed, and its problems; reused from the cache while its bytes are the same."""
+    """The year's report.yaml, parsed."""
     name = _name(root, path)
+
+    def parse(own: Report) -> YearReport | None:
+        raw = load.read_yaml(path, name, own)
+        return parse_document(raw, YearReport, own) if raw is not None else None
+
+    return _parsed(cache, ("report",), path, name, report, parse)[0]
+
+
+def _parsed(cache: ObjectCache | None, kind: tuple[str, ...], path: Path, name: str, report: Report, parse):
+    """``parse(own report)`` of one file and the problems it found, reused from ``cache`` while the file's bytes
+    (and the code) are the same; the problems go to ``report`` either way. Returns the result and whether it came
+    from the cache."""
     key = None
     if cache is not None:
         try:
-            key = cache_key("report", PACK_VERSION, name, path.read_bytes())
+            key = cache_key(*kind, PACK_VERSION, name, path.read_bytes())
         except OSError:
-            key = None  # read_yaml below reports it
+            key = None  # parse reports it
         hit = cache.get(key) if key else None
         if hit is not None:
-            year_report, problems = hit
+            value, problems = hit
             report.extend(problems)
-            return year_report
+            return value, True
     own = Report()
-    raw = load.read_yaml(path, name, own)
-    year_report = parse_document(raw, YearReport, own) if raw is not None else None
+    value = parse(own)
     if key:
-        cache.put(key, (year_report, own.problems))
+        cache.put(key, (value, own.problems))
     report.extend(own.problems)
-    return year_report
+    return value, False
 
 
 # A table's records as the cache pickles them: the class once, then each record's field values in field order, its
