@@ -38,7 +38,7 @@ def serve(paths: pipeline.Paths, addr: str) -> int:
 def dirty_builds() -> Iterator[None]:
     """The preview's builds after its first are dirty: MkDocs builds again only the pages whose file is newer than
     their output, and the generator leaves unchanged files as they were (on a ten-year archive an edit shows in
-    about 4 s instead of 15 to 25); the plugin builds every page again when what all pages share changed
+    about 4 s instead of 14 to 26); the plugin builds every page again when what all pages share changed
     (mkdocs_plugin.DisclosurePlugin). MkDocs' English warning about dirty builds is dropped meanwhile: with
     ``strict: true`` it would count as an error and stop every preview build."""
     build_log = logging.getLogger("mkdocs.commands.build")
