@@ -6,7 +6,7 @@ import logging
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from . import pipeline
@@ -77,17 +77,14 @@ class PreviewBuilds:
         build(self.load(), serve_url=self.url, dirty=True)
 
     def __enter__(self) -> PreviewBuilds:
-        self._dirty = dirty_builds()
-        self._dirty.__enter__()
-        self.config = self.load()
-        self.config.plugins.on_startup(command="serve", dirty=True)
-        try:
+        with ExitStack() as stack:
+            stack.enter_context(dirty_builds())
+            self.config = self.load()
+            self.config.plugins.on_startup(command="serve", dirty=True)
+            stack.callback(self.config.plugins.on_shutdown)
             self.build()
-        except BaseException:
-            self.__exit__()
-            raise
+            self._stack = stack.pop_all()
         return self
 
     def __exit__(self, *exc) -> None:
-        self.config.plugins.on_shutdown()
-        self._dirty.__exit__(None, None, None)
+        self._stack.close()

@@ -48,16 +48,10 @@ def project(tmp_path, monkeypatch):
     cache._MEMORY.clear()
 
 
-class Preview(serve.PreviewBuilds):
-    def __init__(self, paths: pipeline.Paths, site: Path):
-        super().__init__(paths.config, site)
-        self.paths, self.site = paths, site
-
-
-def assert_same_as_a_clean_build(preview: Preview, reference: Path) -> None:
+def assert_same_as_a_clean_build(preview: serve.PreviewBuilds, reference: Path) -> None:
     shutil.rmtree(reference, ignore_errors=True)
-    build(serve.PreviewBuilds(preview.paths.config, reference).load(), serve_url=serve.PREVIEW_URL)  # clean
-    got, want = tree(preview.site), tree(reference)
+    build(serve.PreviewBuilds(preview.config_file, reference).load(), serve_url=serve.PREVIEW_URL)  # clean
+    got, want = tree(preview.site_dir), tree(reference)
     assert sorted(got) == sorted(want), sorted(set(got) ^ set(want))[:10]
     differ = [name for name in want if got[name] != want[name]]
     assert not differ, f"the preview differs from a clean build in {differ[:10]}"
@@ -73,50 +67,50 @@ def _edit_first_row(path: Path, column: str, mark: str) -> None:
 
 
 def test_an_edit_rebuilds_only_its_pages_and_the_preview_is_the_full_site(project, tmp_path):
-    with Preview(project, tmp_path / "preview") as preview:
-        before = mtimes(preview.site)
+    with serve.PreviewBuilds(project.config, tmp_path / "preview") as preview:
+        before = mtimes(preview.site_dir)
         assert len(before) > 100
 
         _edit_first_row(project.data / "2024" / schema.Rectification.FILE, "问题", "（预览中修改）")
         preview.build()
-        after = mtimes(preview.site)
+        after = mtimes(preview.site_dir)
         rebuilt = {name for name in after if after[name] != before.get(name)}
         assert "2024/rectifications/index.html" in rebuilt
-        assert "（预览中修改）" in (preview.site / "2024/rectifications/index.html").read_text(encoding="utf-8")
+        assert "（预览中修改）" in (preview.site_dir / "2024/rectifications/index.html").read_text(encoding="utf-8")
         assert 0 < len(rebuilt) < len(after) // 10, sorted(rebuilt)
         assert "2021/index.html" not in rebuilt and "guide/index.html" not in rebuilt
         assert_same_as_a_clean_build(preview, tmp_path / "reference")
 
 
 def test_a_change_every_page_shows_rebuilds_them_all(project, tmp_path):
-    with Preview(project, tmp_path / "preview") as preview:
+    with serve.PreviewBuilds(project.config, tmp_path / "preview") as preview:
         settings = project.data / "settings.yaml"
         settings.write_text(settings.read_text(encoding="utf-8").replace("站点名称: ", "站点名称: 预览", 1),
                             encoding="utf-8")
         preview.build()  # the pages are regenerated: the navigation and site settings are read as they were
         preview.build()  # as serve does next, the regenerated files having changed under it
-        guide = (preview.site / "guide/index.html").read_text(encoding="utf-8")
+        guide = (preview.site_dir / "guide/index.html").read_text(encoding="utf-8")
         assert "预览" in guide.split("<title>", 1)[1].split("</title>", 1)[0]  # a hand-written page, unchanged
         assert_same_as_a_clean_build(preview, tmp_path / "reference")
 
 
 def test_a_page_whose_file_is_gone_leaves_the_preview(project, tmp_path):
-    with Preview(project, tmp_path / "preview") as preview:
+    with serve.PreviewBuilds(project.config, tmp_path / "preview") as preview:
         note = project.content / "note.md"
         note.write_text("# 临时说明\n\n预览中新增的页面。\n", encoding="utf-8")
         preview.build()
-        assert (preview.site / "note/index.html").exists()
+        assert (preview.site_dir / "note/index.html").exists()
         note.unlink()
         preview.build()
-        assert not (preview.site / "note/index.html").exists()
+        assert not (preview.site_dir / "note/index.html").exists()
         assert_same_as_a_clean_build(preview, tmp_path / "reference")
 
 
 def test_builds_elsewhere_while_previewing_leave_the_preview_alone(project, tmp_path):
-    with Preview(project, tmp_path / "preview") as preview:
-        kept = tree(preview.site)
+    with serve.PreviewBuilds(project.config, tmp_path / "preview") as preview:
+        kept = tree(preview.site_dir)
         build(serve.PreviewBuilds(project.config, tmp_path / "other").load(), serve_url=serve.PREVIEW_URL, dirty=True)
-        assert tree(preview.site) == kept
+        assert tree(preview.site_dir) == kept
         assert (tmp_path / "other" / "index.html").exists()
     # After the preview ends, a build is a build again (MkDocs keeps the plugin for the life of the process).
     plugin = preview.config.plugins["disclosure"]
