@@ -364,12 +364,13 @@ def _parsed(cache: ObjectCache | None, kind: tuple[str, ...], path: Path, name: 
     return value, False
 
 
-# A table's records as the cache pickles them: the class once, then each record's field values in field order, its
-# set fields and its private attributes (source row, digest). Pickling the records themselves costs a call of
-# pydantic's __setstate__ each on loading: four times slower, about a second for a ten-year archive, paid by every
-# build that starts from the cache. In memory (``serve``) they stay records. The attributes set below are
-# pydantic's, so its version is part of the cache key.
-PACK_VERSION = f"records-1/pydantic-{pydantic.VERSION}"
+# A table's records as the cache pickles them: the class once, then each record's field values (its ``__dict__``,
+# which the unpickler builds in C), its set fields and its private attributes (source row, digest). Pickling the
+# records themselves costs a call of pydantic's __setstate__ each on loading: several times slower, paid by every
+# build that starts from the cache (after an edit to a ten-year archive, loading the nine other years is a third
+# of the generator's step). In memory (``serve``) they stay records. The attributes set below are pydantic's, so
+# its version is part of the cache key.
+PACK_VERSION = f"records-2/pydantic-{pydantic.VERSION}"
 
 
 class TableRecords(list):
@@ -377,26 +378,25 @@ class TableRecords(list):
 
     def __reduce__(self):
         model = type(self[0]) if self else None
-        names = tuple(model.model_fields) if model is not None else ()
         rows = []
         for r in self:
             if type(r) is not model or r.__pydantic_extra__:
                 return (TableRecords, (list(self),))  # (never for parsed rows) pickled one by one
-            values = r.__dict__
-            rows.append((tuple(values[n] for n in names), r.__pydantic_fields_set__, r.__pydantic_private__))
-        return (_unpack_records, (model, names, rows))
+            rows.append((r.__dict__, r.__pydantic_fields_set__, r.__pydantic_private__))
+        return (_unpack_records, (model, rows))
 
 
-def _unpack_records(model: type[Published] | None, names: tuple[str, ...], rows: list[tuple]) -> TableRecords:
+def _unpack_records(model: type[Published] | None, rows: list[tuple]) -> TableRecords:
     new, put = object.__new__, object.__setattr__
     out = TableRecords()
+    append = out.append
     for values, fields_set, private in rows:
         record = new(model)
-        put(record, "__dict__", dict(zip(names, values, strict=True)))
+        put(record, "__dict__", values)
         put(record, "__pydantic_fields_set__", fields_set)
         put(record, "__pydantic_extra__", None)
         put(record, "__pydantic_private__", private)
-        out.append(record)
+        append(record)
     return out
 
 
