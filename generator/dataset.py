@@ -31,6 +31,9 @@ class YearData:
     report: YearReport | None
     tables: dict[type[Published], list[Published]] = field(default_factory=dict)
     key: str | None = None  # identifies the year's files when read through a cache (see ``cached_year``)
+    # The tables whose file the year has (perhaps with a header only); the others were not published as records,
+    # so pages show their counts as "—", not 0.
+    provided: set[type[Published]] = field(default_factory=set)
 
     def records(self, model: type[Published]) -> list:
         return self.tables.get(model, [])
@@ -288,6 +291,7 @@ def read_year(root: Path, year_dir: Path, year: int, report: Report, progress=No
             data.tables[model] = []
             continue
         data.tables[model] = _cached_table(root, path, model, report, progress, cache)
+        data.provided.add(model)
     return data
 
 

@@ -118,7 +118,8 @@ def department_keys(site: str, departments: dict[str, DepartmentHistory], year_k
 def _department_year_part(dy: DepartmentYear) -> str | None:
     """The digests of a department's records in one year; None if one of them has none."""
     try:
-        parts = [f"y{dy.year}:{_stored(dy.record) if dy.record is not None else '-'}"]
+        # Which tables the year published counts too: an empty table shows 0 where a missing one shows "—".
+        parts = [f"y{dy.year}:{_stored(dy.record) if dy.record is not None else '-'}:{','.join(sorted(dy.provided))}"]
         for group in (dy.projects, dy.goals, dy.monitoring, dy.evaluations, dy.rectifications, dy.applications,
                       dy.exante):
             parts.append(",".join(_digest(r, _stored) for r in group))

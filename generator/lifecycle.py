@@ -85,6 +85,9 @@ class ProjectHistory:
         return any(c.project is not None and c.project.sample for c in self.cycles)
 
 
+_DEPARTMENT_LISTS = ("projects", "goals", "monitoring", "evaluations", "rectifications", "applications", "exante")
+
+
 @dataclass
 class DepartmentYear:
     year: int
@@ -96,6 +99,11 @@ class DepartmentYear:
     rectifications: list[Rectification]
     applications: list[Application]
     exante: list[ExAnte] = field(default_factory=list)
+    provided: frozenset[str] = frozenset(_DEPARTMENT_LISTS)  # as YearModel.provided
+
+    def count(self, kind: str) -> int | None:
+        """The department's records of ``kind`` this year; None (“—”) when the year published no such table."""
+        return len(getattr(self, kind)) if kind in self.provided else None
 
     @property
     def budget(self) -> Decimal | None:
@@ -108,7 +116,9 @@ class DepartmentYear:
         return (sum(scores) / len(scores)).quantize(Decimal("0.01")) if scores else None
 
     @property
-    def open_rectifications(self) -> int:
+    def open_rectifications(self) -> int | None:
+        if "rectifications" not in self.provided:
+            return None
         return sum(1 for r in self.rectifications if r.status is not RectificationStatus.DONE)
 
     @property
@@ -220,7 +230,6 @@ def department_histories(archive: Archive) -> dict[str, DepartmentHistory]:
     return histories
 
 
-_DEPARTMENT_LISTS = ("projects", "goals", "monitoring", "evaluations", "rectifications", "applications", "exante")
 
 
 def _by_department(y: YearModel) -> dict[str, dict[str, list]]:
@@ -236,7 +245,7 @@ def _by_department(y: YearModel) -> dict[str, dict[str, list]]:
 def _department_year(y: YearModel, name: str, groups: dict[str, dict[str, list]]) -> DepartmentYear | None:
     record = next((d for d in y.departments if d.name == name), None)
     lists = groups.get(name) or {kind: [] for kind in _DEPARTMENT_LISTS}
-    dy = DepartmentYear(y.year, record, **lists)
+    dy = DepartmentYear(y.year, record, **lists, provided=y.provided)
     if record is None and not (dy.projects or dy.goals or dy.evaluations or dy.rectifications or dy.exante):
         return None
     return dy

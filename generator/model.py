@@ -91,6 +91,11 @@ class Share:
     percent: Decimal
 
 
+# The tables behind each kind of record a year model lists.
+SECTIONS: dict[type, str] = {Project: "projects", Goal: "goals", ExAnte: "exante", Monitoring: "monitoring",
+                             Evaluation: "evaluations", Rectification: "rectifications", Application: "applications"}
+
+
 @dataclass
 class YearModel:
     year: int
@@ -106,6 +111,13 @@ class YearModel:
     figures: list[Figure]
     dept_slugs: dict[str, str] = field(default_factory=dict)
     withheld: int = 0  # records marked 公开: 否, counted so pages can say totals exclude them
+    # The kinds of record ("projects", "goals" … as the attributes above) whose table the year published, perhaps
+    # empty; a kind not published has no count ("—"), where an empty table has 0.
+    provided: frozenset[str] = frozenset(SECTIONS.values())
+
+    def count(self, kind: str) -> int | None:
+        """How many public records of ``kind`` the year has; None when it published no table of them."""
+        return len(getattr(self, kind)) if kind in self.provided else None
 
     @property
     def published(self) -> bool:
@@ -129,8 +141,10 @@ class YearModel:
         values = [counts[b] for b in bands]
         return [Share(b, c, p) for b, c, p in zip(bands, values, largest_remainder(values), strict=True)]
 
-    def application_total(self) -> Decimal:
-        return sum((a.amount for a in self.applications if a.amount and a.measure in MONEY_REDUCING), Decimal("0.00"))
+    def application_total(self) -> Decimal | None:
+        """Money cut, cancelled or clawed back; None (“—”, not 0) when no such application states an amount."""
+        amounts = [a.amount for a in self.applications if a.amount is not None and a.measure in MONEY_REDUCING]
+        return sum(amounts, Decimal("0.00")) if amounts else None
 
 
 @dataclass
@@ -207,6 +221,7 @@ def build_year(data: YearData) -> YearModel:
         figures=figures,
         dept_slugs={name: department_slug(d, name) for name, d in all_departments.items()},
         withheld=sum(1 for records in data.tables.values() for r in records if not r.public),
+        provided=frozenset(SECTIONS[m] for m in data.provided if m in SECTIONS),
     )
 
 

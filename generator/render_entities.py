@@ -188,9 +188,11 @@ def project_page(archive: Archive, h: ProjectHistory, positions, dept_slugs: dic
 def department_page(archive: Archive, d: DepartmentHistory, by_year_models: dict[int, YearModel]) -> DepartmentPage:
     src = links.department_page(d.slug)
     as_of = archive.as_of
-    summary = [[link_cell(f"{dy.year}年", links.href(src, department_year_src(d.slug, dy.year))), len(dy.projects),
-                dy.budget, len(dy.goals), len(dy.exante), len(dy.monitoring), len(dy.evaluations), dy.mean_score,
-                len(dy.rectifications), dy.open_rectifications, dy.money_moved]
+    # A kind of record the year did not publish as a table has no count: "—", not 0 (DOMAIN §3).
+    summary = [[link_cell(f"{dy.year}年", links.href(src, department_year_src(d.slug, dy.year))),
+                dy.count("projects"), dy.budget, dy.count("goals"), dy.count("exante"), dy.count("monitoring"),
+                dy.count("evaluations"), dy.mean_score, dy.count("rectifications"), dy.open_rectifications,
+                dy.money_moved]
                for dy in d.years]
     by_year = Table("历年对比", [
         Column("年度"), Column("项目数", "number"), Column("项目金额（万元）", "money"),
@@ -218,7 +220,8 @@ def department_page(archive: Archive, d: DepartmentHistory, by_year_models: dict
               download=f"{d.slug}-projects.csv"),
         Table("未完成的整改", [Column("公开年度", "number"), Column("问题", "long"), Column("项目"),
                                Column("整改期限", "date"), Column("状态"), Column("逾期")], open_rows,
-              empty="无未完成的整改。", download=f"{d.slug}-open.csv"),
+              empty="无未完成的整改。" if any(dy.open_rectifications is not None for dy in d.years)
+              else "尚未公开整改明细。", download=f"{d.slug}-open.csv"),
     )
 
 
@@ -233,14 +236,21 @@ def year_span(years: list[int]) -> str:
     return "、".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
 
 
+def _known_sum(counts) -> int | None:
+    """The sum of the counts that are known; None (“—”) when none is (no year published such a table)."""
+    known = [c for c in counts if c is not None]
+    return sum(known) if known else None
+
+
 def departments_index(archive: Archive, histories: dict[str, DepartmentHistory]) -> IndexPage:
     src = links.DEPARTMENTS
     rows = []
     for d in histories.values():
         latest = d.years[-1]
         rows.append([link_cell(d.name, links.href(src, links.department_page(d.slug))), d.code,
-                     year_span([dy.year for dy in d.years]), len(latest.projects), latest.budget,
-                     sum(len(dy.evaluations) for dy in d.years), sum(dy.open_rectifications for dy in d.years)])
+                     year_span([dy.year for dy in d.years]), latest.count("projects"), latest.budget,
+                     _known_sum(dy.count("evaluations") for dy in d.years),
+                     _known_sum(dy.open_rectifications for dy in d.years)])
     table = Table("预算单位一览", [Column("单位名称"), Column("单位编码"), Column("公开年度"),
                                    Column("最近年度项目数", "number"), Column("最近年度项目金额（万元）", "money"),
                                    Column("评价（各年合计）", "number"), Column("未完成整改", "number")], rows,
@@ -259,8 +269,13 @@ def projects_index(archive: Archive, histories: dict[str, ProjectHistory]) -> In
     blocks.append(Table("各年度项目", [Column("年度"), Column("项目数", "number"), Column("金额（万元）", "money")],
                         year_rows, empty="尚无项目明细。", download="projects-by-year.csv"))
     multi = [h for h in histories.values() if len(h.years) > 1]
-    intro = (f"共 {len(histories)} 个项目（按项目编码），其中 {len(multi)} 个跨越多个年度。"
-             "每个项目的页面按“绩效目标 → 事前评估 → 监控 → 评价 → 整改 → 结果应用”展示全过程；也可用页首搜索框按项目名称查找。")
+    if histories:
+        intro = (f"共 {len(histories)} 个项目（按项目编码），其中 {len(multi)} 个跨越多个年度。"
+                 "每个项目的页面按“绩效目标 → 事前评估 → 监控 → 评价 → 整改 → 结果应用”展示全过程；"
+                 "也可用页首搜索框按项目名称查找。")
+    else:
+        # Not "共 0 个项目": a county that publishes only its report's totals has projects, just no project list.
+        intro = "尚未公开项目明细（项目编码、名称与金额），因此没有项目页面；各年度的汇总数见年度报告。"
     return IndexPage(src, "项目", intro, blocks)
 
 
@@ -292,7 +307,8 @@ def trackers_page(archive: Archive) -> IndexPage:
         t_rows.append([y.year, r.problem, t.dept(r.department), t.project(r.project), r.deadline, r.status])
     blocks.append(Table("逾期未完成的整改", [Column("公开年度", "number"), Column("问题", "long"), Column("单位名称"),
                                           Column("项目"), Column("整改期限", "date"), Column("状态")], t_rows,
-                        empty="没有逾期未完成的整改。", download="overdue.csv"))
+                        empty="没有逾期未完成的整改。" if any("rectifications" in y.provided for y in archive.years)
+                        else "尚未公开整改明细。", download="overdue.csv"))
     app_rows = []
     for y in archive.years:
         if y.applications:

@@ -180,6 +180,13 @@ def test_department_page_shows_its_exante_project_and_blank_not_zero(example_sit
     years = article.find("caption", string="历年对比").find_parent("table").find("tbody").find("tr")
     cells = [td.get_text(strip=True) for td in years.find_all("td")]
     assert cells[0] == "2023年" and cells[2] == "—"  # no project detail published: blank, never 0.00
+    # 2023 published ex-ante records only: every other kind has no count ("—"), not 0 (DOMAIN §3).
+    assert cells[4] == "1"  # 事前评估: the 营房 project
+    assert [cells[i] for i in (1, 3, 5, 6, 8, 9)] == ["—"] * 6  # 项目数 绩效目标 监控 评价 整改 未完成整改
+    assert article.find(id=re.compile(r"-open$")).get_text(strip=True) == "尚未公开整改明细。"
+    rows = index.find("caption", string="预算单位一览").find_parent("table").find("tbody").find_all("tr")
+    for row in rows:
+        assert [td.get_text(strip=True) for td in row.find_all("td")][3:] == ["—"] * 4
     assert years.find("a")["href"] == "2023/"  # the department's 2023 records
     year_page = (page.parent / "2023" / "index.html").read_text(encoding="utf-8")
     year_article = BeautifulSoup(year_page, "html.parser").find("article")
@@ -187,3 +194,30 @@ def test_department_page_shows_its_exante_project_and_blank_not_zero(example_sit
     assert "岳池酉溪镇政府专职消防队营房建设项目" in exante and "第三方机构" in exante
     back = {a.get_text(strip=True): a["href"] for a in year_article.find_all("a")}
     assert back["县消防救援大队（历年）"] == "../" and back["2023年度报告"] == "../../../2023/"
+
+
+def test_unpublished_tables_are_not_counted_as_none(example_site):
+    """The example publishes no project, rectification or amount: the site never says "0 projects", "no overdue
+    rectification" or "0.00 cut"; it says they were not published."""
+    projects = article_text(example_site, "projects/index.html")
+    assert "共 0 个项目" not in projects and "尚未公开项目明细" in projects
+    trackers = soup_of(example_site, "trackers/index.html").find("article")
+    assert "没有逾期未完成的整改" not in trackers.get_text() and "尚未公开整改明细" in trackers.get_text()
+    row = trackers.find("caption", string="结果应用（历年）").find_parent("table").find("tbody").find("tr")
+    assert [td.get_text(strip=True) for td in row.find_all("td")] == ["2023年", "4", "—"]
+
+
+def test_a_table_published_empty_counts_zero(data_copy, tmp_path):
+    """A table with its header only was published and holds nothing: its count is 0, not "—"."""
+    (data_copy / "2023" / "rectifications.csv").write_text(
+        "整改编号,来源类型,来源编号,单位名称,项目编码,问题,整改要求,发现日期,整改期限,状态,完成日期\n", encoding="utf-8")
+    report = data_copy / "2023" / "report.yaml"  # 2023 is published: a change needs an erratum
+    report.write_text(report.read_text(encoding="utf-8").replace(
+        "数据说明:", "更正说明:\n  - 日期: 2024-03-01\n    说明: 测试：公开空的整改台账\n数据说明:"), encoding="utf-8")
+    site = build_site(data_copy, tmp_path / "site")
+    trackers = article_text(site, "trackers/index.html")
+    assert "没有逾期未完成的整改" in trackers and "尚未公开整改明细" not in trackers
+    index = soup_of(site, "departments/index.html").find("article")
+    row = index.find("caption", string="预算单位一览").find_parent("table").find("tbody").find("tr")
+    assert [td.get_text(strip=True) for td in row.find_all("td")][3:] == ["—", "—", "—", "0"]
+

@@ -104,6 +104,10 @@ def test_every_kind_of_edit_matches_a_full_build(work, monkeypatch):
         "cross-year-reference-removed": lambda: write_rows(
             data / "2024" / schema.Rectification.FILE,
             [r for r in read_rows(data / "2024" / schema.Rectification.FILE) if r[0] != "整改2024-9998"]),
+        # A table left with its header only shows 0 where a table not published shows "—" (department pages).
+        "table-emptied": lambda: write_rows(data / "2022" / schema.Rectification.FILE,
+                                            read_rows(data / "2022" / schema.Rectification.FILE)[:1]),
+        "table-removed": lambda: (data / "2022" / schema.Rectification.FILE).unlink(),
     }
     for name, edit in edits.items():
         edit()
