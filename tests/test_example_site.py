@@ -7,7 +7,7 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.conftest import FIXTURES, build_site
+from tests.conftest import FIXTURES, ROOT, build_site
 
 pytestmark = pytest.mark.slow
 
@@ -221,3 +221,17 @@ def test_a_table_published_empty_counts_zero(data_copy, tmp_path):
     row = index.find("caption", string="预算单位一览").find_parent("table").find("tbody").find("tr")
     assert [td.get_text(strip=True) for td in row.find_all("td")][3:] == ["—", "—", "—", "0"]
 
+
+def test_guide_code_blocks_are_blocks(example_site):
+    """The staff guide's fenced examples (commands, YAML to copy) are code blocks with their line breaks, also
+    inside numbered steps; never inline code with the fence's language shown as a word."""
+    guide = ROOT / "content" / "guide"
+    for source in sorted(guide.glob("*.md")):
+        fences = source.read_text(encoding="utf-8").count("```") // 2
+        built = "guide/index.html" if source.stem == "index" else f"guide/{source.stem}/index.html"
+        page = soup_of(example_site, built).find("article")
+        assert "```" not in page.get_text()
+        assert len(page.find_all("pre")) == fences, source.name
+    errata = soup_of(example_site, "guide/errata/index.html").find("article")
+    yaml = next(pre.get_text() for pre in errata.find_all("pre") if "更正说明:" in pre.get_text())
+    assert "\n  - 日期:" in yaml  # indentation kept: a clerk can copy it as it is
