@@ -235,3 +235,14 @@ def test_guide_code_blocks_are_blocks(example_site):
     errata = soup_of(example_site, "guide/errata/index.html").find("article")
     yaml = next(pre.get_text() for pre in errata.find_all("pre") if "更正说明:" in pre.get_text())
     assert "\n  - 日期:" in yaml  # indentation kept: a clerk can copy it as it is
+
+
+def test_data_dictionary_cites_only_what_a_reader_can_look_up(example_site):
+    """The public 校验规则 table names its basis in Chinese: no internal file (DOMAIN.md), issue number or English."""
+    article = soup_of(example_site, "data-dictionary/index.html").find("article")
+    rules = article.find("caption", string="校验规则").find_parent("table")
+    for row in rules.find("tbody").find_all("tr"):
+        basis = row.find_all("td")[2].get_text(strip=True)
+        assert basis and not re.search(r"DOMAIN|议题|configurable", basis), basis
+        # Latin letters only in names a reader meets in the data (settings.yaml, CSV …), never English prose.
+        assert not re.search(r"[A-Za-z]{3,}\s+[A-Za-z]{3,}", basis), basis
