@@ -211,16 +211,18 @@ class DisclosurePlugin(BasePlugin[DisclosureConfig]):
         # is newer than its output, and the generator leaves unchanged files as they were). The preview's folder,
         # what its last build was made from (``_preview_fingerprint``) and where each file went; None until the
         # first build. Builds into any other folder meanwhile are not the preview's and are left alone.
+        self._serving = False  # MkDocs' serve: its server's address stands, not the published one
         self._preview = False
         self._previewed: tuple[str, str, dict[str, str]] | None = None
 
     def on_startup(self, *, command, dirty):
+        self._serving = command == "serve"
         self._preview = command == "serve" and dirty
         self._previewed = None
 
     def on_shutdown(self):
         # MkDocs keeps one instance of a plugin for the life of the process: a later build must not act as a preview.
-        self._preview = False
+        self._serving = self._preview = False
         self._previewed = None
 
     def _keep_preview_whole(self, files, config) -> None:
@@ -292,7 +294,20 @@ class DisclosurePlugin(BasePlugin[DisclosureConfig]):
             info = json.loads(site_file.read_text(encoding="utf-8"))
             config.extra["jx"] = info
             config.site_name = info.get("site_name") or config.site_name
+            # The published address (settings 网站地址): sitemap entries, canonical links, and the 404 page's paths
+            # when the site lives in a folder. A preview keeps the address of its own server.
+            if info.get("site_url") and not self._serving:
+                config.site_url = info["site_url"]
         return config
+
+    def on_post_build(self, *, config):
+        """Without an address MkDocs writes a sitemap that lists nothing: it is left out rather than published empty."""
+        if not config.site_url:
+            for name in ("sitemap.xml", "sitemap.xml.gz"):
+                try:
+                    os.unlink(os.path.join(config.site_dir, name))
+                except FileNotFoundError:
+                    pass
 
     def on_env(self, env, *, config, files):
         cache_nav_outside_it(env)
@@ -317,6 +332,11 @@ class DisclosurePlugin(BasePlugin[DisclosureConfig]):
                         file.inclusion = InclusionLevel.NOT_IN_NAV
                 elif type(file) is File:
                     file.__class__ = LinkedFile
+        mark = next((item[3] for item in (config.extra.get("jx") or {}).get("footer", []) if len(item) > 3 and item[3]),
+                    None)
+        if mark and files.get_file_from_path(mark) is None:
+            log.error("站点设置「党政机关网站标识图片」：content/%s 不存在；请把标识图片放在 content/ 下，并填写它在 content/ 下的路径"
+                      "（如 assets/dzjg.png）", mark)
         if self._preview:
             self._keep_preview_whole(files, config)
         return files

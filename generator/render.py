@@ -465,11 +465,16 @@ def navigation(archive: Archive) -> list:
 def site_info(archive: Archive) -> dict:
     """Site-wide facts the theme shows on every page (footer); read by the MkDocs plugin into config.extra."""
     s = archive.settings
+    # The footer required of government sites (政府网站发展指引): label, text, and for the 党政机关网站标识 the
+    # address it links to and the image it shows (overrides/partials/copyright.html).
+    mark = ["党政机关网站标识", "认证信息" if s.gov_mark_url else BLANK, s.gov_mark_url, s.gov_mark_image]
+    url = s.site_url and (s.site_url if s.site_url.endswith("/") else s.site_url + "/")
     return {
         "site_name": s.site_name,
-        "footer": [["主办单位", s.host_org or BLANK], ["联系方式", s.contact or BLANK],
-                   ["网站标识码", s.site_code or BLANK], ["ICP备案号", s.icp or BLANK],
-                   ["公安机关备案号", s.police_record or BLANK]],
+        "site_url": url,
+        "footer": [*([label, value or BLANK, None, None] for label, value in (
+                       ("主办单位", s.host_org), ("联系方式", s.contact), ("网站标识码", s.site_code),
+                       ("ICP备案号", s.icp), ("公安机关备案号", s.police_record))), mark],
     }
 
 

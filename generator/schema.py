@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from .load import BLANKS
-from .types import Count, Day, Money, Percent, Score, Url, Year, YesNo
+from .types import Count, Day, Money, Percent, Score, SiteImage, Url, WebAddress, Year, YesNo
 
 
 class BudgetType(StrEnum):
@@ -477,6 +477,15 @@ class SiteSettings(Record):
     site_code: str | None = Field(None, alias="网站标识码", pattern=r"^\d{10}$")
     icp: str | None = Field(None, alias="ICP备案号")
     police_record: str | None = Field(None, alias="公安机关备案号")
+    gov_mark_url: WebAddress | None = Field(
+        None, alias="党政机关网站标识",
+        description="党政机关网站标识的认证信息网址（取得标识时由登记管理机关提供）；页脚显示并链接到该网址")
+    gov_mark_image: SiteImage | None = Field(
+        None, alias="党政机关网站标识图片", description="标识图片在 content/ 下的路径（如 assets/dzjg.png）；留空则页脚以文字链接显示")
+    site_url: WebAddress | None = Field(
+        None, alias="网站地址",
+        description="网站发布后的网址（如 https://czj.example.gov.cn/jxgk/）；填写后生成站点地图（sitemap.xml），"
+                    "网站放在子目录下时 404 页面也能正常显示")
     grade_bands: list[GradeBand] = Field(
         default_factory=lambda: [GradeBand(等级=g, 下限=Decimal(n)) for g, n in
                                  (("优", 90), ("良", 80), ("中", 60), ("差", 0))],

@@ -188,6 +188,25 @@ def _url(value, info: ValidationInfo) -> str:
     return text
 
 
+_WEB_ADDRESS = re.compile(r"^https?://[^\s/?#<>\"']+(/[^\s<>\"']*)?$")
+_SITE_IMAGE = re.compile(r"^[A-Za-z0-9_\-/]+\.(png|gif|jpe?g|svg)$")
+
+
+def _web_address(value, info: ValidationInfo) -> str:
+    text = str(value).strip()
+    if not _WEB_ADDRESS.match(text):
+        raise PydanticCustomError("bad-url", "应为 http:// 或 https:// 开头的完整网址，如 https://czj.example.gov.cn/jxgk/")
+    return text
+
+
+def _site_image(value, info: ValidationInfo) -> str:
+    text = str(value).strip().lstrip("/")
+    if not _SITE_IMAGE.match(text) or ".." in text:
+        raise PydanticCustomError("bad-url", "应为图片在 content/ 下的路径（英文字母、数字组成，png、gif、jpg 或 svg），"
+                                             "如 assets/dzjg.png；不能是其他网站的图片")
+    return text
+
+
 Money = Annotated[Decimal, BeforeValidator(_money)]
 Percent = Annotated[Decimal, BeforeValidator(_percent)]
 Score = Annotated[Decimal, BeforeValidator(_score)]
@@ -197,6 +216,8 @@ Year = Annotated[int, BeforeValidator(_year)]
 Day = Annotated[date, BeforeValidator(_date)]
 YesNo = Annotated[bool, BeforeValidator(_yes_no)]
 Url = Annotated[str, BeforeValidator(_url)]
+WebAddress = Annotated[str, BeforeValidator(_web_address)]
+SiteImage = Annotated[str, BeforeValidator(_site_image)]
 
 # Labels for the data dictionary page, keyed by the validator that defines each type.
 TYPE_LABELS = {
@@ -209,6 +230,8 @@ TYPE_LABELS = {
     _date: "日期（如 2023-05-31）",
     _yes_no: "是/否",
     _url: "链接（http(s):// 或站内路径）",
+    _web_address: "网址（http:// 或 https:// 开头）",
+    _site_image: "站内图片路径（content/ 下，如 assets/dzjg.png）",
 }
 
 

@@ -155,7 +155,7 @@ def test_footer_shows_configured_site_identity(rich_site):
     assert items["主办单位"] == "示例县财政局"
     assert items["联系方式"] == "示例县财政局绩效股"
     assert items["网站标识码"] == "—"
-    assert set(items) == {"主办单位", "联系方式", "网站标识码", "ICP备案号", "公安机关备案号"}
+    assert set(items) == {"主办单位", "联系方式", "网站标识码", "ICP备案号", "公安机关备案号", "党政机关网站标识"}
 
 
 def test_large_text_toggle_and_print_layout_exist(rich_site):
