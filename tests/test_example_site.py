@@ -246,3 +246,21 @@ def test_data_dictionary_cites_only_what_a_reader_can_look_up(example_site):
         assert basis and not re.search(r"DOMAIN|议题|configurable", basis), basis
         # Latin letters only in names a reader meets in the data (settings.yaml, CSV …), never English prose.
         assert not re.search(r"[A-Za-z]{3,}\s+[A-Za-z]{3,}", basis), basis
+
+
+def test_guide_shows_what_validate_really_prints(data_copy, capsys):
+    """The guide's example of reading an error is the real output for the edit it describes."""
+    from generator import cli
+
+    path = data_copy / "2023" / "exante.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    cells = lines[2].split(",")
+    cells[5], cells[6] = "部分同意", "12万"  # 评估结论, 申请金额 of row 3
+    lines[2] = ",".join(cells)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    assert cli.main(["--root", str(ROOT), "--data", str(data_copy), "validate"]) != 0
+    out, err = capsys.readouterr()
+    printed = [line for line in (out + err).splitlines() if line.strip()]
+    guide = (ROOT / "content" / "guide" / "validate.md").read_text(encoding="utf-8")
+    example = guide.split("## 一条错误怎么读", 1)[1].split("```console\n", 1)[1].split("```", 1)[0]
+    assert printed == example.splitlines()[1:]  # (after the command line)
