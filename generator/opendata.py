@@ -41,7 +41,14 @@ NOTE = ("本数据为公开记录的公开字段；标为不公开的记录和�
 _TABLE_SCHEMA_TYPES = {
     "money": ("number", "万元"), "percent": ("number", "%"), "score": ("number", "分"),
     "quantity": ("number", None), "count": ("integer", None), "year": ("year", None), "date": ("date", None),
-    "yes_no": ("boolean", None), "url": ("string", None), "enum": ("string", None), "string": ("string", None),
+    "yes_no": ("boolean", None), "url": ("string", None), "web_address": ("string", None),
+    "site_image": ("string", None), "enum": ("string", None), "string": ("string", None),
+}
+# The 类型 column of the workbook's 字段说明 sheet, for people (datapackage.json keeps the Table Schema types).
+_KIND_LABELS = {
+    "money": "金额", "percent": "百分数", "score": "分数", "quantity": "数值", "count": "整数", "year": "年度",
+    "date": "日期", "yes_no": "是/否", "url": "链接", "web_address": "网址", "site_image": "图片路径",
+    "enum": "可选值之一", "string": "文本",
 }
 _NUMBER_FORMATS = {"money": "0.00", "percent": "0.00", "score": "0.00", "date": "yyyy-mm-dd"}
 
@@ -248,7 +255,7 @@ def xlsx_bytes(sheets: Sequence[Sheet], about: Sequence[tuple[str, str]], stamp:
         ws.autofilter(0, 0, max(len(sheet.rows), 1), max(len(sheet.fields) - 1, 0))
     fields = wb.add_worksheet("字段说明")
     table(fields, ["表", "字段", "类型", "单位", "说明"],
-          [[sheet.title, spec.name, _TABLE_SCHEMA_TYPES[spec.kind][0], spec.unit or "", spec.description]
+          [[sheet.title, spec.name, _KIND_LABELS[spec.kind], spec.unit or "", spec.description]
            for sheet in sheets for spec in sheet.fields])
     wb.close()
     # In memory, XlsxWriter dates every part of the zip 1980-01-01 and the document itself ``stamp``: the same

@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import shutil
 import subprocess
 from decimal import Decimal
@@ -156,6 +157,12 @@ def test_xlsx_matches_csv(exported):
         sheet = wb[name]
         csv_name = next(p for p in exported.glob("*.csv") if read_csv_header(p) == [c.value for c in sheet[1]])
         assert sheet.max_row - 1 == len(read_csv(csv_name)), name
+    # The field list is for people: Chinese type names, units where they apply.
+    fields = list(wb["字段说明"].values)
+    assert fields[0] == ("表", "字段", "类型", "单位", "说明")
+    kinds = {(row[0], row[1]): (row[2], row[3]) for row in fields[1:]}
+    assert kinds[("项目", "金额")] == ("金额", "万元") and kinds[("项目", "项目名称")] == ("文本", "")
+    assert all(re.search(r"[\u4e00-\u9fff]", kind) for kind, _ in kinds.values())
 
 
 def read_csv_header(path: Path) -> list[str]:
