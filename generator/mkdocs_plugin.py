@@ -18,6 +18,7 @@ from mkdocs.config import config_options
 from mkdocs.config.base import Config
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, InclusionLevel
+from pymdownx.slugs import slugify
 
 from . import search
 
@@ -285,6 +286,11 @@ class DisclosurePlugin(BasePlugin[DisclosureConfig]):
         return html
 
     def on_config(self, config):
+        # Headings get their own words as anchors (/2023/#三存在的问题), so a link to a section of a report says
+        # which section it is and stays right when other sections are added; Python-Markdown's default keeps only
+        # ASCII letters, which turns Chinese headings into _1, _2 … by position.
+        toc = config.mdx_configs.setdefault("toc", {})
+        toc.setdefault("slugify", slugify(case="lower"))
         generated = Path(config.docs_dir) / self.config.generated_dir
         nav_file = generated / "nav.json"
         if nav_file.exists():

@@ -264,3 +264,13 @@ def test_guide_shows_what_validate_really_prints(data_copy, capsys):
     guide = (ROOT / "content" / "guide" / "validate.md").read_text(encoding="utf-8")
     example = guide.split("## 一条错误怎么读", 1)[1].split("```console\n", 1)[1].split("```", 1)[0]
     assert printed == example.splitlines()[1:]  # (after the command line)
+
+
+def test_report_sections_have_anchors_made_of_their_words(example_site):
+    """A link to a section of a report names it (/2023/#三存在的问题) instead of its place (#_3)."""
+    page = soup_of(example_site, "2023/index.html")
+    heading = next(h for h in page.find("article").find_all("h2") if h.get_text(strip=True) == "三、存在的问题")
+    assert heading["id"] == "三存在的问题"
+    assert page.find("nav", class_="md-nav--secondary").find("a", href="#三存在的问题") is not None
+    ids = [h.get("id", "") for h in page.find("article").find_all(["h1", "h2", "h3"])]
+    assert ids and not any(re.fullmatch(r"_?\d+", i) for i in ids)
