@@ -21,7 +21,7 @@ from .lifecycle import (
 )
 from .model import Archive, Share, YearModel, largest_remainder
 from .narrative import narrative
-from .schema import BudgetType, Measure, RectificationStatus
+from .schema import BudgetType, Measure, RectificationStatus, Target
 from .tables import Cell, Column, Table, fmt_money, link_cell
 
 INLINE_MAX = 20  # a section lists its records inline up to this many; more go to the section's own pages
@@ -250,18 +250,28 @@ def grade_blocks(y: YearModel, grades: list[str]) -> list[Table | Markup]:
 
 
 def execution_blocks(y: YearModel) -> list[Table | Markup]:
-    by_dept: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    """Each department's execution in the monitoring period. A 部门整体 record covers the department's whole
+    spending, its projects included: where one exists it stands for the department, and its project records are not
+    added to it (that would count their money twice); otherwise the department's project records are summed, and
+    without those its policy records."""
+    by_dept: dict[str, dict[Target, list]] = defaultdict(lambda: defaultdict(list))
     for m in y.monitoring:
-        by_dept[m.record.department][0] += m.record.budget
-        by_dept[m.record.department][1] += m.record.executed
-    rows = [(name, b, e, (e / b * 100).quantize(Decimal("0.01")) if b else None)
-            for name, (b, e) in sorted(by_dept.items())]
+        by_dept[m.record.department][m.record.target].append(m.record)
+    rows = []
+    for name, groups in sorted(by_dept.items()):
+        target = next(t for t in (Target.DEPARTMENT, Target.PROJECT, Target.POLICY) if groups.get(t))
+        records = groups[target]
+        budget = sum((r.budget for r in records), Decimal("0.00"))
+        executed = sum((r.executed for r in records), Decimal("0.00"))
+        basis = {Target.DEPARTMENT: "部门整体", Target.PROJECT: f"{len(records)}个项目合计",
+                 Target.POLICY: f"{len(records)}项政策合计"}[target]
+        rows.append((name, basis, budget, executed, (executed / budget * 100).quantize(Decimal("0.01")) if budget else None))
     if not rows:
         return []
     chart = charts.bar_chart(f"{y.year}年各单位监控期预算执行率", [r[0] for r in rows],
-                             [r[3] for r in rows], "%", max_value=Decimal(100))
+                             [r[4] for r in rows], "%", max_value=Decimal(100))
     table = Table(f"{y.year}年各单位监控期预算执行率", [
-        Column("单位名称"), Column("全年预算数（万元）", "money"), Column("执行数（万元）", "money"),
+        Column("单位名称"), Column("口径"), Column("全年预算数（万元）", "money"), Column("执行数（万元）", "money"),
         Column("执行率", "percent")], [list(r) for r in rows], download="execution.csv")
     return [chart, table]
 

@@ -145,3 +145,26 @@ def test_changing_a_frozen_year_without_erratum_fails(tmp_path):
     departments.write_bytes(departments.read_bytes() + b"\n")
     _, report = pipeline.validate(data)
     assert ("frozen-year-changed", "data/2022/report.yaml") in {(p.code, p.file) for p in report.errors}
+
+
+def test_department_execution_counts_each_yuan_once(shixian_site):
+    """A 部门整体 monitoring record covers the department's projects: where one exists the department's row is that
+    record, not that record plus its projects again; otherwise the row sums the department's project records."""
+    data = ROOT / "examples" / "shixian" / "data"
+    bases: set[str] = set()
+    for year in (2021, 2022, 2023, 2024):
+        with (data / str(year) / "monitoring.csv").open(encoding="utf-8-sig", newline="") as f:
+            records = [r for r in csv.DictReader(f) if r["公开"] != "否"]
+        table = soup(shixian_site, f"{year}/index.html").find(
+            "caption", string=f"{year}年各单位监控期预算执行率").find_parent("table")
+        rows = [[td.get_text(strip=True) for td in tr.find_all("td")] for tr in table.find("tbody").find_all("tr")]
+        assert rows
+        for name, basis, budget, executed, _rate in rows:
+            mine = [r for r in records if r["单位名称"] == name]
+            whole = [r for r in mine if r["对象类型"] == "部门整体"]
+            counted = whole or [r for r in mine if r["对象类型"] == "项目"]
+            assert basis == ("部门整体" if whole else f"{len(counted)}个项目合计")
+            assert Decimal(budget) == sum(Decimal(r["全年预算数"]) for r in counted), (year, name)
+            assert Decimal(executed) == sum(Decimal(r["执行数"]) for r in counted), (year, name)
+        bases.update(r[1] for r in rows)
+    assert "部门整体" in bases  # the case that was counted twice is exercised
