@@ -44,8 +44,8 @@ def fmt_number(value: object) -> str:
     if value is None:
         return BLANK
     if isinstance(value, Decimal):
-        text = format(value.normalize(), "f")
-        return text
+        # As written, like the downloads: a score of 87.30 stays 87.30 (not 87.3), an average kept to the cent 88.00.
+        return format(value, "f")
     return str(value)
 
 

@@ -168,3 +168,32 @@ def test_department_execution_counts_each_yuan_once(shixian_site):
             assert Decimal(executed) == sum(Decimal(r["执行数"]) for r in counted), (year, name)
         bases.update(r[1] for r in rows)
     assert "部门整体" in bases  # the case that was counted twice is exercised
+
+
+def test_scores_are_shown_as_written(shixian_site):
+    """A score published as 87.30 reads 87.30 on every page, as in the downloads (not 87.3); an average score is
+    kept to the cent (88.00, not 88)."""
+    data = ROOT / "examples" / "shixian" / "data"
+    with (data / "2023" / "evaluations.csv").open(encoding="utf-8-sig", newline="") as f:
+        written = {r["评价编号"]: r["得分"] for r in csv.DictReader(f) if r["公开"] != "否" and r["得分"]}
+    assert any(score.endswith("0") and "." in score for score in written.values())  # the case that was cut
+    shown = {}
+    for page in sorted((shixian_site / "2023" / "evaluations").rglob("index.html")):
+        for table in soup(shixian_site, page.relative_to(shixian_site).as_posix()).find_all("table"):
+            heads = [th.get_text(strip=True) for th in table.find("thead").find_all("th")]
+            if "评价编号" in heads and "得分" in heads:
+                for tr in table.find("tbody").find_all("tr"):
+                    cells = [td.get_text(strip=True) for td in tr.find_all("td")]
+                    shown[cells[heads.index("评价编号")].removesuffix("示例")] = cells[heads.index("得分")]
+    assert {k: shown[k] for k in written} == written
+    averages = []
+    for page in (shixian_site / "departments").glob("*/index.html"):
+        table = soup(shixian_site, page.relative_to(shixian_site).as_posix()).find("caption", string="历年对比")
+        if table is None:
+            continue
+        table = table.find_parent("table")
+        heads = [th.get_text(strip=True) for th in table.find("thead").find_all("th")]
+        averages += [tr.find_all("td")[heads.index("平均得分")].get_text(strip=True)
+                     for tr in table.find("tbody").find_all("tr")]
+    averages = [a for a in averages if a != "—"]
+    assert averages and all(re.fullmatch(r"\d+\.\d\d", a) for a in averages), averages[:5]
