@@ -139,6 +139,25 @@ def year_records(y: YearModel) -> dict[type[schema.Published], list[schema.Publi
     }
 
 
+# What each file of a year's bundle holds, for the open-data page: (order, description) by the file's stem after
+# "<year>-"; the workbook and the JSON first, then one CSV per kind of record in schema.TABLES order.
+_BUNDLE_FILES = {
+    "全部数据.xlsx": "全部数据（Excel 工作簿：每类记录一个工作表，附字段说明）",
+    "全部数据.json": "全部数据（JSON）",
+    **{f"{Path(m.FILE).stem}.csv": f"{m.TITLE}（CSV）" for m in schema.TABLES},
+    "figures.csv": "报告汇总数（CSV）", "documents.csv": "引用文件（CSV）", "errata.csv": "更正说明（CSV）",
+}
+_PACKAGE_FILES = {DATAPACKAGE: "数据包说明（每个文件、每个字段的含义与单位）", CHECKSUMS: "文件校验值（SHA-256）"}
+
+
+def describe_files(year: int, names: Sequence[str]) -> list[tuple[str, str]]:
+    """A year's bundle as (description, file name), in reading order; a file not known here keeps its name."""
+    known = {f"{year}-{stem}": (i, text) for i, (stem, text) in enumerate(_BUNDLE_FILES.items())}
+    known |= {name: (len(known) + i, text) for i, (name, text) in enumerate(_PACKAGE_FILES.items())}
+    return sorted(((known.get(n, (len(known), n))[1], n) for n in names),
+                  key=lambda item: (known.get(item[1], (len(known),))[0], item[1]))
+
+
 def _figures_sheet(y: YearModel) -> Sheet:
     fields = [FieldSpec("项目", "string", "报告中的汇总数名称", True), FieldSpec("数值", "quantity", "汇总数的值", True),
               FieldSpec("单位", "string", "数值的单位"), FieldSpec("核对情况", "string", "是否已与明细记录核对")]

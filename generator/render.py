@@ -20,7 +20,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from . import checks, dependencies, links, schema
+from . import checks, dependencies, links, opendata, schema
 from .cache import FileCache, ObjectCache
 from .escape import html_text, md_text, safe_title
 from .exports import Exports
@@ -126,7 +126,7 @@ class DictionaryPage:
 
 @dataclass
 class OpenDataPage:
-    years: list[tuple[int, list[tuple[str, str]]]]
+    years: list[tuple[int, bool, list[tuple[str, str, str]]]]  # year, draft, (what the file holds, name, link)
 
 
 def year_links(archive: Archive, from_src: str) -> list[YearLink]:
@@ -396,8 +396,9 @@ def render_site(archive: Archive, out: Path, *, bundles: Exports | None = None,
             for name, data in exported.items():
                 w.raw_in(groups[y.year][0], f"{data_dir}/{name}", data)
             names = list(exported)
-        open_data.append((y.year, [(name, links.md_link(links.OPEN_DATA, f"{data_dir}/{name}"))
-                                   for name in names]))
+        open_data.append((y.year, not y.published,
+                          [(text, name, links.md_link(links.OPEN_DATA, f"{data_dir}/{name}"))
+                           for text, name in opendata.describe_files(y.year, names)]))
     w.ungrouped()
     w.text(links.OPEN_DATA, env.get_template("open_data.md.j2").render(page=OpenDataPage(open_data)))
     w.text("nav.json", json.dumps(navigation(archive), ensure_ascii=False, indent=1))

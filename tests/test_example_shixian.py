@@ -197,3 +197,19 @@ def test_scores_are_shown_as_written(shixian_site):
                      for tr in table.find("tbody").find_all("tr")]
     averages = [a for a in averages if a != "—"]
     assert averages and all(re.fullmatch(r"\d+\.\d\d", a) for a in averages), averages[:5]
+
+
+def test_open_data_page_says_what_each_file_holds(shixian_site):
+    """Each file is listed with what it holds in Chinese (事前绩效评估（CSV）), not only as an English file name, and
+    a year still in draft says so, as the archive does."""
+    article = soup(shixian_site, "open-data/index.html").find("article")
+    headings = [h.get_text(strip=True) for h in article.find_all("h2")]
+    assert headings == ["2024年度（草稿）", "2023年度", "2022年度", "2021年度"]
+    items = article.find_all("h2")[1].find_next("ul").find_all("li")
+    described = {li.find("a").get_text(strip=True): li.get_text(strip=True).split("：")[0] for li in items}
+    files = {p.name for p in (shixian_site / "2023" / "data").iterdir() if not p.name.endswith(".html")}
+    assert set(described) == files
+    assert described["2023-exante.csv"] == "事前绩效评估（CSV）"
+    assert described["2023-evaluation_scores.csv"] == "评价指标得分（CSV）"
+    assert all(re.search(r"[\u4e00-\u9fff]", text) and text != name for name, text in described.items())
+    assert list(described)[0] == "2023-全部数据.xlsx"
