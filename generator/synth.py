@@ -168,6 +168,8 @@ class Synth:
         self.settings = SiteSettings(站点名称="示例", 地区=COUNTY)
         # Projects active in each year, in a stable order.
         self.active: dict[int, list[Proj]] = {}
+        # Each year's ex-ante assessments once the year is made (years are made in order).
+        self.exante_by_year: dict[int, list[dict]] = {}
         self._plan_projects()
 
     # -- projects across years ----------------------------------------------------------------
@@ -194,7 +196,12 @@ class Synth:
             # About one project in eight ends each year; new ones take their place.
             kept = [p for p in current if self.rng.random() >= 0.125]
             while len(kept) < self.preset.projects:
-                kept.append(self._new_project(year))
+                p = self._new_project(year)
+                if not current and self.serial % 8:
+                    # The archive's first year: most projects were running before it (延续), about one in eight
+                    # is new that year, so that year's evaluations of the year before have projects to evaluate.
+                    p.first_year = year - 1
+                kept.append(p)
             for p in kept:
                 drift = Decimal(str(round(self.rng.uniform(0.85, 1.15), 2)))
                 p.amounts[year] = money(p.base_amount * drift) if p.first_year != year else p.base_amount
@@ -205,7 +212,9 @@ class Synth:
 
     def year_tables(self, year: int) -> tuple[dict[type, list[dict]], dict]:
         y = _Year(self, year)
-        return y.build(), y.report()
+        tables = y.build()
+        self.exante_by_year[year] = tables[ExAnte]
+        return tables, y.report()
 
 
 def _fmt_number(value: float, decimals: int) -> str:
@@ -376,9 +385,15 @@ class _Year:
         """Evaluations carried out this year of last year's spending (DOMAIN.md: 2023 work evaluates 2022)."""
         previous = self.s.active.get(self.year - 1)
         active = {id(p) for p in self.projects}
-        pool = [p for p in (previous or self.projects)
+        # Last year's projects (in the archive's first year, this year's that ran last year too): a project new this
+        # year has no spending of last year to evaluate.
+        pool = [p for p in (previous or [q for q in self.projects if q.first_year < self.year])
                 if p.public and (previous is None or id(p) in active or self.rng.random() < 0.3)]
         self.rng.shuffle(pool)
+        # Last year's new projects that had an ex-ante assessment are major ones: the finance bureau's key
+        # evaluations (重点评价) take them first, so their whole course shows (事前评估 → … → 评价 → 整改).
+        assessed = {x.get("project") for x in self.s.exante_by_year.get(self.year - 1, [])}
+        pool.sort(key=lambda p: p.code not in assessed)
         n_finance = max(3, len(self.projects) // 60)
         n_self = max(5, len(self.projects) // 6)
         made: list[dict] = []
@@ -494,7 +509,9 @@ class _Year:
             d = self.s.departments[self.rng.randrange(len(self.s.departments))]
             sources.append((SourceKind.AUDIT, None, d.name, None, problem, requirement))
         for kind, source_id, dept, p, problem, requirement in sources:
-            found = date(self.year, self.rng.randint(4, 10), self.rng.randint(1, 28))
+            # What 1-7月 monitoring found is known from August on; other problems from April.
+            found = date(self.year, self.rng.randint(8 if kind is SourceKind.MONITORING else 4, 10),
+                         self.rng.randint(1, 28))
             deadline = found + timedelta(days=self.rng.choice((30, 60, 90, 120)))
             r = self.rng.random()
             if self.last:
