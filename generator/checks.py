@@ -6,9 +6,11 @@ each rule; the data dictionary page prints it.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from operator import attrgetter
 
@@ -31,6 +33,7 @@ from .schema import (
     MonitoringIndicator,
     Nature,
     Project,
+    ProjectKind,
     Record,
     Rectification,
     RectificationStatus,
@@ -67,10 +70,12 @@ RULES: tuple[Rule, ...] = (
          "定量指标评分口径：正向指标（≥）与反向指标（≤）按完成程度计分，最高为该指标分值"),
     Rule("bad-indicator-level", "二级指标属于其一级指标（产出/效益/满意度/成本）",
          "绩效指标体系：产出指标（数量、质量、时效、成本）、效益指标（经济、社会、生态效益，可持续影响）、满意度指标"),
-    Rule("date-order", "整改期限、完成日期不早于发现日期；发布日期不早于成文日期；更正日期不早于发布日期",
+    Rule("date-order", "整改期限、完成日期不早于发现日期；监控发现的问题，发现日期不早于监控期间结束；发布日期不早于成文日期；"
+         "更正日期不早于发布日期",
          "整改台账的时间顺序；已发布数据的更正须注明日期"),
     Rule("status-inconsistent", "“已整改”须有完成日期；“未整改”“整改中”不应有完成日期", "整改台账的状态与完成日期"),
-    Rule("year-mismatch", "报告年度与文件夹一致；评价年度不晚于报告年度；结果应用影响的预算年度不早于上一年度",
+    Rule("year-mismatch", "报告年度与文件夹一致；评价年度不晚于报告年度；结果应用影响的预算年度不早于上一年度；"
+         "本年度“新增”的项目没有往年支出可评价（提示）",
          "年度关系：2023 年开展的评价针对 2022 年的支出，结果用于 2024 年预算"),
     Rule("unknown-placeholder", "正文中的 {{…}} 须对应汇总数或引用文件的编号", "报告中的数字来自数据"),
     Rule("missing-field", "对象类型为“项目”时须填项目编码；对象类型为“政策”时须填评价对象",
@@ -479,7 +484,14 @@ class _YearChecks:
     # -- dates and years -----------------------------------------------------------------------
 
     def dates(self) -> None:
+        # A problem a monitoring record found is known once its period is over (1-7月: after 31 July).
+        period_ends = {m.id: (m.period, _period_end(self.year, m.period)) for m in self.data.records(Monitoring)}
         for r in self.data.records(Rectification):
+            if r.source_kind is SourceKind.MONITORING and r.source_id in period_ends:
+                period, end = period_ends[r.source_id]
+                if end is not None and r.found_on < end:
+                    self.err(r, "date-order", "found_on", r.found_on,
+                             f"问题由监控 {r.source_id}（监控期间 {period}）发现，发现日期应不早于监控期间结束的 {end}")
             if r.deadline < r.found_on:
                 self.err(r, "date-order", "deadline", r.deadline, f"整改期限不能早于发现日期 {r.found_on}")
             if r.completed_on and r.completed_on < r.found_on:
@@ -510,6 +522,13 @@ class _YearChecks:
             if a.budget_year < self.year - 1:
                 self.err(a, "year-mismatch", "budget_year", a.budget_year,
                          f"结果应用影响的预算年度应不早于 {self.year - 1} 年")
+        # A project the year's project table calls 新增 had no spending before this year: an evaluation of an
+        # earlier year's spending of it contradicts one of the two (a notice: the table may have the wrong 项目属性).
+        new = {p.code for p in self.data.records(Project) if p.kind is ProjectKind.NEW}
+        for e in self.data.records(Evaluation):
+            if e.project in new and e.spending_year < self.year:
+                self.note(e, "year-mismatch", "spending_year", e.spending_year,
+                          f"项目 {e.project} 在本年度项目表中为“新增”，此前没有支出可评价；请核对评价年度或项目属性")
 
     # -- narrative -----------------------------------------------------------------------------
 
@@ -570,3 +589,15 @@ def _suggest(value: str, names: set[str]) -> str:
 
 
 __all__ = ["RULES", "check", "placeholder_values"]
+
+
+_PERIOD = re.compile(r"^(\d{1,2})-(\d{1,2})月$")
+
+
+def _period_end(year: int, period: str) -> date | None:
+    """The last day of a monitoring period such as 1-7月 in ``year``; None if it names no month."""
+    found = _PERIOD.match(period)
+    if not found or not 1 <= int(found.group(2)) <= 12:
+        return None
+    month = int(found.group(2))
+    return date(year, month, calendar.monthrange(year, month)[1])

@@ -321,6 +321,9 @@ CASES = [
     Case("quantitative-target-is-text", set_cell(INDICATORS, 2, "指标值", "较上年增长"), {("bad-number", INDICATORS, 2)}),
     Case("deadline-before-finding", set_cell(RECT, 2, "整改期限", "2024-05-01"), {("date-order", RECT, 2)}),
     Case("completed-before-finding", set_cell(RECT, 2, "完成日期", "2024-06-01"), {("date-order", RECT, 2)}),
+    # 整改2024-2 comes from 监控2024-2 (1-7月): what it found is known only once July is over.
+    Case("monitoring-finding-before-its-period-ends", set_cell(RECT, 3, "发现日期", "2024-06-20"),
+         {("date-order", RECT, 3)}),
     Case("done-without-date", set_cell(RECT, 2, "完成日期", ""), {("status-inconsistent", RECT, 2)}),
     Case("open-with-completion-date", set_cell(RECT, 3, "完成日期", "2024-10-01"), {("status-inconsistent", RECT, 3)}),
     Case("evaluation-of-future-spending", set_cell(EVALS, 2, "评价年度", "2025"), {("year-mismatch", EVALS, 2)}),
@@ -406,6 +409,16 @@ def test_a_record_naming_another_unit_than_its_project_gets_a_note(rich):
     _, report = pipeline.validate(rich)
     note = next(p for p in report.notices if p.code == "department-mismatch")
     assert note.value == "示例县卫生健康局" and "示例县教育局" in note.message and "示例县第一示例中学" in note.message
+
+
+def test_a_new_project_evaluated_for_last_years_spending_gets_a_note(rich):
+    """A project the year's table calls 新增 had no spending last year: an evaluation of its 2023 spending is pointed
+    out (the 项目属性 or the 评价年度 is wrong), without stopping publication."""
+    set_cell(EVALS, 4, "项目编码", "P2024-002")(rich)  # 评价2024-3 (of 2023 spending) now of the 新增 project
+    set_cell(EVALS, 4, "单位名称", "示例县农业农村局")(rich)
+    assert _notices(rich) == {("year-mismatch", EVALS, 4, "评价年度")}
+    set_cell(PROJECTS, 3, "项目属性", "延续")(rich)
+    assert _notices(rich) == set()
 
 
 def test_title_row_above_the_header_is_skipped_with_a_note(rich):
