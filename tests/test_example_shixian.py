@@ -213,3 +213,17 @@ def test_open_data_page_says_what_each_file_holds(shixian_site):
     assert described["2023-evaluation_scores.csv"] == "评价指标得分（CSV）"
     assert all(re.search(r"[\u4e00-\u9fff]", text) and text != name for name, text in described.items())
     assert list(described)[0] == "2023-全部数据.xlsx"
+
+
+def test_trackers_overdue_count_says_it_includes_late_completions(shixian_site):
+    """The 逾期 count of a year holds rectifications still open past their deadline and those completed after it;
+    the column says so, and its numbers agree with the year's rectification list."""
+    article = soup(shixian_site, "trackers/index.html").find("article")
+    table = article.find("caption", string=re.compile(r"^整改情况")).find_parent("table")
+    heads = [th.get_text(strip=True) for th in table.find("thead").find_all("th")]
+    assert heads[-1] == "逾期（含逾期完成）"
+    for tr in table.find("tbody").find_all("tr"):
+        cells = [td.get_text(strip=True) for td in tr.find_all("td")]
+        year = cells[0][:4]
+        listed = soup(shixian_site, f"{year}/rectifications/index.html").find_all("tr", attrs={"data-overdue": "逾期"})
+        assert int(cells[-1]) == len(listed), year
