@@ -115,6 +115,15 @@ class YearModel:
     # empty; a kind not published has no count ("—"), where an empty table has 0.
     provided: frozenset[str] = frozenset(SECTIONS.values())
 
+    def figure_source(self, checked: bool) -> str:
+        """How a figure the report declares was checked, as pages and downloads say it. Withheld records count in
+        the check but not in the site's tables, so a reader is told why a table may show fewer."""
+        if not checked:
+            return "报告申报的合计数（无逐项明细）"
+        if self.withheld:
+            return "已与全部明细记录核对一致（含按规定不公开、未列入本站表格的记录）"
+        return "已与明细记录核对一致"
+
     def count(self, kind: str) -> int | None:
         """How many public records of ``kind`` the year has; None when it published no table of them."""
         return len(getattr(self, kind)) if kind in self.provided else None

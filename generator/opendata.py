@@ -32,8 +32,6 @@ from .types import TYPE_LABELS, type_validator
 CHECKSUMS = "SHA256SUMS"
 DATAPACKAGE = "datapackage.json"
 XLSX_MEDIATYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CHECKED = "已与明细记录核对一致"
-DECLARED_ONLY = "报告申报的合计数（无逐项明细）"
 NOTE = ("本数据为公开记录的公开字段；标为不公开的记录和仅供内部使用的字段均不含在内。"
         "金额单位为万元，保留两位小数；百分数不带百分号；空白表示未填报。")
 
@@ -161,7 +159,7 @@ def describe_files(year: int, names: Sequence[str]) -> list[tuple[str, str]]:
 def _figures_sheet(y: YearModel) -> Sheet:
     fields = [FieldSpec("项目", "string", "报告中的汇总数名称", True), FieldSpec("数值", "quantity", "汇总数的值", True),
               FieldSpec("单位", "string", "数值的单位"), FieldSpec("核对情况", "string", "是否已与明细记录核对")]
-    rows = [[f.label, f.value, f.unit, CHECKED if f.checked else DECLARED_ONLY] for f in y.figures]
+    rows = [[f.label, f.value, f.unit, y.figure_source(f.checked)] for f in y.figures]
     return Sheet("figures", "汇总数", fields, rows, ("项目",))
 
 

@@ -212,7 +212,7 @@ def figures_table(y: YearModel, names: tuple[str, ...] | None, caption: str) -> 
         if aliases is not None and f.label not in aliases:
             continue
         value = fmt_money(f.value) if isinstance(f.value, Decimal) else str(f.value)
-        rows.append([f.label, value, f.unit, "已与明细记录核对一致" if f.checked else "报告申报的合计数（无逐项明细）"])
+        rows.append([f.label, value, f.unit, y.figure_source(f.checked)])
     return Table(caption, [Column("项目"), Column("数值", "number"), Column("单位"), Column("来源与核对")], rows,
                  download=f"figures-{'-'.join(names) if names else 'all'}.csv".replace("_", "-"))
 

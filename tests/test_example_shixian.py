@@ -227,3 +227,16 @@ def test_trackers_overdue_count_says_it_includes_late_completions(shixian_site):
         year = cells[0][:4]
         listed = soup(shixian_site, f"{year}/rectifications/index.html").find_all("tr", attrs={"data-overdue": "逾期"})
         assert int(cells[-1]) == len(listed), year
+
+
+def test_figures_checked_with_withheld_records_say_so_where_they_are_shown(shixian_site):
+    """2023 has records withheld from publication: a declared count, checked against all records, may exceed the
+    rows shown, and the figure's own line says that it was checked including records not listed here."""
+    article = soup(shixian_site, "2023/index.html").find("article")
+    assert "条记录按规定不公开" in article.get_text()
+    sources = set()
+    for caption in ("2023年绩效目标管理汇总数", "2023年报告汇总数"):
+        table = article.find("caption", string=caption).find_parent("table")
+        sources |= {tr.find_all("td")[3].get_text(strip=True) for tr in table.find("tbody").find_all("tr")}
+    assert "已与全部明细记录核对一致（含按规定不公开、未列入本站表格的记录）" in sources
+    assert "已与明细记录核对一致" not in sources
