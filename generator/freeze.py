@@ -85,6 +85,18 @@ def check(ds: Dataset, report: Report) -> None:
     """Validation rule: a published year matches its recorded checksum, or carries a new erratum."""
     frozen = read_frozen(ds.root, report)
     name = f"{ds.root.name}/{FROZEN_FILE}"
+    # A published year stays published and stays in the archive: back to 草稿 it would take changes without an
+    # erratum (and show them as a draft), removed it would vanish from the record.
+    for year in sorted(frozen.years):
+        data = ds.years.get(year)
+        if data is None:
+            report.error(name, None, "frozen-year-withdrawn", "年度", str(year),
+                         f"{year} 年度已发布（登记在 {FROZEN_FILE}），但 {year} 文件夹不见了；已发布的年度不能删除，请恢复该文件夹")
+        elif data.report is not None and data.report.status is not YearStatus.PUBLISHED:
+            report.error(f"{ds.root.name}/{year}/report.yaml", data.report._lines.get("status"), "frozen-year-withdrawn",
+                         "状态", str(data.report.status),
+                         f"{year} 年度已发布（登记在 {FROZEN_FILE}），不能改回“{data.report.status}”；"
+                         "已发布的数据如需修改，请保持“已发布”，并在“更正说明”中新增一条")
     for s in states(ds, frozen):
         file = f"{ds.root.name}/{s.year}/report.yaml"
         if s.recorded is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 from bs4 import BeautifulSoup
@@ -274,3 +275,28 @@ def test_report_sections_have_anchors_made_of_their_words(example_site):
     assert page.find("nav", class_="md-nav--secondary").find("a", href="#三存在的问题") is not None
     ids = [h.get("id", "") for h in page.find("article").find_all(["h1", "h2", "h3"])]
     assert ids and not any(re.fullmatch(r"_?\d+", i) for i in ids)
+
+
+def test_a_published_year_cannot_go_back_to_draft_or_disappear(data_copy, tmp_path):
+    """Back to 草稿, a published year would take changes without an erratum and publish them as a draft; removed,
+    it would vanish from the record. Both are refused before anything is built."""
+    from generator import pipeline
+    from generator.problems import DataError
+
+    report = data_copy / "2023" / "report.yaml"
+    text = report.read_text(encoding="utf-8")
+    report.write_text(text.replace("状态: 已发布", "状态: 草稿"), encoding="utf-8")
+    exante = data_copy / "2023" / "exante.csv"
+    exante.write_text(exante.read_text(encoding="utf-8").replace("第三方机构,,,", "第三方机构,,120.00,"),
+                      encoding="utf-8")
+    _, found = pipeline.validate(data_copy)
+    errors = [(p.code, p.file, p.row) for p in found.errors]
+    line = next(i for i, t in enumerate(text.splitlines(), start=1) if t.startswith("状态:"))
+    assert errors == [("frozen-year-withdrawn", "data/2023/report.yaml", line)]
+    with pytest.raises(DataError):
+        build_site(data_copy, tmp_path / "site")
+    assert not (tmp_path / "site").exists()
+
+    shutil.rmtree(data_copy / "2023")
+    _, found = pipeline.validate(data_copy)
+    assert ("frozen-year-withdrawn", "data/frozen.yaml") in {(p.code, p.file) for p in found.errors}
