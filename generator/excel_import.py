@@ -27,6 +27,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
+from openpyxl.utils.exceptions import InvalidFileException
 
 from . import load, pipeline
 from .excel import (
@@ -115,8 +116,12 @@ class ImportResult:
         lines = [p.as_text() for p in self.problems]
         notices = len(self.problems) - len(self.errors)
         if self.errors:
-            where = ("请在工作簿中改正后重新导入。" if all(isinstance(p, CellProblem) for p in self.errors)
-                     else "请按上列位置改正（工作表中的在工作簿里改，data/ 中的文件直接改）后重新导入。")
+            if all(isinstance(p, CellProblem) for p in self.errors):
+                where = "请在工作簿中改正后重新导入。"
+            elif all(p.code in ("file-unreadable", "file-too-large") for p in self.errors):
+                where = "请检查工作簿文件后重新导入。"
+            else:
+                where = "请按上列位置改正（工作表中的在工作簿里改，data/ 中的文件直接改）后重新导入。"
             lines.append(f"共发现 {len(self.errors)} 个错误、{notices} 条提示。数据文件未作任何修改；{where}")
         else:
             lines.append(f"数据检查通过（{notices} 条提示）。")
@@ -430,8 +435,16 @@ def workbook_year(wb) -> int | None:
 def read_workbook(path: Path, result: ImportResult) -> tuple[Incoming, int | None] | None:
     name = path.name
     if path.suffix.lower() in (".xls", ".et", ".csv"):
-        result.problems.append(_error(name, None, None, "file-unreadable", "", path.suffix,
-                                      "只能导入 .xlsx 工作簿；请在 Excel/WPS 中“另存为 → Excel 工作簿(*.xlsx)”"))
+        result.problems.append(Problem(name, None, "file-unreadable", "", path.suffix,
+                                       "只能导入 .xlsx 工作簿；请在 Excel/WPS 中“另存为 → Excel 工作簿(*.xlsx)”"))
+        return None
+    if not path.exists():
+        result.problems.append(Problem(str(path), None, "file-unreadable", "", "",
+                                       "找不到这个文件；请检查文件名和所在文件夹"))
+        return None
+    if not path.is_file():
+        result.problems.append(Problem(str(path), None, "file-unreadable", "", "",
+                                       "这是一个文件夹，不是工作簿；请写出 .xlsx 文件本身的路径"))
         return None
     try:
         if path.stat().st_size > load.MAX_FILE_BYTES:
@@ -439,9 +452,10 @@ def read_workbook(path: Path, result: ImportResult) -> tuple[Incoming, int | Non
                                           "工作簿过大；请检查是否误存了图片或其他内容"))
             return None
         wb = load_workbook(path, data_only=True)
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
-        result.problems.append(_error(name, None, None, "file-unreadable", "", type(exc).__name__,
-                                      "无法打开工作簿：文件不存在、已损坏或不是 .xlsx 格式"))
+    except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError):
+        result.problems.append(Problem(str(path), None, "file-unreadable", "", "",
+                                       "无法打开工作簿：文件已损坏、没有读取权限或不是 .xlsx 格式；请在 Excel/WPS 中打开后"
+                                       "“另存为 → Excel 工作簿(*.xlsx)”"))
         return None
     incoming = Incoming()
     for ws in wb.worksheets:

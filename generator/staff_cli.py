@@ -14,7 +14,12 @@ EXIT_DATA = 1
 def cmd_templates(args) -> int:
     from . import excel
 
-    written = excel.write_templates(args.dir)
+    try:
+        written = excel.write_templates(args.dir)
+    except OSError:
+        print(f"[错误] 无法把模板写入“{args.dir}”：该位置已有同名文件、上级文件夹不存在或没有写入权限；"
+              "请换一个文件夹，例如 python -m generator templates 模板", file=sys.stderr)
+        return EXIT_DATA
     print(f"已生成 {len(written)} 个空白模板：")
     for path in written:
         print(f"  {path}")

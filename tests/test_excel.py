@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from pathlib import Path
 
@@ -284,7 +285,13 @@ def test_unreadable_or_yearless_workbooks_are_reported(new_year_data: Path, tmp_
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"PK\x03\x04 not really a workbook")
     result = import_workbook(broken, new_year_data, 2024)
-    assert result.locations() == [("file-unreadable", "broken.xlsx", None)]
+    assert result.locations() == [("file-unreadable", str(broken), None)]
+    # A folder, a missing file: said in Chinese, named as given, no exception names.
+    for given, says in ((tmp_path, "这是一个文件夹"), (tmp_path / "nope.xlsx", "找不到这个文件")):
+        result = import_workbook(given, new_year_data, 2024)
+        assert result.locations() == [("file-unreadable", str(given), None)]
+        text = result.as_text()
+        assert says in text and "工作表" not in text and not re.search(r"[A-Za-z]+(Error|Exception|File)\b", text)
     old = tmp_path / "old.xls"
     old.write_bytes(b"\xd0\xcf\x11\xe0")
     assert import_workbook(old, new_year_data, 2024).locations() == [("file-unreadable", "old.xls", None)]
@@ -561,3 +568,13 @@ def test_a_synthetic_county_year_round_trips_through_excel(tmp_path: Path):
     original, imported = records(data), records(empty)
     assert all(original[m.FILE] for m in schema.TABLES)
     assert imported == original
+
+
+def test_templates_into_a_place_that_cannot_take_them_says_so(tmp_path: Path, capsys):
+    from generator import cli
+
+    taken = tmp_path / "模板.xlsx"
+    taken.write_bytes(b"")
+    assert cli.main(["templates", str(taken)]) == 1
+    err = capsys.readouterr().err
+    assert "无法把模板写入" in err and "Traceback" not in err and "Error" not in err
