@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -11,6 +12,55 @@ from .problems import DataError, Report
 
 EXIT_DATA = 1
 EXIT_BUILD = 2
+EXIT_USAGE = 2  # argparse's own code for a command line it cannot read
+
+
+class _ChineseHelp(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+
+# argparse's messages (Python 3.11), as a clerk should read them.
+_ERRORS = [
+    (re.compile(r"^argument (?P<arg>\S+): invalid (?P<type>\w+) value: '(?P<value>.*)'$"),
+     "参数 {arg}：“{value}”不是有效的{kind}"),
+    (re.compile(r"^argument (?P<arg>\S+): invalid choice: '(?P<value>.*)' \(choose from (?P<choices>.*)\)$"),
+     "参数 {arg}：“{value}”不在可选值之内；可选：{choices}"),
+    (re.compile(r"^argument (?P<arg>\S+): expected one argument$"), "参数 {arg} 后面需要写一个值"),
+    (re.compile(r"^the following arguments are required: (?P<args>.*)$"), "缺少参数：{args}"),
+    (re.compile(r"^unrecognized arguments: (?P<args>.*)$"), "不认识的参数：{args}"),
+]
+_KINDS = {"int": "整数（例如年度 2024）", "Path": "路径"}
+
+
+class ChineseParser(argparse.ArgumentParser):
+    """argparse with its headings, help and errors in Chinese."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _ChineseHelp)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "参数"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
+
+    def error(self, message: str):
+        for pattern, text in _ERRORS:
+            found = pattern.match(message)
+            if found:
+                parts = found.groupdict()
+                message = text.format(**parts, kind=_KINDS.get(parts.get("type", ""), parts.get("type", "")))
+                break
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}：错误：{message}\n（运行 {self.prog} -h 查看用法）\n")
+
+
+class _ChineseSubParsers(argparse._SubParsersAction):
+    def add_parser(self, name, **kwargs):
+        # Keep the short help for the list of commands, and make it the command's own description too.
+        if "help" in kwargs and "description" not in kwargs:
+            kwargs["description"] = kwargs["help"]
+        return super().add_parser(name, **kwargs)
 
 
 def _print_report(report: Report, fmt: str) -> None:
@@ -95,7 +145,8 @@ def cmd_bench(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m generator", description="预算绩效管理信息公开网站生成器")
+    parser = ChineseParser(prog="python -m generator", description="预算绩效管理信息公开网站生成器")
+    parser.register("action", "parsers", _ChineseSubParsers)
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="项目根目录（含 data/、content/、mkdocs.yml）")
     parser.add_argument("--data", type=Path, default=None, help="数据目录，默认为 <根目录>/data")
     parser.add_argument("--site", type=Path, default=None, help="网站输出目录，默认为 <根目录>/site")
@@ -115,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("freeze", help="登记已发布年度的数据校验值；修改已发布年度须先新增更正说明")
-    p.add_argument("year", type=int, help="年度，例如 2023")
+    p.add_argument("year", type=int, metavar="年度", help="年度，例如 2023")
     p.set_defaults(func=cmd_freeze)
 
     p = sub.add_parser("serve", help="本地预览，数据或页面修改后自动重建")
@@ -123,13 +174,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("synth", help="生成示例县的合成数据（S/M/L 用于性能测试，example 为随附的多年度示例）")
-    p.add_argument("size", choices=["S", "M", "L", "example"], help="规模：S 1年100个项目，M 1年1000个，L 10年每年1000个")
-    p.add_argument("out", type=Path, help="输出的数据目录")
+    p.add_argument("size", choices=["S", "M", "L", "example"], metavar="规模", help="规模：S 1年100个项目，M 1年1000个，L 10年每年1000个；example 为随附的多年度示例")
+    p.add_argument("out", type=Path, metavar="目录", help="输出的数据目录")
     p.add_argument("--seed", type=int, default=1, help="随机种子；相同种子生成完全相同的文件")
     p.set_defaults(func=cmd_synth)
 
     p = sub.add_parser("bench", help="性能测试：生成合成数据、构建网站，并与 MkDocs 本身的下限比较")
-    p.add_argument("size", choices=["XS", "S", "M", "L"], help="规模（XS 仅供测试）")
+    p.add_argument("size", choices=["XS", "S", "M", "L"], metavar="规模", help="规模：S、M、L（XS 仅供测试）")
     p.add_argument("--keep", type=Path, default=None, help="保留数据与网站到此目录（默认用临时目录并删除）")
     p.add_argument("--seed", type=int, default=1)
     p.set_defaults(func=cmd_bench)

@@ -582,3 +582,31 @@ def test_no_traceback_whatever_one_cell_holds(rich, table):
                 assert all(p.file and p.code and p.message for p in report.errors)
             tried += 1
     assert tried == len(rows[0]) * len(ODD_VALUES)
+
+
+@pytest.mark.parametrize(("argv", "says"), [
+    (["import", "工作簿.xlsx", "--year", "二〇二四"], "参数 --year：“二〇二四”不是有效的整数"),
+    (["import"], "缺少参数：工作簿"),
+    (["validate", "--extra"], "不认识的参数：--extra"),
+    (["bogus"], "“bogus”不在可选值之内"),
+    (["import", "工作簿.xlsx", "--year"], "参数 --year 后面需要写一个值"),
+])
+def test_a_command_line_it_cannot_read_is_answered_in_chinese(argv, says, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(argv)
+    assert stopped.value.code == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert says in err and err.startswith("用法：")
+    assert not re.search(r"\b(usage|error|argument|invalid|required|unrecognized)\b", err)
+
+
+@pytest.mark.parametrize("argv", [["-h"], ["validate", "-h"], ["import", "-h"], ["synth", "-h"]])
+def test_help_is_in_chinese_and_every_command_says_what_it_does(argv, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(argv)
+    assert stopped.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("用法：") and "显示本帮助并退出" in out
+    assert not re.search(r"usage|positional arguments|options:|show this help", out)
+    if len(argv) > 1:
+        assert out.split("\n\n")[1].strip()  # the command's own description under its usage line
