@@ -433,11 +433,16 @@ def _yaml_hint(problem: str) -> str:
         "but found another document": "一个文件只能有一个 YAML 文档；请删除多余的“---”",
         "found unknown escape character": "双引号中的反斜杠 \\ 须写成 \\\\，或改用单引号",
         "found unexpected end of stream": "引号或括号没有闭合",
+        "expected ',' or '}'": "花括号 { } 中的各项要用英文逗号“,”分隔（不能用中文逗号“，”），或改成每项一行的写法",
+        "expected ',' or ']'": "方括号 [ ] 中的各项要用英文逗号“,”分隔（不能用中文逗号“，”），或改成每项一行、以“- ”开头的写法",
+        "that cannot start any token": "文字以 YAML 不允许的字符开头（如 @、` 或 %）；请给这段文字加上引号",
+        "while scanning a quoted scalar": "引号没有闭合",
     }
     for needle, hint in hints.items():
         if needle in problem:
             return hint
-    return f"YAML 语法错误（{problem}）；请检查缩进、冒号与引号"
+    # PyYAML's own words are English: the clerk gets the line and what to look at instead.
+    return "YAML 格式错误：请检查这一行及上一行的缩进（只用空格）、冒号后的空格、引号和括号是否成对，文字中的冒号请用引号括起来"
 
 
 _FULL_WIDTH = re.compile("[\uff01-\uff5e]")

@@ -61,13 +61,16 @@ def report_skeleton(year: int, region: str, publisher: str | None) -> str:
         elif origin is list and any(isinstance(m, MinLen) for m in field.metadata):
             lines += ["", f"{alias}:{_comment(field)}", f"  - {PLACEHOLDER}"]
         elif origin is list:
-            lines += ["", f"{alias}: []{_comment(field)}"]
             item = typing.get_args(annotation)[0]
             if isinstance(item, type) and issubclass(item, schema.Record):
-                example = "，".join(f"{f.alias}: …" for f in item.model_fields.values())
-                lines.append(f"#  - {{{example}}}")
+                # The example is valid YAML once "[]" and the leading "#" are taken away, as the comment says.
+                lines += ["", f"{alias}: []  # 有内容时删去“[]”，按下面的格式逐条填写（去掉行首的“#”，每条以“- ”开头）"]
+                for i, f in enumerate(item.model_fields.values()):
+                    lines.append(f"#  {'- ' if i == 0 else '  '}{f.alias}: …{_comment(f)}")
+            else:
+                lines += ["", f"{alias}: []{_comment(field)}"]
         elif isinstance(annotation, type) and issubclass(annotation, schema.Record):
-            lines += ["", f"{alias}: {{}}{_comment(field)}"]
+            lines += ["", f"{alias}: {{}}  # 填写时删去“{{}}”，并去掉所填各行行首的“#”"]
             lines += [f"#  {f.alias}:{_comment(f)}" for f in annotation.model_fields.values()]
         else:
             lines.append(f"{alias}:{_comment(field)}")

@@ -610,3 +610,20 @@ def test_help_is_in_chinese_and_every_command_says_what_it_does(argv, capsys):
     assert not re.search(r"usage|positional arguments|options:|show this help", out)
     if len(argv) > 1:
         assert out.split("\n\n")[1].strip()  # the command's own description under its usage line
+
+
+@pytest.mark.parametrize(("broken", "says"), [
+    ("- {标题: 示例问题，内容: 示例}", "不能用中文逗号"),  # a full-width comma inside { }
+    ("- 标题: `示例问题`", "不允许的字符开头"),
+    ("- 标题: 示例问题\n    内容: \"示例", "没有闭合"),
+])
+def test_yaml_mistakes_are_explained_in_chinese(rich, broken, says):
+    """PyYAML describes a syntax error in English; the clerk reads what to change, on the line it is on."""
+    path = _path(rich, REPORT)
+    text = path.read_text(encoding="utf-8")
+    start = text.index("- 标题: 示例问题")
+    end = text.index("\n", text.index("\n", start) + 1)  # the item's two lines (标题, 内容)
+    path.write_text(text[:start] + broken + text[end:], encoding="utf-8")
+    _, report = pipeline.validate(rich)
+    problem = next(p for p in report.errors if p.code == "bad-yaml")
+    assert says in problem.message and not re.search(r"[A-Za-z]{4,}", problem.message.replace("YAML", "")), problem.message

@@ -68,3 +68,37 @@ def test_draft_year_builds_and_shows_as_draft(data_copy: Path, tmp_path: Path):
     published = BeautifulSoup((site / "2023" / "index.html").read_text("utf-8"), "html.parser")
     assert published.find("div", class_="admonition warning") is None or "草稿" not in \
         published.find("div", class_="admonition warning").get_text()
+
+
+def test_following_the_skeletons_hints_gives_a_valid_report(data_copy: Path, capsys):
+    """Each commented example in report.yaml becomes valid YAML by doing what its comment says: drop the "[]" or
+    "{}", take away the leading "#" of the lines used, put text where "…" is."""
+    assert cli.main(["--data", str(data_copy), "new-year", "2024"]) == 0
+    path = data_copy / "2024" / "report.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    out, filling = [], None
+    for line in lines:
+        if line.startswith(("存在的问题: []", "引用文件: []", "更正说明: []", "汇总数: {}")):
+            filling = line.split(":")[0]
+            out.append(f"{filling}:")
+        elif filling and line.startswith("#  "):
+            entry = line[1:].replace("…", "示例文字")
+            if filling == "汇总数":
+                entry = entry.replace(":", ": 3", 1) if "项目数" in entry else None
+            elif filling == "引用文件" and "链接" in entry:
+                entry = None  # optional; a link must be an address
+            elif filling == "更正说明" and "日期" in entry:
+                entry = entry.replace("示例文字", "2025-01-10")
+            if entry:
+                out.append(entry)
+        else:
+            filling = None if not line.startswith("#") else filling
+            out.append(line)
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    report = Report()
+    data = dataset.read_year(data_copy, data_copy / "2024", 2024, report)
+    assert report.ok, report.as_text()
+    rep = data.report
+    assert [(i.title, i.body) for i in rep.problems] == [("示例文字", "示例文字")]
+    assert rep.documents[0].key == "示例文字" and rep.errata[0].on.isoformat() == "2025-01-10"
+    assert rep.figures.exante_projects == 3
