@@ -30,6 +30,7 @@ from openpyxl.utils.datetime import from_excel
 from openpyxl.utils.exceptions import InvalidFileException
 
 from . import load, pipeline
+from .dataset import YEAR_RANGE
 from .excel import (
     HELPER_SHEETS,
     INSTRUCTIONS_SHEET,
@@ -421,14 +422,24 @@ def _read_block(grid, sheet: FormSheet, incoming: Incoming, start, header, end, 
         incoming.children.setdefault(sheet.child, {}).setdefault(key_value, []).extend(children)
 
 
-def workbook_year(wb) -> int | None:
+_YEAR_TEXT = re.compile(r"^(\d{4})\s*(年度?)?$")
+
+
+def workbook_year(wb) -> int | CellProblem | None:
+    """The 年度 filled in on the 填写说明 sheet (2024, 2024年, 2024年度); a problem naming the cell when what is
+    there is not a year; None when the cell is not there or empty."""
     if INSTRUCTIONS_SHEET not in wb.sheetnames:
         return None
     grid = Grid(wb[INSTRUCTIONS_SHEET])
     for r in range(1, min(grid.max_row, 12) + 1):
         if grid.text(r, 1) == YEAR_LABEL:
-            text = cell_text(grid.cell(r, 2), Column("year", YEAR_LABEL, Kind.YEAR, False))
-            return int(text) if text.isdigit() else None
+            text = load.normalise_digits(cell_text(grid.cell(r, 2), Column("year", YEAR_LABEL, Kind.YEAR, False)))
+            if not text:
+                return None
+            found = _YEAR_TEXT.match(text)
+            if found:
+                return int(found.group(1))
+            return _error(INSTRUCTIONS_SHEET, r, 2, "bad-number", YEAR_LABEL, text, "年度应为四位数年份，例如 2024")
     return None
 
 
@@ -640,14 +651,24 @@ def import_workbook(path: Path, data_dir: Path, year: int | None = None,
     if read is None:
         return result
     incoming, book_year = read
+    unreadable_year = isinstance(book_year, CellProblem)
+    if unreadable_year:
+        result.problems.append(book_year)
+        book_year = None
     result.problems.extend(incoming.problems)
     if year is not None and book_year is not None and year != book_year:
         result.problems.append(_error(INSTRUCTIONS_SHEET, None, None, "year-mismatch", YEAR_LABEL, book_year,
                                       f"工作簿填写的年度为 {book_year}，与命令中的 --year {year} 不一致；请确认后改正其一"))
+    from_command = year is not None
     result.year = year = year or book_year
     if year is None:
-        result.problems.append(_error(INSTRUCTIONS_SHEET, None, None, "missing-field", YEAR_LABEL, "",
-                                      "不知道导入到哪个年度：请在“填写说明”工作表的“年度”格填写，或在命令后加 --year 2024"))
+        if not unreadable_year:  # (an unreadable 年度 cell is reported at its cell, above)
+            result.problems.append(_error(INSTRUCTIONS_SHEET, None, None, "missing-field", YEAR_LABEL, "",
+                                          "不知道导入到哪个年度：请在“填写说明”工作表的“年度”格填写，或在命令后加 --year 2024"))
+    elif not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
+        message = f"年度应为四位数年份（{YEAR_RANGE[0]}–{YEAR_RANGE[1]}），例如 2024"
+        result.problems.append(Problem("命令行", None, "bad-number", "--year", str(year), message) if from_command
+                               else _error(INSTRUCTIONS_SHEET, None, None, "bad-number", YEAR_LABEL, year, message))
     elif not (data_dir / str(year)).is_dir():
         result.problems.append(Problem(f"{data_dir.name}/{year}", None, "file-missing", "", "",
                                        f"没有 {year} 年度的数据文件夹；请先运行 python -m generator new-year {year}"))

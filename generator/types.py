@@ -62,7 +62,8 @@ def _to_decimal(value, info: ValidationInfo, *, allow_percent: bool, what: str) 
     if text in _BLANK_MARKS:
         raise PydanticCustomError("bad-number", "应为{what}；没有或未披露的数请留空，不要填“-”“/”“无”",
                                   {"what": what})
-    unit = next((u for u in _UNITS if text.endswith(u) and _PLAIN_NUMBER.match(text[: -len(u)].strip())), None)
+    unit = next((u for u in _UNITS if text.endswith(u) and (_PLAIN_NUMBER.match(text[: -len(u)].strip())
+                                                            or _THOUSANDS.match(text[: -len(u)].strip()))), None)
     if unit:
         raise PydanticCustomError("bad-number", "应为{what}；只填数字，不要带单位“{unit}”（单位见列名说明）",
                                   {"what": what, "unit": unit})

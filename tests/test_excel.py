@@ -578,3 +578,21 @@ def test_templates_into_a_place_that_cannot_take_them_says_so(tmp_path: Path, ca
     assert cli.main(["templates", str(taken)]) == 1
     err = capsys.readouterr().err
     assert "无法把模板写入" in err and "Traceback" not in err and "Error" not in err
+
+
+def test_the_workbooks_year_is_read_as_clerks_write_it(templates: Path, new_year_data: Path, tmp_path: Path):
+    """“2024年” in the 年度 cell is 2024; what is not a year is reported at its cell, never as an empty cell; a
+    --year that is not a four-digit year is said to be so, instead of advising new-year for it."""
+    shutil.copy(templates / ALL_IN_ONE, tmp_path / ALL_IN_ONE)
+    wb = load_workbook(filled_workbook(tmp_path / ALL_IN_ONE))
+    wb[excel.INSTRUCTIONS_SHEET]["B3"] = "2024年"
+    wb.save(tmp_path / "a.xlsx")
+    assert import_workbook(tmp_path / "a.xlsx", new_year_data).year == 2024
+    wb[excel.INSTRUCTIONS_SHEET]["B3"] = "二〇二四"
+    wb.save(tmp_path / "b.xlsx")
+    result = import_workbook(tmp_path / "b.xlsx", new_year_data)
+    assert result.locations() == [("bad-number", excel.INSTRUCTIONS_SHEET, 3)]
+    assert "B列「年度」" in result.as_text() and "二〇二四" in result.as_text()
+    result = import_workbook(tmp_path / "a.xlsx", new_year_data, 24)
+    assert ("bad-number", "命令行", None) in result.locations()
+    assert "new-year 24" not in result.as_text()

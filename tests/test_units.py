@@ -134,3 +134,16 @@ def test_records_start_with_the_private_attributes_pydantic_would_give_them():
     row = schema.Project.model_validate({"项目编码": "P0001", "项目名称": "蔬菜基地", "主管部门": "农业农村局",
                                          "预算类型": "一般公共预算", "金额": "1.00"})
     assert row.source == ("", None) and row._digest == ""
+
+
+def test_an_amount_with_thousands_separators_and_a_unit_is_told_about_the_unit():
+    """“1,234.50万元”: the commas are right; the unit is what must go (it used to be blamed on the commas)."""
+    import pydantic
+
+    from generator import schema
+
+    with pytest.raises(pydantic.ValidationError) as caught:
+        schema.Project.model_validate({"项目编码": "P1", "项目名称": "示例", "主管部门": "县教育局", "项目属性": "延续",
+                                       "预算类型": "一般公共预算", "金额": "1,234.50万元", "纳入绩效目标管理": "是"})
+    message = next(e["msg"] for e in caught.value.errors() if e["loc"] == ("金额",))
+    assert "不要带单位“万元”" in message and "千位分隔符" not in message
