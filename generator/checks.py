@@ -443,7 +443,11 @@ class _YearChecks:
                 continue
             weights = sum((r.weight for r in rows), Decimal(0))
             if weights != 100:
-                self.err(rows[0], "score-mismatch", "weight", weights, f"评价 {e.id} 的指标分值合计应为 100")
+                # Said at the first row of the evaluation's scores, as a total: no single row is wrong.
+                missing = ("；其中没有“预算执行率”指标（通常 10 分），是否漏填？"
+                           if all(r.level1 is not Level1.EXECUTION for r in rows) else "")
+                self.err(rows[0], "score-mismatch", "weight", f"合计 {weights}",
+                         f"评价 {e.id} 的 {len(rows)} 项指标分值合计为 {weights}，应为 100{missing}")
             if e.score is not None and all(r.score is not None for r in rows):
                 total = sum((r.score for r in rows), Decimal(0))
                 if abs(total - e.score) > self.score_tolerance:

@@ -627,3 +627,16 @@ def test_yaml_mistakes_are_explained_in_chinese(rich, broken, says):
     _, report = pipeline.validate(rich)
     problem = next(p for p in report.errors if p.code == "bad-yaml")
     assert says in problem.message and not re.search(r"[A-Za-z]{4,}", problem.message.replace("YAML", "")), problem.message
+
+
+def test_weights_not_adding_to_100_are_told_as_a_total_with_the_likely_cause(rich):
+    """The weights of an evaluation's scores are a set: the report gives their total (not the first row's own
+    value as if it were wrong) and, when the 预算执行率 row is missing, says it may have been left out."""
+    path = _path(rich, SCORES)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(line for line in lines if not line.startswith("评价2024-3,预算执行率")), encoding="utf-8")
+    _, report = pipeline.validate(rich)
+    problem = next(p for p in report.errors if p.code == "score-mismatch" and p.file == SCORES)
+    assert (problem.row, problem.value) == (2, "合计 90")
+    assert "6 项" not in problem.message and "5 项指标分值合计为 90，应为 100" in problem.message
+    assert "预算执行率" in problem.message
