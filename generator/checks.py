@@ -212,6 +212,8 @@ class _YearChecks:
     # -- helpers -------------------------------------------------------------------------------
 
     def err(self, record: Record, code: str, attr: str, value, message: str) -> None:
+        if code == "unknown-reference" and value in self.data.unread:
+            return  # the row it names could not be read: that row's own errors say why, once
         self.report.error(*_where(record, attr), code, *_field_value(record, attr, value), message)
 
     def note(self, record: Record, code: str, attr: str, value, message: str) -> None:

@@ -34,6 +34,9 @@ class YearData:
     # The tables whose file the year has (perhaps with a header only); the others were not published as records,
     # so pages show their counts as "—", not 0.
     provided: set[type[Published]] = field(default_factory=set)
+    # IDs (单位名称, 项目编码, 目标编号 …) of rows that could not be read: their own errors are reported, so a record
+    # that refers to one is not reported again as referring to something that does not exist.
+    unread: set[str] = field(default_factory=set)
 
     def records(self, model: type[Published]) -> list:
         return self.tables.get(model, [])
@@ -116,7 +119,7 @@ def row_digest(values: dict[str, str]) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
 
 
-def parse_table(raw: load.RawTable, model: type[Published], report: Report) -> list[Published]:
+def parse_table(raw: load.RawTable, model: type[Published], report: Report) -> TableRecords:
     """Validate each row; a header problem is reported once, not once per row."""
     aliases = {model.alias_of(n): n for n in model.model_fields}
     unknown = [h for h in raw.header if h not in aliases]
@@ -132,13 +135,16 @@ def parse_table(raw: load.RawTable, model: type[Published], report: Report) -> l
     for a in sorted(required_missing):
         report.error(raw.file, raw.header_row, "missing-field", a, "",
                      f"缺少必填列“{a}”；请在表头加上这一列")
-    records = []
+    records = TableRecords()
+    key_alias = model.alias_of(model.KEY) if model.KEY else None
     for raw_row in raw.rows:
         values = {k: v for k, v in raw_row.values.items() if k not in unknown}
         notes: list = []
         try:
             record = model.model_validate(values, context={"notes": notes})
         except ValidationError as exc:
+            if key_alias and values.get(key_alias):
+                records.unread.add(values[key_alias])
             for error in exc.errors():
                 loc = error["loc"][0] if error["loc"] else ""
                 if loc in required_missing:
@@ -290,7 +296,9 @@ def read_year(root: Path, year_dir: Path, year: int, report: Report, progress=No
         if not path.exists():
             data.tables[model] = []
             continue
-        data.tables[model] = _cached_table(root, path, model, report, progress, cache)
+        records = _cached_table(root, path, model, report, progress, cache)
+        data.tables[model] = list(records)
+        data.unread |= records.unread
         data.provided.add(model)
     return data
 
@@ -326,12 +334,12 @@ def _cached_table(root: Path, path: Path, model: type[Published], report: Report
         raw_table = load.read_csv(path, name, own)
         if progress is not None and raw_table is not None:
             progress(len(raw_table.rows))
-        return TableRecords(parse_table(raw_table, model, own) if raw_table is not None else [])
+        return parse_table(raw_table, model, own) if raw_table is not None else TableRecords()
 
     records, cached = _parsed(cache, ("table", model.__name__), path, name, report, parse)
     if cached and progress is not None:
         progress(len(records))
-    return list(records)
+    return records
 
 
 def _cached_report(root: Path, path: Path, report: Report, cache: ObjectCache | None) -> YearReport | None:
@@ -374,25 +382,37 @@ def _parsed(cache: ObjectCache | None, kind: tuple[str, ...], path: Path, name: 
 # build that starts from the cache (after an edit to a ten-year archive, loading the nine other years is a third
 # of the generator's step). In memory (``serve``) they stay records. The attributes set below are pydantic's, so
 # its version is part of the cache key.
-PACK_VERSION = f"records-2/pydantic-{pydantic.VERSION}"
+PACK_VERSION = f"records-3/pydantic-{pydantic.VERSION}"
 
 
 class TableRecords(list):
-    """The records of one table, all of one class; pickled compactly (the cache of parsed tables)."""
+    """The records of one table, all of one class, and the IDs of its rows that could not be read (``unread``);
+    pickled compactly (the cache of parsed tables)."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.unread: set[str] = set()
 
     def __reduce__(self):
         model = type(self[0]) if self else None
         rows = []
         for r in self:
             if type(r) is not model or r.__pydantic_extra__:
-                return (TableRecords, (list(self),))  # (never for parsed rows) pickled one by one
+                return (_unpack_list, (list(self), self.unread))  # (never for parsed rows) pickled one by one
             rows.append((r.__dict__, r.__pydantic_fields_set__, r.__pydantic_private__))
-        return (_unpack_records, (model, rows))
+        return (_unpack_records, (model, rows, self.unread))
 
 
-def _unpack_records(model: type[Published] | None, rows: list[tuple]) -> TableRecords:
+def _unpack_list(records: list, unread: set[str]) -> TableRecords:
+    out = TableRecords(records)
+    out.unread = unread
+    return out
+
+
+def _unpack_records(model: type[Published] | None, rows: list[tuple], unread: set[str] = frozenset()) -> TableRecords:
     new, put = object.__new__, object.__setattr__
     out = TableRecords()
+    out.unread = set(unread)
     append = out.append
     for values, fields_set, private in rows:
         record = new(model)
