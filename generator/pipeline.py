@@ -213,7 +213,7 @@ def run_mkdocs(config_file: Path, docs_dir: Path, site_dir: Path, *, strict: boo
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
 
-    show_mkdocs_log(quiet=quiet)
+    show_mkdocs_log(quiet=quiet, mkdocs_info=False)
     cwd = os.getcwd()
     try:
         os.chdir(config_file.parent)
@@ -223,19 +223,32 @@ def run_mkdocs(config_file: Path, docs_dir: Path, site_dir: Path, *, strict: boo
         os.chdir(cwd)
 
 
-def show_mkdocs_log(*, quiet: bool) -> None:
+def show_mkdocs_log(*, quiet: bool, mkdocs_info: bool = True) -> None:
     """Print MkDocs' messages (and the plugin's, such as bad data found while previewing) on stderr. MkDocs' own
-    command line sets this up; called from Python, MkDocs counts its errors but would print none of them."""
+    command line sets this up; called from Python, MkDocs counts its errors but would print none of them. Without
+    ``mkdocs_info`` MkDocs' own progress lines (English: "Cleaning site directory" …) are left out; warnings and
+    errors always show, marked in Chinese."""
     logger = logging.getLogger("mkdocs")
     logger.setLevel(logging.WARNING if quiet else logging.INFO)
-    if not any(isinstance(h, _Stderr) for h in logger.handlers):
+    handler = next((h for h in logger.handlers if isinstance(h, _Stderr)), None)
+    if handler is None:
         handler = _Stderr()
-        handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+        handler.setFormatter(_ChineseLevels())
         logger.addHandler(handler)
+    handler.mkdocs_info = mkdocs_info
+
+
+class _ChineseLevels(logging.Formatter):
+    _NAMES = {"WARNING": "[警告]", "ERROR": "[错误]", "CRITICAL": "[错误]", "INFO": "[信息]", "DEBUG": "[调试]"}
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{self._NAMES.get(record.levelname, record.levelname)} {record.getMessage()}"
 
 
 class _Stderr(logging.StreamHandler):
     """Writes to whatever ``sys.stderr`` is at the time of each message, not the one there when it was made."""
+
+    mkdocs_info = True
 
     @property
     def stream(self):
@@ -244,6 +257,22 @@ class _Stderr(logging.StreamHandler):
     @stream.setter
     def stream(self, _value) -> None:
         pass
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message.startswith(_NOT_IN_NAV):
+            # A hand-written page left out of the menu: worth saying, in Chinese (generated pages are marked as
+            # meant to be outside the navigation, so they are not listed).
+            pages = "、".join(line.strip(" -\t") for line in message.splitlines()[1:] if line.strip(" -\t"))
+            record.msg, record.args = (f"以下手写页面不在导航菜单中：{pages}；"
+                                       "如需出现在菜单里，请加入 mkdocs.yml 的 nav"), None
+        elif record.levelno <= logging.INFO and not self.mkdocs_info and not record.name.startswith(_OURS):
+            return False
+        return super().filter(record)
+
+
+_OURS = "mkdocs.plugins.disclosure"  # the plugin's logger (mkdocs_plugin.log)
+_NOT_IN_NAV = "The following pages exist in the docs directory, but are not included in the"
 
 
 def _swap(new: Path, target: Path) -> None:

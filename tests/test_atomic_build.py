@@ -6,6 +6,7 @@ builds with the default paths, so the real swap into content/generated and site/
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -191,3 +192,14 @@ def test_messages_of_the_plugin_reach_the_terminal(capsys):
     pipeline.show_mkdocs_log(quiet=True)
     logging.getLogger("mkdocs.plugins.disclosure").error("数据有误，预览保留上一次的页面：测试")
     assert "数据有误，预览保留上一次的页面：测试" in capsys.readouterr().err
+
+
+def test_build_says_nothing_in_english(project, capsys):
+    """MkDocs' own progress lines ("Cleaning site directory", "Documentation built in …") are English and tell a
+    clerk nothing: build leaves them out; its messages are Chinese."""
+    from generator import cli
+
+    assert cli.main(["--root", str(project.root), "build"]) == 0
+    out, err = capsys.readouterr()
+    assert "网站已生成" in out + err
+    assert not re.search(r"INFO|Cleaning|Building|Documentation built", out + err), err
