@@ -102,6 +102,10 @@ def check(ds: Dataset, report: Report) -> None:
         if s.recorded is None:
             report.notice(name, None, "frozen-year-recorded", str(s.year), "未登记",
                           f"{s.year} 年度已标为“已发布”，构建成功后将登记其数据校验值；此后修改须附更正说明")
+        elif s.changed and s.errata < s.recorded.errata:
+            report.error(file, None, "frozen-year-changed", "更正说明", f"{s.errata} 条",
+                         f"{s.year} 年度已发布，登记时有 {s.recorded.errata} 条更正说明，现在只有 {s.errata} 条；"
+                         "更正说明公开后不能删除，请恢复")
         elif s.changed and not s.erratum_added:
             report.error(file, None, "frozen-year-changed", "更正说明", f"{s.errata} 条",
                          f"{s.year} 年度已发布，其数据已被修改（校验值与 {FROZEN_FILE} 不符），但没有新增更正说明；"

@@ -137,7 +137,7 @@ def decode_text(raw: bytes, name: str, report: Report) -> tuple[str, str] | None
             message="文件既不是 UTF-8 也不是 GB18030/GBK 编码；" + _save_as_hint(name),
         )
         return None
-    report.notice(name, None, "bad-encoding", value="GB18030/GBK",
+    report.notice(name, None, "gbk-encoding", value="GB18030/GBK",
                   message="已按 GB18030（GBK）编码读取；建议另存为 CSV UTF-8")
     return text, "gb18030"
 

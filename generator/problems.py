@@ -18,6 +18,7 @@ CODES: dict[str, str] = {
     "file-unreadable": "文件无法读取",
     "file-too-large": "文件过大",
     "bad-encoding": "文件编码无法识别",
+    "gbk-encoding": "文件为 GBK 编码（已读取）",
     "bad-character": "含不可见的控制字符",
     "unknown-file": "不认识的文件或文件夹",
     "bad-yaml": "YAML 格式错误",

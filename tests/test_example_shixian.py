@@ -147,6 +147,20 @@ def test_changing_a_frozen_year_without_erratum_fails(tmp_path):
     assert ("frozen-year-changed", "data/2022/report.yaml") in {(p.code, p.file) for p in report.errors}
 
 
+def test_an_erratum_once_published_cannot_be_removed(tmp_path):
+    """2021 carries an erratum; taking it out is told as such, not as a change lacking an erratum."""
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "examples" / "shixian" / "data", data)
+    report_file = data / "2021" / "report.yaml"
+    text = report_file.read_text(encoding="utf-8")
+    start = text.index("更正说明:")
+    end = text.index("\n", text.index("变更内容:", start))
+    report_file.write_text(text[:start] + "更正说明: []" + text[end:], encoding="utf-8")
+    _, report = pipeline.validate(data)
+    problem = next(p for p in report.errors if p.code == "frozen-year-changed")
+    assert problem.file == "data/2021/report.yaml" and "不能删除" in problem.message
+
+
 def test_department_execution_counts_each_yuan_once(shixian_site):
     """A 部门整体 monitoring record covers the department's projects: where one exists the department's row is that
     record, not that record plus its projects again; otherwise the row sums the department's project records."""
