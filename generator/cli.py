@@ -55,12 +55,9 @@ class ChineseParser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}：错误：{message}\n（运行 {self.prog} -h 查看用法）\n")
 
 
-class _ChineseSubParsers(argparse._SubParsersAction):
-    def add_parser(self, name, **kwargs):
-        # Keep the short help for the list of commands, and make it the command's own description too.
-        if "help" in kwargs and "description" not in kwargs:
-            kwargs["description"] = kwargs["help"]
-        return super().add_parser(name, **kwargs)
+def command(sub, name: str, summary: str) -> argparse.ArgumentParser:
+    """A sub-command whose one-line summary in the list of commands is also its own help page's description."""
+    return sub.add_parser(name, help=summary, description=summary)
 
 
 def _print_report(report: Report, fmt: str) -> None:
@@ -146,40 +143,39 @@ def cmd_bench(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = ChineseParser(prog="python -m generator", description="预算绩效管理信息公开网站生成器")
-    parser.register("action", "parsers", _ChineseSubParsers)
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="项目根目录（含 data/、content/、mkdocs.yml）")
     parser.add_argument("--data", type=Path, default=None, help="数据目录，默认为 <根目录>/data")
     parser.add_argument("--site", type=Path, default=None, help="网站输出目录，默认为 <根目录>/site")
     sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
 
-    p = sub.add_parser("validate", help="只检查数据，列出全部问题")
+    p = command(sub, "validate", "只检查数据，列出全部问题")
     p.add_argument("--format", choices=["text", "json"], default="text", help="报告格式（json 供 CI 使用）")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("build", help="检查数据、生成页面并构建网站到 site/")
+    p = command(sub, "build", "检查数据、生成页面并构建网站到 site/")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--quiet", action="store_true", help="只显示警告和错误")
     p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("generate", help="检查数据并只生成 Markdown 页面（content/generated/）")
+    p = command(sub, "generate", "检查数据并只生成 Markdown 页面（content/generated/）")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(func=cmd_generate)
 
-    p = sub.add_parser("freeze", help="登记已发布年度的数据校验值；修改已发布年度须先新增更正说明")
+    p = command(sub, "freeze", "登记已发布年度的数据校验值；修改已发布年度须先新增更正说明")
     p.add_argument("year", type=int, metavar="年度", help="年度，例如 2023")
     p.set_defaults(func=cmd_freeze)
 
-    p = sub.add_parser("serve", help="本地预览，数据或页面修改后自动重建")
+    p = command(sub, "serve", "本地预览，数据或页面修改后自动重建")
     p.add_argument("--addr", default="127.0.0.1:8000", help="监听地址，默认 127.0.0.1:8000")
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("synth", help="生成示例县的合成数据（S/M/L 用于性能测试，example 为随附的多年度示例）")
+    p = command(sub, "synth", "生成示例县的合成数据（S/M/L 用于性能测试，example 为随附的多年度示例）")
     p.add_argument("size", choices=["S", "M", "L", "example"], metavar="规模", help="规模：S 1年100个项目，M 1年1000个，L 10年每年1000个；example 为随附的多年度示例")
     p.add_argument("out", type=Path, metavar="目录", help="输出的数据目录")
     p.add_argument("--seed", type=int, default=1, help="随机种子；相同种子生成完全相同的文件")
     p.set_defaults(func=cmd_synth)
 
-    p = sub.add_parser("bench", help="性能测试：生成合成数据、构建网站，并与 MkDocs 本身的下限比较")
+    p = command(sub, "bench", "性能测试：生成合成数据、构建网站，并与 MkDocs 本身的下限比较")
     p.add_argument("size", choices=["XS", "S", "M", "L"], metavar="规模", help="规模：S、M、L（XS 仅供测试）")
     p.add_argument("--keep", type=Path, default=None, help="保留数据与网站到此目录（默认用临时目录并删除）")
     p.add_argument("--seed", type=int, default=1)

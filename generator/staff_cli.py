@@ -75,21 +75,23 @@ def cmd_new_year(args) -> int:
 
 
 def add_commands(sub) -> None:
-    p = sub.add_parser("templates", help="生成空白 Excel 模板（绩效目标表、自评表、监控表、整改台账等）")
+    from .cli import command
+
+    p = command(sub, "templates", "生成空白 Excel 模板（绩效目标表、自评表、监控表、整改台账等）")
     p.add_argument("dir", type=Path, metavar="目录", help="模板输出目录")
     p.set_defaults(func=cmd_templates)
 
-    p = sub.add_parser("import", help="导入填好的 Excel 工作簿到 data/<年度>/，先校验，有错误时不改动任何文件")
+    p = command(sub, "import", "导入填好的 Excel 工作簿到 data/<年度>/，先校验，有错误时不改动任何文件")
     p.add_argument("file", type=Path, metavar="工作簿", help="工作簿（.xlsx）")
     p.add_argument("--year", type=int, default=None, help="年度；不写时取工作簿“填写说明”中的年度")
     p.add_argument("--quiet", action="store_true", help="不显示进度条")
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("export", help="把某一年度的数据导出为 Excel 工作簿（与模板同一格式）")
+    p = command(sub, "export", "把某一年度的数据导出为 Excel 工作簿（与模板同一格式）")
     p.add_argument("year", type=int, metavar="年度", help="年度，例如 2023")
     p.add_argument("file", type=Path, metavar="工作簿", help="输出的工作簿（.xlsx）")
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("new-year", help="新建一个年度（草稿）：报告骨架、沿用的预算单位、空白表格")
+    p = command(sub, "new-year", "新建一个年度（草稿）：报告骨架、沿用的预算单位、空白表格")
     p.add_argument("year", type=int, metavar="年度", help="年度，例如 2024")
     p.set_defaults(func=cmd_new_year)
