@@ -300,3 +300,11 @@ def test_a_published_year_cannot_go_back_to_draft_or_disappear(data_copy, tmp_pa
     shutil.rmtree(data_copy / "2023")
     _, found = pipeline.validate(data_copy)
     assert ("frozen-year-withdrawn", "data/frozen.yaml") in {(p.code, p.file) for p in found.errors}
+
+
+def test_no_hidden_control_takes_keyboard_focus_for_the_colour_scheme(example_site):
+    """The site has one colour scheme: no colour-scheme radio button (hidden, doing nothing) sits in the Tab order,
+    and the scheme's colours still apply."""
+    page = soup_of(example_site, "2023/index.html")
+    assert page.find("input", attrs={"name": "__palette"}) is None
+    assert page.body.get("data-md-color-primary") == "custom"
