@@ -35,7 +35,7 @@ from .render_entities import (
     trackers_page,
 )
 from .render_year import list_pages, year_page
-from .tables import BLANK, Column, Table, fmt_money, plain
+from .tables import BLANK, Column, Table, fmt_money, link_cell, plain
 
 GENERATED = "generated"
 CN_NUMERALS = "一二三四五六七八九十"
@@ -108,7 +108,7 @@ class HomePage:
 
 @dataclass
 class ArchivePage:
-    years: list[YearLink]
+    table: Table
 
 
 @dataclass
@@ -127,6 +127,15 @@ class DictionaryPage:
 @dataclass
 class OpenDataPage:
     years: list[tuple[int, bool, list[tuple[str, str, str]]]]  # year, draft, (what the file holds, name, link)
+
+
+def archive_table(archive: Archive) -> Table:
+    """Every year with its status, publication date and corrections: a table like the others (caption, headers)."""
+    rows = [[str(y.year), link_cell(y.report.title, links.href(links.ARCHIVE, links.year_page(y.year))),
+             str(y.report.status), y.report.published_on, f"{len(y.report.errata)} 次" if y.report.errata else "无"]
+            for y in archive.years]
+    return Table("历年公开的年度报告", [Column("年度"), Column("标题"), Column("状态"), Column("发布日期", "date"),
+                                          Column("更正")], rows)
 
 
 def year_links(archive: Archive, from_src: str) -> list[YearLink]:
@@ -360,7 +369,7 @@ def render_site(archive: Archive, out: Path, *, bundles: Exports | None = None,
     env = make_env()
     w = Writer(out, manifest)
     w.text(links.HOME, env.get_template("home.md.j2").render(page=home_page(archive)))
-    w.text(links.ARCHIVE, env.get_template("archive.md.j2").render(page=ArchivePage(year_links(archive, links.ARCHIVE))))
+    w.text(links.ARCHIVE, env.get_template("archive.md.j2").render(page=ArchivePage(archive_table(archive))))
     dictionary = dictionary_page()
     w.text(links.DICTIONARY, env.get_template("dictionary.md.j2").render(page=dictionary))
     _write_table_downloads(w, links.DICTIONARY, [f.table for f in dictionary.files] + [dictionary.rules])

@@ -58,6 +58,10 @@ def test_every_year_has_its_stable_address_and_archive_entry(rich_site):
     rows = article(rich_site, "archive/index.html").find("tbody").find_all("tr")
     cells = [[td.get_text(strip=True) for td in tr.find_all("td")] for tr in rows]
     assert cells[0][0] == "2024" and cells[0][2] == "已发布" and cells[0][3] == "2024-12-25"
+    # A table like the others for screen readers: a caption and column headers.
+    table = article(rich_site, "archive/index.html").find("table")
+    assert table.find("caption").get_text(strip=True) == "历年公开的年度报告"
+    assert [th.get("scope") for th in table.find("thead").find_all("th")] == ["col"] * 5
 
 
 def test_year_page_has_metadata_block(rich_site):
