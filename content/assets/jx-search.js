@@ -175,17 +175,30 @@
     load();  // fetch the search code while the reader types
   }
 
-  function close() {
+  // Closed by Escape, focus goes back to the search box (not to <body>, where a keyboard reader would start over
+  // from the top of the page), without opening the panel again; typing there reopens it. On a phone the box is
+  // hidden with the panel, and focus goes to the magnifier button instead.
+  var quiet = false;
+  function closeToBox() {
     toggle.checked = false;
-    input.blur();
+    quiet = true;
+    input.focus();
+    quiet = false;
+    if (document.activeElement !== input) {
+      var button = document.querySelector(".jx-search-open");
+      if (button) button.focus();
+    }
   }
 
   // "input" fires for typing, pasting and IME composition alike, so pasted text searches without a key press.
   input.addEventListener("input", function () {
+    toggle.checked = true;
     clearTimeout(timer);
     timer = setTimeout(search, DEBOUNCE_MS);
   });
+  input.addEventListener("click", function () { toggle.checked = true; });
   input.addEventListener("focus", function () {
+    if (quiet) return;
     toggle.checked = true;
     load();
   });
@@ -211,15 +224,26 @@
     });
   });
 
-  // Keyboard: Escape closes; arrow keys move between the query and the results; "/" or "s" opens search
-  // (Material's own shortcuts, which its search plugin would otherwise provide).
+  // The panel covers the page (grey at desktop width, the whole screen on a phone): close it when keyboard focus
+  // moves to something outside the search area, e.g. Tab past the last result. A click on a blank part of the
+  // panel moves focus nowhere (relatedTarget null) and leaves it open.
+  root.addEventListener("focusout", function (event) {
+    var next = event.relatedTarget;
+    if (toggle.checked && next && !root.contains(next)) toggle.checked = false;
+  });
+
+  // Keyboard: Escape closes, wherever focus is; arrow keys move between the query and the results; "/" or "s"
+  // opens search (Material's own shortcuts, which its search plugin would otherwise provide).
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && toggle.checked) {
+      event.preventDefault();
+      closeToBox();
+    }
+  });
   root.addEventListener("keydown", function (event) {
     var links = Array.prototype.slice.call(list.querySelectorAll(".md-search-result__link"));
     var at = links.indexOf(document.activeElement);
-    if (event.key === "Escape") {
-      event.preventDefault();
-      close();
-    } else if (event.key === "ArrowDown" && links.length) {
+    if (event.key === "ArrowDown" && links.length) {
       event.preventDefault();
       links[Math.min(at + 1, links.length - 1)].focus();
     } else if (event.key === "ArrowUp" && at >= 0) {

@@ -55,7 +55,59 @@
     });
   }
 
-  function init() { initTools(); initFilters(); }
+  // 手机等窄屏上，导航菜单是屏幕左侧外的抽屉（主题在 76.1875em 以下如此显示）。抽屉关闭时设为 inert：其中几十个链接
+  // 看不见，不应排在正文之前让键盘用户逐个按 Tab 经过，读屏软件也不应读到；打开后恢复。菜单按钮可用回车或空格键
+  // 打开抽屉（焦点移入菜单），Esc 键关闭抽屉（焦点回到菜单按钮）。
+  var DRAWER_MEDIA = "(max-width: 76.1875em)";
+
+  function initDrawer() {
+    var toggle = document.getElementById("__drawer");
+    var drawer = document.querySelector(".md-sidebar--primary");
+    var button = document.querySelector(".jx-drawer-open");
+    if (!toggle || !drawer || toggle.dataset.jxBound) { return; }
+    toggle.dataset.jxBound = "1";
+    var narrow = window.matchMedia ? window.matchMedia(DRAWER_MEDIA) : { matches: false };
+
+    function update() {
+      if (narrow.matches && !toggle.checked) {
+        if (button && drawer.contains(document.activeElement)) { button.focus(); }
+        drawer.setAttribute("inert", "");
+      } else {
+        drawer.removeAttribute("inert");
+      }
+      if (button) { button.setAttribute("aria-expanded", toggle.checked ? "true" : "false"); }
+    }
+
+    function setOpen(open) {
+      if (toggle.checked !== open) {
+        toggle.checked = open;
+        update();
+      }
+    }
+
+    // The theme opens and closes the drawer with click() on the checkbox, which fires "change" too.
+    toggle.addEventListener("change", update);
+    if (narrow.addEventListener) { narrow.addEventListener("change", update); }
+    else if (narrow.addListener) { narrow.addListener(update); }
+    if (button) {
+      button.addEventListener("keydown", function (event) {
+        if (event.key !== "Enter" && event.key !== " ") { return; }
+        event.preventDefault();
+        setOpen(!toggle.checked);
+        var first = toggle.checked && drawer.querySelector("a[href], [tabindex='0']");
+        if (first) { first.focus(); }
+      });
+    }
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && toggle.checked && narrow.matches) {
+        setOpen(false);
+        if (button) { button.focus(); }
+      }
+    });
+    update();
+  }
+
+  function init() { initTools(); initFilters(); initDrawer(); }
 
   if (typeof window.document$ !== "undefined" && window.document$.subscribe) {
     window.document$.subscribe(init);

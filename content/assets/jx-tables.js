@@ -1,4 +1,4 @@
-/* 表格排序：点击（或用键盘选中后按回车）表头即可按该列排序；不启用 JavaScript 时表格同样完整可读。
+/* 表格排序：点击（或用键盘选中后按回车或空格键）表头即可按该列排序；不启用 JavaScript 时表格同样完整可读。
  * Sorts tables marked data-jx-sort with the vendored tablesort. Runs on every page view, including
  * Material's instant navigation (document$), and loads nothing from any other host. */
 (function () {
@@ -45,9 +45,19 @@
         table.setAttribute("data-jx-sort", "on");
         var sorter = new window.Tablesort(table);
         table.addEventListener("afterSort", function () { blanksLast(table, sorter.col); });
+        // tablesort sorts on Enter only; Space, the other key that operates a control, would scroll the page.
+        // The title is read by screen readers as the header's description, so they learn it can be sorted;
+        // tablesort marks the sorted header with aria-sort (ascending / descending).
         var heads = table.tHead ? table.tHead.rows[0].cells : [];
         for (var k = 0; k < heads.length; k++) {
-          heads[k].title = "点击按此列排序";
+          if (heads[k].getAttribute("data-sort-method") === "none") { continue; }
+          heads[k].title = "可排序：点击或按回车键、空格键按此列排序";
+          heads[k].addEventListener("keydown", function (event) {
+            if (event.key === " ") {
+              event.preventDefault();
+              this.click();
+            }
+          });
         }
       })(tables[i]);
     }
