@@ -672,8 +672,14 @@ def import_workbook(path: Path, data_dir: Path, year: int | None = None,
     elif not (data_dir / str(year)).is_dir():
         result.problems.append(Problem(f"{data_dir.name}/{year}", None, "file-missing", "", "",
                                        f"没有 {year} 年度的数据文件夹；请先运行 python -m generator new-year {year}"))
-    if not result.ok:
-        return result
+    else:
+        # The year is known: the rows are checked even when a sheet has a problem of its own (a missing column),
+        # so one run lists every problem. Nothing is written unless there is none.
+        return _stage(data_dir, year, incoming, result, progress)
+    return result
+
+
+def _stage(data_dir: Path, year: int, incoming: Incoming, result: ImportResult, progress) -> ImportResult:
     stage_root = Path(tempfile.mkdtemp(prefix=".import-", dir=data_dir.parent))
     try:
         return _stage_and_apply(data_dir, year, incoming, result, stage_root, progress)
@@ -704,10 +710,15 @@ def _stage_and_apply(data_dir, year, incoming, result, stage_root, progress) -> 
         result.problems.extend(read_report.sorted())
         return result
     _, report = pipeline.validate(stage, progress=progress)
+    # A column a sheet lacks was reported once, at its header: its rows are not each told the value is missing.
+    missing_columns = {(c.sheet, c.problem.field) for c in result.problems
+                       if isinstance(c, CellProblem) and c.code == "missing-field" and not c.column}
     for p in report.sorted():
         row = origins.get((p.file, p.row))
         if row is None:
             result.problems.append(p)
+            continue
+        if p.code == "missing-field" and (row.sheet, p.field) in missing_columns:
             continue
         r, letter = row.where(p.field) if p.field else (row.row, "")
         result.problems.append(CellProblem(row.sheet, r, letter, p))
