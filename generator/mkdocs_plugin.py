@@ -338,8 +338,7 @@ class DisclosurePlugin(BasePlugin[DisclosureConfig]):
                         file.inclusion = InclusionLevel.NOT_IN_NAV
                 elif type(file) is File:
                     file.__class__ = LinkedFile
-        mark = next((item[3] for item in (config.extra.get("jx") or {}).get("footer", []) if len(item) > 3 and item[3]),
-                    None)
+        mark = (config.extra.get("jx") or {}).get("gov_mark_image")
         if mark and files.get_file_from_path(mark) is None:
             log.error("站点设置「党政机关网站标识图片」：content/%s 不存在；请把标识图片放在 content/ 下，并填写它在 content/ 下的路径"
                       "（如 assets/dzjg.png）", mark)

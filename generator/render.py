@@ -482,6 +482,7 @@ def site_info(archive: Archive) -> dict:
     return {
         "site_name": s.site_name,
         "site_url": url,
+        "gov_mark_image": s.gov_mark_image,  # checked by the plugin: a file of the site
         "footer": [*([label, value or BLANK, None, None] for label, value in (
                        ("主办单位", s.host_org), ("联系方式", s.contact), ("网站标识码", s.site_code),
                        ("ICP备案号", s.icp), ("公安机关备案号", s.police_record))), mark],
