@@ -284,10 +284,38 @@ class _YearChecks:
             elif record.project in year_projects:
                 # Only against this year's projects.csv: a project may move to another department between years.
                 p = year_projects[record.project]
-                if record.department and record.department not in (p.department, p.implementer):
+                if record.department in departments and record.department not in (p.department, p.implementer):
                     also = f"、实施单位为“{p.implementer}”" if p.implementer else ""
                     self.note(record, "department-mismatch", "department", record.department,
                               f"本年度项目表中项目 {p.code} 的主管部门为“{p.department}”{also}；请确认单位名称是否填错")
+
+        def goal(record):
+            if record.goal not in goals:
+                self.err(record, "unknown-reference", "goal", record.goal, "绩效目标表（goals.csv）中没有此目标编号")
+
+        def monitoring_of(record):
+            if record.monitoring not in monitoring:
+                self.err(record, "unknown-reference", "monitoring", record.monitoring,
+                         "监控表（monitoring.csv）中没有此监控编号")
+
+        own_evals = {x.id for x in d.records(Evaluation)}
+
+        def evaluation_of(record):
+            if record.evaluation not in own_evals:
+                self.err(record, "unknown-reference", "evaluation", record.evaluation,
+                         "本年度评价表（evaluations.csv）中没有此评价编号")
+
+        sources = {
+            SourceKind.EVALUATION: (evaluations, "评价表（evaluations.csv）中没有此评价编号"),
+            SourceKind.MONITORING: (all_monitoring, "监控表（monitoring.csv）中没有此监控编号"),
+            SourceKind.EX_ANTE: (exante, "事前评估表（exante.csv）中没有此评估编号"),
+        }
+
+        def source(record):
+            if record.source_kind in sources:
+                known, message = sources[record.source_kind]
+                if record.source_id and record.source_id not in known:
+                    self.err(record, "unknown-reference", "source_id", record.source_id, message)
 
         for p in d.records(Project):
             dept(p)
@@ -295,8 +323,7 @@ class _YearChecks:
             dept(g)
             project(g, required=g.target is Target.PROJECT)
         for i in d.records(Indicator):
-            if i.goal not in goals:
-                self.err(i, "unknown-reference", "goal", i.goal, "绩效目标表（goals.csv）中没有此目标编号")
+            goal(i)
         for x in d.records(ExAnte):
             dept(x)
             project(x)
@@ -304,29 +331,27 @@ class _YearChecks:
             dept(m)
             project(m, required=m.target is Target.PROJECT)
         for mi in d.records(MonitoringIndicator):
-            if mi.monitoring not in monitoring:
-                self.err(mi, "unknown-reference", "monitoring", mi.monitoring, "监控表（monitoring.csv）中没有此监控编号")
+            monitoring_of(mi)
         for e in d.records(Evaluation):
             dept(e)
             project(e, required=e.target is Target.PROJECT)
             if e.target is Target.POLICY and not e.subject:
                 self.err(e, "missing-field", "subject", "", "对象类型为“政策”时须填写评价对象（政策名称）")
-        own_evals = {x.id for x in d.records(Evaluation)}
         for s in d.records(EvaluationScore):
-            if s.evaluation not in own_evals:
-                self.err(s, "unknown-reference", "evaluation", s.evaluation, "本年度评价表（evaluations.csv）中没有此评价编号")
-        sources = {
-            SourceKind.EVALUATION: (evaluations, "评价表（evaluations.csv）中没有此评价编号"),
-            SourceKind.MONITORING: (all_monitoring, "监控表（monitoring.csv）中没有此监控编号"),
-            SourceKind.EX_ANTE: (exante, "事前评估表（exante.csv）中没有此评估编号"),
-        }
+            evaluation_of(s)
         for r in [*d.records(Rectification), *d.records(Application)]:
             dept(r)
             project(r)
-            if r.source_kind in sources:
-                known, message = sources[r.source_kind]
-                if r.source_id and r.source_id not in known:
-                    self.err(r, "unknown-reference", "source_id", r.source_id, message)
+            source(r)
+        # Rows that could not be read as a whole: the references that could be read are checked too, so that a
+        # row's misspelt unit shows in the same run as its bad amount (dataset.partial_record).
+        by_field = {"department": dept, "project": project, "goal": goal, "monitoring": monitoring_of,
+                    "evaluation": evaluation_of, "source_kind": source}
+        for rows in d.partial.values():
+            for r in rows:
+                for name in r.__pydantic_fields_set__:
+                    if name in by_field:
+                        by_field[name](r)
 
     def visibility(self) -> None:
         """A public record must not point at a withheld one: its page would print the withheld name, or link to a

@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pydantic
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from . import load
 from .cache import ObjectCache
 from .cache import key as cache_key
 from .problems import Report
-from .schema import TABLES, Published, Record, SiteSettings, YearReport
+from .schema import BLANKS, TABLES, Published, Record, SiteSettings, YearReport
 
 YEAR_DIR = re.compile(r"^\d{4}$")
 YEAR_RANGE = (2000, 2100)  # the same range the 年度 fields accept
@@ -37,6 +37,9 @@ class YearData:
     # IDs (单位名称, 项目编码, 目标编号 …) of rows that could not be read: their own errors are reported, so a record
     # that refers to one is not reported again as referring to something that does not exist.
     unread: set[str] = field(default_factory=set)
+    # What could be read of those rows: their references only (see ``partial_record``), so that a row with a bad
+    # amount and a misspelt unit name gets both problems in one run.
+    partial: dict[type[Published], list[Published]] = field(default_factory=dict)
 
     def records(self, model: type[Published]) -> list:
         return self.tables.get(model, [])
@@ -145,19 +148,51 @@ def parse_table(raw: load.RawTable, model: type[Published], report: Report) -> T
         except ValidationError as exc:
             if key_alias and values.get(key_alias):
                 records.unread.add(values[key_alias])
+            failed = set()
             for error in exc.errors():
                 loc = error["loc"][0] if error["loc"] else ""
+                failed.add(loc)
                 if loc in required_missing:
                     continue
                 code, message = _message(error, model)
                 report.error(raw.file, raw_row.row, code, str(loc), _value_text(error.get("input")), message)
             _notes_to_report(notes, raw.file, raw_row.row, model, report)
+            partial = partial_record(model, values, failed)
+            if partial is not None:
+                partial._file, partial._row = raw.file, raw_row.row
+                records.partial.append(partial)
             continue
         _notes_to_report(notes, raw.file, raw_row.row, model, report)
         private = record.__pydantic_private__  # (one dict update, not three of pydantic's __setattr__)
         private["_file"], private["_row"], private["_digest"] = raw.file, raw_row.row, row_digest(values)
         records.append(record)
     return records
+
+
+# The fields by which a row names another record (checks.py, ``references``).
+REFERENCE_FIELDS = ("department", "project", "goal", "monitoring", "evaluation", "source_kind", "source_id")
+
+
+def partial_record(model: type[Published], values: dict[str, str], failed: set) -> Published | None:
+    """A row that could not be read as a whole, kept with only its references that could: each validated alone.
+    Returns None when the row names nothing that could be read."""
+    fields = {}
+    for name in REFERENCE_FIELDS:
+        f = model.model_fields.get(name)
+        alias = model.alias_of(name) if f else None
+        if f is None or alias in failed or not isinstance(values.get(alias), str):
+            continue
+        text = values[alias].strip(BLANKS)
+        if not text:
+            continue
+        try:
+            fields[name] = TypeAdapter(f.annotation).validate_python(text)
+        except ValidationError:
+            continue
+    if not fields:
+        return None
+    unread = {n: None for n in REFERENCE_FIELDS if n in model.model_fields and n not in fields}
+    return model.model_construct(_fields_set=set(fields), **fields, **unread)
 
 
 def parse_document(raw: load.RawDocument, model: type[Record], report: Report) -> Record | None:
@@ -299,6 +334,8 @@ def read_year(root: Path, year_dir: Path, year: int, report: Report, progress=No
         records = _cached_table(root, path, model, report, progress, cache)
         data.tables[model] = list(records)
         data.unread |= records.unread
+        if records.partial:
+            data.partial[model] = records.partial
         data.provided.add(model)
     return data
 
@@ -382,37 +419,39 @@ def _parsed(cache: ObjectCache | None, kind: tuple[str, ...], path: Path, name: 
 # build that starts from the cache (after an edit to a ten-year archive, loading the nine other years is a third
 # of the generator's step). In memory (``serve``) they stay records. The attributes set below are pydantic's, so
 # its version is part of the cache key.
-PACK_VERSION = f"records-3/pydantic-{pydantic.VERSION}"
+PACK_VERSION = f"records-4/pydantic-{pydantic.VERSION}"
 
 
 class TableRecords(list):
-    """The records of one table, all of one class, and the IDs of its rows that could not be read (``unread``);
-    pickled compactly (the cache of parsed tables)."""
+    """The records of one table, all of one class; the IDs of its rows that could not be read (``unread``) and the
+    references of those rows (``partial``); pickled compactly (the cache of parsed tables)."""
 
     def __init__(self, *args):
         super().__init__(*args)
         self.unread: set[str] = set()
+        self.partial: list[Published] = []
 
     def __reduce__(self):
         model = type(self[0]) if self else None
         rows = []
         for r in self:
             if type(r) is not model or r.__pydantic_extra__:
-                return (_unpack_list, (list(self), self.unread))  # (never for parsed rows) pickled one by one
+                # (never for parsed rows) pickled one by one
+                return (_unpack_list, (list(self), self.unread, self.partial))
             rows.append((r.__dict__, r.__pydantic_fields_set__, r.__pydantic_private__))
-        return (_unpack_records, (model, rows, self.unread))
+        return (_unpack_records, (model, rows, self.unread, self.partial))
 
 
-def _unpack_list(records: list, unread: set[str]) -> TableRecords:
+def _unpack_list(records: list, unread: set[str], partial: list) -> TableRecords:
     out = TableRecords(records)
-    out.unread = unread
+    out.unread, out.partial = unread, partial
     return out
 
 
-def _unpack_records(model: type[Published] | None, rows: list[tuple], unread: set[str] = frozenset()) -> TableRecords:
+def _unpack_records(model: type[Published] | None, rows: list[tuple], unread: set[str], partial: list) -> TableRecords:
     new, put = object.__new__, object.__setattr__
     out = TableRecords()
-    out.unread = set(unread)
+    out.unread, out.partial = set(unread), partial
     append = out.append
     for values, fields_set, private in rows:
         record = new(model)

@@ -302,6 +302,13 @@ CASES = [
     Case("exante-row-unreadable", set_cell(EXANTE, 3, "评估日期", "2024-02-30"),
          {("bad-date", EXANTE, 3), ("count-mismatch", REPORT, R("事前评估项目数:")),
           ("count-mismatch", REPORT, R("事前评估涉及部门数:"))}),
+    # A row that cannot be read still has its references checked: both mistakes show in one run.
+    Case("unreadable-row-names-unknown-unit", lambda d: (set_cell(GOALS, 2, "本年财政拨款", "12万")(d),
+                                                      set_cell(GOALS, 2, "单位名称", "示例县不存在局")(d)),
+         {("bad-money", GOALS, 2), ("unknown-reference", GOALS, 2)}),
+    Case("unreadable-row-names-unknown-source", lambda d: (set_cell(RECT, 2, "整改期限", "2024-02-30")(d),
+                                                        set_cell(RECT, 2, "来源编号", "评价2024-99")(d)),
+         {("bad-date", RECT, 2), ("unknown-reference", RECT, 2)}),
     Case("grade-contradicts-score", set_cell(EVALS, 3, "等级", "优"), {("grade-score-mismatch", EVALS, 3)}),
     Case("grade-not-configured", set_cell(EVALS, 3, "等级", "A"), {("bad-enum", EVALS, 3)}),
     Case("score-not-sum-of-indicators", set_cell(EVALS, 4, "得分", "85.00"), {("score-mismatch", EVALS, 4)}),
@@ -478,16 +485,16 @@ def test_validate_json_lists_the_same_problems(rich, capsys):
 
 def test_validate_reads_unchanged_tables_from_the_cache_and_reports_the_same(rich, tmp_path, capsys, monkeypatch):
     """``validate`` keeps each parsed table, with its problems, in .cache/: run again on the same files, it reads no
-    CSV and prints the same report."""
+    CSV and prints the same report (also the references of a row that could not be read)."""
     for case in CASES:
-        if case.id in ("money-percent", "deadline-before-finding"):
+        if case.id in ("money-percent", "deadline-before-finding", "unreadable-row-names-unknown-unit"):
             case.mutate(rich)
     root = tmp_path / "project"
     root.mkdir()
     argv = ["--root", str(root), "--data", str(rich), "validate", "--format", "json"]
     cache.release_memory()  # (tables parsed by earlier tests would be found in memory and not written)
     first = _run(argv, capsys)
-    assert first[0] == cli.EXIT_DATA and json.loads(first[1])["errors"] == 2
+    assert first[0] == cli.EXIT_DATA and json.loads(first[1])["errors"] == 4
     assert list((root / ".cache" / "years").glob("*.pickle"))
 
     read = []
