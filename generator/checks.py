@@ -42,6 +42,7 @@ from .schema import (
     Target,
     YearReport,
 )
+from .types import cents
 
 
 @dataclass(frozen=True)
@@ -433,7 +434,7 @@ class _YearChecks:
                 if m.executed:
                     self.err(m, "rate-mismatch", "executed", m.executed, "全年预算数为 0 时不应有执行数")
                 continue
-            expected = (m.executed / m.budget * 100).quantize(Decimal("0.01"))
+            expected = cents(m.executed / m.budget * 100)
             if m.execution_rate is not None and abs(m.execution_rate - expected) > tolerance:
                 # Excel percent cells saved as a fraction (0.62 for 62%) are the usual cause: say so.
                 hint = "；看起来填的是小数，执行率请填百分数（例如 62 或 62%）" \
@@ -498,7 +499,7 @@ class _YearChecks:
             ratio = actual / target if target else Decimal(1)
         else:
             ratio = target / actual if actual else Decimal(1)
-        expected = (s.weight * min(Decimal(1), ratio)).quantize(Decimal("0.01"))
+        expected = cents(s.weight * min(Decimal(1), ratio))
         if abs(expected - s.score) > self.score_tolerance:
             self.err(s, "indicator-score-mismatch", "score", s.score,
                      f"按{'正向' if s.nature is Nature.AT_LEAST else '反向'}指标评分规则应得 {expected} 分")

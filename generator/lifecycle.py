@@ -25,6 +25,7 @@ from .schema import (
     RectificationStatus,
     SourceKind,
 )
+from .types import cents
 
 STAGES = ("绩效目标", "事前评估", "绩效监控", "绩效评价", "整改", "结果应用")
 
@@ -113,7 +114,7 @@ class DepartmentYear:
     @property
     def mean_score(self) -> Decimal | None:
         scores = [e.record.score for e in self.evaluations if e.record.score is not None]
-        return (sum(scores) / len(scores)).quantize(Decimal("0.01")) if scores else None
+        return cents(sum(scores) / len(scores)) if scores else None
 
     @property
     def open_rectifications(self) -> int | None:

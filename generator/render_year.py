@@ -23,6 +23,7 @@ from .model import Archive, Share, YearModel, largest_remainder
 from .narrative import narrative
 from .schema import BudgetType, Measure, RectificationStatus, Target
 from .tables import Cell, Column, Table, fmt_money, link_cell
+from .types import cents
 
 INLINE_MAX = 20  # a section lists its records inline up to this many; more go to the section's own pages
 PAGE_ROWS = 200  # rows per list page: keeps every page well under 300 KB on a ten-year archive
@@ -265,7 +266,7 @@ def execution_blocks(y: YearModel) -> list[Table | Markup]:
         executed = sum((r.executed for r in records), Decimal("0.00"))
         basis = {Target.DEPARTMENT: "部门整体", Target.PROJECT: f"{len(records)}个项目合计",
                  Target.POLICY: f"{len(records)}项政策合计"}[target]
-        rows.append((name, basis, budget, executed, (executed / budget * 100).quantize(Decimal("0.01")) if budget else None))
+        rows.append((name, basis, budget, executed, cents(executed / budget * 100) if budget else None))
     if not rows:
         return []
     chart = charts.bar_chart(f"{y.year}年各单位监控期预算执行率", [r[0] for r in rows],

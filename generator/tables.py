@@ -23,6 +23,7 @@ from enum import Enum
 from markupsafe import Markup, escape
 
 from .escape import html_multiline, html_text
+from .types import cents
 
 BLANK = "—"
 NUMERIC_KINDS = frozenset({"money", "percent", "number"})
@@ -33,11 +34,11 @@ NUM_STYLED_COLUMNS = 20
 
 
 def fmt_money(value: Decimal | None) -> str:
-    return BLANK if value is None else f"{value:.2f}"
+    return BLANK if value is None else f"{cents(value):.2f}"
 
 
 def fmt_percent(value: Decimal | None) -> str:
-    return BLANK if value is None else f"{value:.2f}%"
+    return BLANK if value is None else f"{cents(value):.2f}%"
 
 
 def fmt_number(value: object) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated
 
 from pydantic import BeforeValidator, ValidationInfo
@@ -87,6 +87,16 @@ def _money(value, info: ValidationInfo) -> Decimal:
     if number.as_tuple().exponent < -2:
         raise PydanticCustomError("bad-money", "金额最多两位小数（单位：万元），请勿四舍五入后再填写")
     return number.quantize(Decimal("0.01"))
+
+
+CENT = Decimal("0.01")
+
+
+def cents(value: Decimal | int) -> Decimal:
+    """Two decimals, rounded the way published reports round (四舍五入: 85.125 → 85.13), not Python's default
+    round-half-even (85.12)."""
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    return number.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _percent(value, info: ValidationInfo) -> Decimal:

@@ -56,6 +56,16 @@ def test_money_is_exact_decimal_with_two_places():
     assert {n[3] for n in notes} == {"全角数字已转为半角", "已去掉千位分隔符"}
 
 
+def test_rounding_to_two_places_is_half_up_as_reports_print():
+    from generator.tables import fmt_money, fmt_percent
+    from generator.types import cents
+
+    assert cents(Decimal("85.125")) == Decimal("85.13")  # Python's default (half-even) gives 85.12
+    assert cents(Decimal("85.135")) == Decimal("85.14")
+    assert fmt_percent(Decimal("2.4450")) == "2.45%"
+    assert fmt_money(Decimal("0.005")) == "0.01"
+
+
 def test_percent_accepts_a_percent_sign():
     m = Monitoring.model_validate({"监控编号": "M1", "对象类型": "部门整体", "单位名称": "x", "监控期间": "1-7月",
                                    "全年预算数": "100", "执行数": "85", "执行率": "85%"}, context={"notes": []})
