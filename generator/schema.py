@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from .load import BLANKS
-from .types import Count, Day, Money, Percent, Score, SiteImage, Url, WebAddress, Year, YesNo
+from .types import Count, Day, DocNumber, Money, Percent, Score, SiteImage, Url, WebAddress, Year, YesNo
 
 
 class BudgetType(StrEnum):
@@ -391,8 +391,7 @@ class Application(Published):
 class Document(Record):
     key: str = Field(alias="编号", description="正文中用 {{编号}} 引用此文件")
     title: str = Field(alias="标题", description="文件全称，不含书名号")
-    number: str | None = Field(None, alias="文号", description="例如 川财绩〔2018〕14号（保留六角括号）",
-                               pattern=r"^[^\[\]【】]*$")
+    number: DocNumber | None = Field(None, alias="文号", description="例如 川财绩〔2018〕14号（保留六角括号）")
     issuer: str | None = Field(None, alias="发文机关")
     url: Url | None = Field(None, alias="链接")
 
@@ -441,7 +440,7 @@ class YearReport(Record):
     publisher: str | None = Field(None, alias="发布机构")
     status: YearStatus = Field(alias="状态", description="草稿 或 已发布；已发布的年度数据被冻结")
     index_no: str | None = Field(None, alias="索引号")
-    doc_no: str | None = Field(None, alias="文号")
+    doc_no: DocNumber | None = Field(None, alias="文号")
     written_on: Day | None = Field(None, alias="成文日期")
     published_on: Day | None = Field(None, alias="发布日期")
     preface: str | None = Field(None, alias="导语")

@@ -218,6 +218,21 @@ def _site_image(value, info: ValidationInfo) -> str:
     return text
 
 
+# The year of a 文号 in anything but 六角括号: [2018] 【2018】 (2018) （2018） 〈2018〉 ［2018］ or no brackets.
+_DOC_NO_YEAR = re.compile(r"[\[【(（〈<［{｛]\s*((?:19|20)\d{2})\s*[\]】)）〉>］}｝]|(?<=[^\d〔])((?:19|20)\d{2})年?(?=\d+号)")
+
+
+def _doc_number(value, info: ValidationInfo) -> str:
+    text = str(value).strip()
+    wrong = _DOC_NO_YEAR.search(text)
+    if wrong:
+        year = wrong.group(1) or wrong.group(2)
+        raise PydanticCustomError(
+            "bad-type", "文号的年份应放在六角括号〔〕中，例如 川财绩〔2018〕14号；此处应写作“{fixed}”",
+            {"fixed": text[:wrong.start()] + f"〔{year}〕" + text[wrong.end():]})
+    return text
+
+
 Money = Annotated[Decimal, BeforeValidator(_money)]
 Percent = Annotated[Decimal, BeforeValidator(_percent)]
 Score = Annotated[Decimal, BeforeValidator(_score)]
@@ -229,6 +244,7 @@ YesNo = Annotated[bool, BeforeValidator(_yes_no)]
 Url = Annotated[str, BeforeValidator(_url)]
 WebAddress = Annotated[str, BeforeValidator(_web_address)]
 SiteImage = Annotated[str, BeforeValidator(_site_image)]
+DocNumber = Annotated[str, BeforeValidator(_doc_number)]
 
 # Labels for the data dictionary page, keyed by the validator that defines each type.
 TYPE_LABELS = {
@@ -243,6 +259,7 @@ TYPE_LABELS = {
     _url: "链接（http(s):// 或站内路径）",
     _web_address: "网址（http:// 或 https:// 开头）",
     _site_image: "站内图片路径（content/ 下，如 assets/dzjg.png）",
+    _doc_number: "文号（年份用六角括号，如 川财绩〔2018〕14号）",
 }
 
 

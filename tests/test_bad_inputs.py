@@ -208,6 +208,8 @@ CASES = [
          {("bad-date", REPORT, R("成文日期:"))}),
     Case("report-square-brackets-in-doc-no", replace(REPORT, "    文号: 示财绩〔2024〕1号", "    文号: 示财绩[2024]1号"),
          {("bad-type", REPORT, R("    文号:"))}),
+    Case("report-round-brackets-in-doc-no", replace(REPORT, "    文号: 示财绩〔2024〕1号", "    文号: 示财绩（2024）1号"),
+         {("bad-type", REPORT, R("    文号:"))}),
     Case("report-javascript-link", replace(REPORT, "链接: https://www.example.gov.cn/jxgk/2024/tz-1.html",
                                            "链接: javascript:alert(1)"), {("bad-url", REPORT, R("链接:"))}),
     Case("report-empty-section", replace(REPORT, "绩效结果应用:\n  - 根据评价结果削减、调整预算并督促整改。\n",
