@@ -40,12 +40,12 @@ _TABLE_SCHEMA_TYPES = {
     "money": ("number", "万元"), "percent": ("number", "%"), "score": ("number", "分"),
     "quantity": ("number", None), "count": ("integer", None), "year": ("year", None), "date": ("date", None),
     "yes_no": ("boolean", None), "url": ("string", None), "web_address": ("string", None),
-    "site_image": ("string", None), "enum": ("string", None), "string": ("string", None),
+    "site_image": ("string", None), "doc_number": ("string", None), "enum": ("string", None), "string": ("string", None),
 }
 # The 类型 column of the workbook's 字段说明 sheet, for people (datapackage.json keeps the Table Schema types).
 _KIND_LABELS = {
     "money": "金额", "percent": "百分数", "score": "分数", "quantity": "数值", "count": "整数", "year": "年度",
-    "date": "日期", "yes_no": "是/否", "url": "链接", "web_address": "网址", "site_image": "图片路径",
+    "date": "日期", "yes_no": "是/否", "url": "链接", "web_address": "网址", "site_image": "图片路径", "doc_number": "文号",
     "enum": "可选值之一", "string": "文本",
 }
 _NUMBER_FORMATS = {"money": "0.00", "percent": "0.00", "score": "0.00", "date": "yyyy-mm-dd"}
