@@ -34,13 +34,16 @@ from .schema import (
     Nature,
     Project,
     ProjectKind,
+    QuantitativeRule,
     Record,
     Rectification,
     RectificationStatus,
+    RULE_FIELDS,
     SiteSettings,
     SourceKind,
     Target,
     YearReport,
+    YearRules,
 )
 from .types import cents
 
@@ -65,10 +68,14 @@ RULES: tuple[Rule, ...] = (
          "预算执行率按调整后的全年预算数计算，不用年初预算数；容差见站点设置「执行率容差」"),
     Rule("grade-score-mismatch", "评价等级与得分在所配置的等级划分下一致",
          "等级划分见站点设置「等级划分」（默认全国口径：优≥90、良80–90、中60–80、差<60，下限含）"),
-    Rule("score-mismatch", "评价总分与各指标得分之和一致；指标分值合计为 100",
-         "单位自评各类指标权重（财预〔2020〕10号，见站点设置「自评权重」）；容差见站点设置「得分容差」"),
-    Rule("indicator-score-mismatch", "定量指标得分符合评分规则：正向 分值×完成值/指标值，反向 分值×指标值/完成值，均不超过分值",
-         "定量指标评分口径：正向指标（≥）与反向指标（≤）按完成程度计分，最高为该指标分值"),
+    Rule("score-mismatch", "评价总分与各指标得分之和一致；指标分值合计为 100；项目单位自评各类一级指标的分值符合自评权重"
+         "（未设满意度指标时，其分值可并入另一类）",
+         "单位自评各类指标权重（财预〔2020〕10号：产出 50、效益 30、满意度 10、预算执行率 10，见站点设置「自评权重」）；"
+         "容差见站点设置「得分容差」"),
+    Rule("indicator-score-mismatch", "指标得分不超过分值；定量指标按比例计分：正向 分值×完成值/指标值，反向 分值×指标值/完成值；"
+         "定性指标的完成情况为“达成”“部分达成”“未达成”时，得分在该档的区间内",
+         "定量指标评分口径见站点设置「定量评分」（可设为不校验）；定性指标见「定性评分」（默认 达成 80–100%、部分达成 50–80%、"
+         "未达成 0–50%）"),
     Rule("bad-indicator-level", "二级指标属于其一级指标（产出/效益/满意度/成本）",
          "绩效指标体系：产出指标（数量、质量、时效、成本）、效益指标（经济、社会、生态效益，可持续影响）、满意度指标"),
     Rule("date-order", "整改期限、完成日期不早于发现日期；监控发现的问题，发现日期不早于监控期间结束；发布日期不早于成文日期；"
@@ -90,8 +97,8 @@ RULES: tuple[Rule, ...] = (
     Rule("bad-enum", "评价等级须为所配置等级划分中的一个", "站点设置「等级划分」"),
     Rule("bad-number", "定量指标（≥、≤、=）的指标值为数字", "定量指标评分口径"),
     Rule("bad-settings", "等级划分不为空，等级与下限各不相同、在 0–100 之间且有下限为 0 的一档；自评权重非负、合计 100；"
-         "得分容差与执行率容差在 0–5 之间",
-         "等级划分与自评权重按各地口径配置；自评权重默认依据财预〔2020〕10号"),
+         "定性评分各档的下限不大于上限；得分容差与执行率容差在 0–5 之间；年度口径每个起始年度只写一项",
+         "评分口径按各地、各年度配置（站点设置及其「年度口径」）；自评权重默认依据财预〔2020〕10号"),
 )
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
@@ -109,7 +116,7 @@ def check(dataset: Dataset, report: Report, cache: ObjectCache | None = None) ->
     context = None
     for year, data in sorted(dataset.years.items()):
         if cache is None or data.key is None:
-            _YearChecks(dataset.settings, year, data, all_projects, dataset, report, shared).run()
+            _YearChecks(dataset.settings.for_year(year), year, data, all_projects, dataset, report, shared).run()
             continue
         if context is None:
             context = shared.digest(all_projects)
@@ -117,7 +124,7 @@ def check(dataset: Dataset, report: Report, cache: ObjectCache | None = None) ->
         problems = cache.get(key)
         if problems is None:
             own = Report()
-            _YearChecks(dataset.settings, year, data, all_projects, dataset, own, shared).run()
+            _YearChecks(dataset.settings.for_year(year), year, data, all_projects, dataset, own, shared).run()
             problems = own.problems
             cache.put(key, problems)
         report.extend(problems)
@@ -157,41 +164,59 @@ class _AcrossYears:
 
 
 def check_settings(settings: SiteSettings, report: Report) -> None:
-    """Grades and weights are configuration; a wrong band would silently mis-grade every evaluation."""
+    """Grades, weights and scoring rules are configuration; a wrong band would silently mis-grade every evaluation.
+    The rules of 年度口径 are held to the same checks, each where it is written."""
 
     def err(record: Record, attr: str, value, message: str) -> None:
         file, row = record.source
         row = record._lines.get(attr, row)
         report.error(file or "settings.yaml", row, "bad-settings", type(record).alias_of(attr), value, message)
 
-    bands = settings.grade_bands
-    if not bands:
-        err(settings, "grade_bands", "", "等级划分不能为空；不填此项则使用全国口径（优≥90、良80–90、中60–80、差<60）")
+    _check_rules(settings, err)
+    seen: dict[int, YearRules] = {}
+    for rules in settings.year_rules:
+        if rules.from_year in seen:
+            err(rules, "from_year", rules.from_year, "年度口径中此起始年度出现了多次；同一年度的改变请写在一项里")
+        seen.setdefault(rules.from_year, rules)
+        if not any(getattr(rules, name) is not None for name in RULE_FIELDS):
+            err(rules, "from_year", rules.from_year, "此项没有写出改变的口径（等级划分、自评权重、定性评分、定量评分、得分容差或执行率容差）")
+        _check_rules(rules, err)
+
+
+def _check_rules(rules: SiteSettings | YearRules, err) -> None:
+    bands = rules.grade_bands
+    if bands is not None and not bands:
+        err(rules, "grade_bands", "", "等级划分不能为空；不填此项则使用全国口径（优≥90、良80–90、中60–80、差<60）")
     for attr, upper in (("score_tolerance", Decimal(5)), ("rate_tolerance", Decimal(5))):
-        value = getattr(settings, attr)
-        if not Decimal(0) <= value <= upper:
-            err(settings, attr, value, f"容差应在 0 到 {upper} 之间；容差过大会放过真实的错误")
+        value = getattr(rules, attr)
+        if value is not None and not Decimal(0) <= value <= upper:
+            err(rules, attr, value, f"容差应在 0 到 {upper} 之间；容差过大会放过真实的错误")
     categories = [c.value for c in Level1]
-    for name, weight in settings.self_eval_weights.items():
+    weights = rules.self_eval_weights
+    for name, weight in (weights or {}).items():
         if weight < 0:
-            err(settings, "self_eval_weights", f"{name}: {weight}", "权重不能为负数")
+            err(rules, "self_eval_weights", f"{name}: {weight}", "权重不能为负数")
         if name not in categories:
-            err(settings, "self_eval_weights", name, "权重的类别应为一级指标名称：" + "、".join(categories))
-    grades = [b.grade for b in bands]
-    for band in bands:
-        if grades.count(band.grade) > 1:
+            err(rules, "self_eval_weights", name, "权重的类别应为一级指标名称：" + "、".join(categories))
+    if weights and sum(weights.values(), Decimal(0)) != 100:
+        err(rules, "self_eval_weights", sum(weights.values(), Decimal(0)), "自评权重合计应为 100")
+    for band in bands or []:
+        if [b.grade for b in bands].count(band.grade) > 1:
             err(band, "grade", band.grade, "等级划分中此等级出现了多次")
         if not Decimal(0) <= band.lower <= Decimal(100):
             err(band, "lower", band.lower, "下限应在 0 到 100 之间")
-    lowers = [b.lower for b in bands]
-    for band in bands:
+    lowers = [b.lower for b in bands or []]
+    for band in bands or []:
         if lowers.count(band.lower) > 1:
             err(band, "lower", band.lower, "两个等级的下限相同，无法区分")
     if bands and min(lowers) != 0:
         err(min(bands, key=lambda b: b.lower), "lower", min(lowers), "最低一档的下限应为 0，否则低分无等级可归")
-    weights = sum(settings.self_eval_weights.values(), Decimal(0))
-    if settings.self_eval_weights and weights != 100:
-        err(settings, "self_eval_weights", weights, "自评权重合计应为 100")
+    qualitative = rules.qualitative_bands or []
+    for band in qualitative:
+        if [b.result for b in qualitative].count(band.result) > 1:
+            err(band, "result", band.result, "定性评分中此完成情况出现了多次")
+        if not Decimal(0) <= band.lower <= band.upper <= Decimal(100):
+            err(band, "lower", f"{band.lower}–{band.upper}", "下限、上限应在 0 到 100 之间，且下限不大于上限")
 
 
 _PERIOD = re.compile(r"^(\d{1,2})-(\d{1,2})月$")
@@ -476,6 +501,8 @@ class _YearChecks:
                            if all(r.level1 is not Level1.EXECUTION for r in rows) else "")
                 self.err(rows[0], "score-mismatch", "weight", f"合计 {weights}",
                          f"评价 {e.id} 的 {len(rows)} 项指标分值合计为 {weights}，应为 100{missing}")
+            elif e.kind is EvaluationType.SELF and e.target is Target.PROJECT:
+                self._self_eval_weights(e, rows)
             if e.score is not None and all(r.score is not None for r in rows):
                 total = sum((r.score for r in rows), Decimal(0))
                 if abs(total - e.score) > self.score_tolerance:
@@ -484,13 +511,46 @@ class _YearChecks:
         for s in self.data.records(EvaluationScore):
             self._indicator_score(s)
 
+    def _self_eval_weights(self, e: Evaluation, rows: list[EvaluationScore]) -> None:
+        """单位自评 of a project: each first-level category carries its configured points (自评权重); where no
+        satisfaction indicator is set, its points may have gone to one other category (60/30/10)."""
+        weights = self.settings.self_eval_weights
+        if not weights:
+            return
+        actual: dict[str, Decimal] = defaultdict(Decimal)
+        for r in rows:
+            # 成本指标 at the first level (newer tables) counts with 产出 unless it has points of its own.
+            category = r.level1.value
+            if category not in weights and r.level1 is Level1.COST:
+                category = Level1.OUTPUT.value
+            actual[category] += r.weight
+        wanted = {c: w for c, w in weights.items() if w}
+        if all(actual.get(c, Decimal(0)) == w for c, w in wanted.items()) and set(actual) <= set(wanted):
+            return
+        moved = wanted.pop(Level1.SATISFACTION.value, None)
+        if moved is not None and Level1.SATISFACTION.value not in actual:
+            for c in wanted:
+                options = dict(wanted, **{c: wanted[c] + moved})
+                if all(actual.get(k, Decimal(0)) == w for k, w in options.items()) and set(actual) <= set(options):
+                    return
+        shown = "、".join(f"{c} {format(w, 'f')}" for c, w in actual.items())
+        should = "、".join(f"{c} {format(w, 'f')}" for c, w in weights.items() if w)
+        self.err(rows[0], "score-mismatch", "weight", shown,
+                 f"评价 {e.id} 为项目单位自评，各类指标的分值按站点设置「自评权重」应为 {should}"
+                 "（未设满意度指标时，其分值可并入另一类）")
+
     def _indicator_score(self, s: EvaluationScore) -> None:
         if s.score is None:
             return
         if s.score > s.weight:
             self.err(s, "indicator-score-mismatch", "score", s.score, f"得分不能超过分值 {s.weight}")
             return
-        if s.nature in (Nature.QUALITATIVE, Nature.EQUAL) or s.actual_value is None:
+        if s.actual_value is None:
+            return
+        if s.nature is Nature.QUALITATIVE:
+            self._qualitative_score(s)
+            return
+        if s.nature is Nature.EQUAL or self.settings.quantitative_rule is QuantitativeRule.UNCHECKED:
             return
         target, actual = _number(s.target_value), _number(s.actual_value)
         if target is None or actual is None:
@@ -503,6 +563,18 @@ class _YearChecks:
         if abs(expected - s.score) > self.score_tolerance:
             self.err(s, "indicator-score-mismatch", "score", s.score,
                      f"按{'正向' if s.nature is Nature.AT_LEAST else '反向'}指标评分规则应得 {expected} 分")
+
+    def _qualitative_score(self, s: EvaluationScore) -> None:
+        """定性: a completion written as one of the configured results (达成, 部分达成, 未达成) scores within its share of
+        the points; other wording is not checked."""
+        band = next((b for b in self.settings.qualitative_bands if b.result == s.actual_value.strip()), None)
+        if band is None or not s.weight:
+            return
+        low, high = cents(s.weight * band.lower / 100), cents(s.weight * band.upper / 100)
+        if not low - self.score_tolerance <= s.score <= high + self.score_tolerance:
+            self.err(s, "indicator-score-mismatch", "score", s.score,
+                     f"定性指标完成情况为“{band.result}”，按站点设置「定性评分」应得分值的 {format(band.lower, 'f')}%–"
+                     f"{format(band.upper, 'f')}%，即 {low}–{high} 分")
 
     def indicators(self) -> None:
         for i in [*self.data.records(Indicator), *self.data.records(EvaluationScore)]:

@@ -175,7 +175,15 @@ class Archive:
 
     @property
     def grade_names(self) -> list[str]:
-        return [b.grade for b in sorted(self.settings.grade_bands, key=lambda b: b.lower, reverse=True)]
+        """Every grade the archive's years use, best first (年度口径 may change the bands from a year on)."""
+        names: list[str] = []
+        for year in self.years:
+            names += [g for g in self.grade_names_of(year.year) if g not in names]
+        return names or self.grade_names_of(None)
+
+    def grade_names_of(self, year: int | None) -> list[str]:
+        settings = self.settings if year is None else self.settings.for_year(year)
+        return [b.grade for b in sorted(settings.grade_bands, key=lambda b: b.lower, reverse=True)]
 
 
 def _public(records):

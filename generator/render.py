@@ -178,7 +178,8 @@ def dictionary_page() -> DictionaryPage:
     ]
     for sub, caption in ((schema.DeclaredFigures, "汇总数"), (schema.Document, "引用文件"),
                          (schema.Item, "存在的问题 / 下一步工作打算"), (schema.Erratum, "更正说明"),
-                         (schema.GradeBand, "等级划分")):
+                         (schema.GradeBand, "等级划分"), (schema.QualitativeBand, "定性评分"),
+                         (schema.YearRules, "年度口径")):
         files.append(DictionaryFile(f"（{caption}的每一项）", caption, table_for(sub, f"{caption}字段")))
     for model in schema.TABLES:
         files.append(DictionaryFile(f"data/<年度>/{model.FILE}", model.TITLE, table_for(model, f"{model.TITLE}字段")))

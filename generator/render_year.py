@@ -345,7 +345,7 @@ def section_blocks(archive: Archive, y: YearModel, key: str, t: Tables) -> list[
         blocks += execution_blocks(y)
         blocks += _inline_or_link(t, y, "monitoring", f"{y.year}年绩效运行监控")
     elif key == "事后绩效评价":
-        blocks += grade_blocks(y, archive.grade_names)
+        blocks += grade_blocks(y, archive.grade_names_of(y.year))
         blocks += _inline_or_link(t, y, "evaluations", f"{y.year}年绩效评价")
         if y.report.finance_eval_fund_types:
             blocks.append(Table(f"{y.year}年财政重点评价涉及的资金类型", [Column("资金类型")],
@@ -425,7 +425,7 @@ def list_pages(archive: Archive, y: YearModel,
                            ("状态", "status", [str(s) for s in RectificationStatus]),
                            ("逾期", "overdue", ["逾期", "否"])]
             if section == "evaluations" and n == 1:
-                blocks = grade_blocks(y, archive.grade_names)
+                blocks = grade_blocks(y, archive.grade_names_of(y.year))
             if section == "applications" and n == 1:
                 blocks = [application_totals(rows)]
             pager = [(str(k), links.md_link(src, s) if k != n else None) for k, s in enumerate(srcs, start=1)]

@@ -465,6 +465,66 @@ class GradeBand(Record):
     lower: Decimal = Field(alias="下限", description="该等级的最低分（含）")
 
 
+class QualitativeBand(Record):
+    result: str = Field(alias="完成情况", description="定性指标的完成值写作此词时（如 达成），按本档核对得分")
+    lower: Decimal = Field(alias="下限", description="得分占分值的最低百分比（含）")
+    upper: Decimal = Field(alias="上限", description="得分占分值的最高百分比（含）")
+
+
+class QuantitativeRule(StrEnum):
+    PROPORTIONAL = "按比例"  # 正向 分值×完成值÷指标值，反向 分值×指标值÷完成值，均以分值封顶
+    UNCHECKED = "不校验"
+
+
+def _national_grade_bands() -> list[GradeBand]:
+    return [GradeBand(等级=g, 下限=Decimal(n)) for g, n in (("优", 90), ("良", 80), ("中", 60), ("差", 0))]
+
+
+def _national_weights() -> dict[str, Decimal]:
+    return {"产出指标": Decimal(50), "效益指标": Decimal(30), "满意度指标": Decimal(10), "预算执行率": Decimal(10)}
+
+
+def _national_qualitative() -> list[QualitativeBand]:
+    return [QualitativeBand(完成情况=r, 下限=Decimal(lo), 上限=Decimal(hi))
+            for r, lo, hi in (("达成", 80, 100), ("部分达成", 50, 80), ("未达成", 0, 50))]
+
+
+# The scoring rules (DOMAIN.md §3, configurable): in settings.yaml for every year, and in 年度口径 for the years
+# from which a province changed them. (Names and descriptions are shared by both places.)
+RULE_FIELDS = ("grade_bands", "self_eval_weights", "qualitative_bands", "quantitative_rule", "score_tolerance",
+               "rate_tolerance")
+_RULE_TEXT = {
+    "grade_bands": ("等级划分", "默认全国口径：优≥90，良80–90，中60–80，差<60（下限含）"),
+    "self_eval_weights": ("自评权重", "单位自评（项目）各类一级指标的分值（财预〔2020〕10号：产出 50、效益 30、满意度 10、"
+                                      "预算执行率 10）；未设满意度指标时，其分值可并入另一类"),
+    "qualitative_bands": ("定性评分", "定性指标按完成情况得分的区间（得分占分值的百分比）；默认 达成 80–100%、部分达成 50–80%、"
+                                      "未达成 0–50%"),
+    "quantitative_rule": ("定量评分", "定量指标（≥、≤）的得分规则：按比例（正向 分值×完成值÷指标值，反向 分值×指标值÷完成值，"
+                                      "以分值封顶）或 不校验"),
+    "score_tolerance": ("得分容差", "自评总分与指标得分之和、指标得分与评分规则允许的差（四舍五入误差）"),
+    "rate_tolerance": ("执行率容差", "执行率与 执行数÷全年预算数 允许的差（百分点）"),
+}
+
+
+def _rule(name: str, default=None, factory=None):
+    alias, description = _RULE_TEXT[name]
+    if factory is not None:
+        return Field(default_factory=factory, alias=alias, description=description)
+    return Field(default, alias=alias, description=description)
+
+
+class YearRules(Record):
+    """Scoring rules that differ from a given year on (年度口径): what is not given stays as before."""
+
+    from_year: Year = Field(alias="起始年度", description="自该年度的报告起适用（直到下一个起始年度）")
+    grade_bands: list[GradeBand] | None = _rule("grade_bands")
+    self_eval_weights: dict[str, Decimal] | None = _rule("self_eval_weights")
+    qualitative_bands: list[QualitativeBand] | None = _rule("qualitative_bands")
+    quantitative_rule: QuantitativeRule | None = _rule("quantitative_rule")
+    score_tolerance: Decimal | None = _rule("score_tolerance")
+    rate_tolerance: Decimal | None = _rule("rate_tolerance")
+
+
 class SiteSettings(Record):
     TITLE = "站点设置"
     FILE = "settings.yaml"
@@ -485,20 +545,27 @@ class SiteSettings(Record):
         None, alias="网站地址",
         description="网站发布后的网址（如 https://czj.example.gov.cn/jxgk/）；填写后生成站点地图（sitemap.xml），"
                     "网站放在子目录下时 404 页面也能正常显示")
-    grade_bands: list[GradeBand] = Field(
-        default_factory=lambda: [GradeBand(等级=g, 下限=Decimal(n)) for g, n in
-                                 (("优", 90), ("良", 80), ("中", 60), ("差", 0))],
-        alias="等级划分", description="默认全国口径：优≥90，良80–90，中60–80，差<60（下限含）")
-    self_eval_weights: dict[str, Decimal] = Field(
-        default_factory=lambda: {"产出指标": Decimal(50), "效益指标": Decimal(30),
-                                 "满意度指标": Decimal(10), "预算执行率": Decimal(10)},
-        alias="自评权重", description="单位自评各类指标权重（财预〔2020〕10号）")
-    score_tolerance: Decimal = Field(Decimal("0.5"), alias="得分容差",
-                                     description="自评总分与指标得分之和允许的差（四舍五入误差）")
+    grade_bands: list[GradeBand] = _rule("grade_bands", factory=_national_grade_bands)
+    self_eval_weights: dict[str, Decimal] = _rule("self_eval_weights", factory=_national_weights)
+    qualitative_bands: list[QualitativeBand] = _rule("qualitative_bands", factory=_national_qualitative)
+    quantitative_rule: QuantitativeRule = _rule("quantitative_rule", QuantitativeRule.PROPORTIONAL)
+    score_tolerance: Decimal = _rule("score_tolerance", Decimal("0.5"))
     as_of: Day | None = Field(None, alias="数据截止日期",
                               description="判断整改是否逾期的日期；留空则取最新年度的 12 月 31 日")
-    rate_tolerance: Decimal = Field(Decimal("0.01"), alias="执行率容差",
-                                    description="执行率与 执行数÷全年预算数 允许的差（百分点）")
+    rate_tolerance: Decimal = _rule("rate_tolerance", Decimal("0.01"))
+    year_rules: list[YearRules] = Field(
+        default_factory=list, alias="年度口径",
+        description="某年度起评分口径改变时填写：起始年度及改变的项（等级划分、自评权重、定性评分、定量评分、得分容差、执行率容差），"
+                    "未填的项沿用此前的口径；已发布年度按当年口径核对")
+
+    def for_year(self, year: int) -> SiteSettings:
+        """These settings with the rules in force for ``year``'s report (年度口径 entries up to that year, in order)."""
+        update = {}
+        for rules in sorted(self.year_rules, key=lambda r: r.from_year):
+            if rules.from_year <= year:
+                update.update({name: getattr(rules, name) for name in RULE_FIELDS
+                               if getattr(rules, name) is not None})
+        return self.model_copy(update=update) if update else self
 
     def grade_for(self, score: Decimal) -> str:
         for band in sorted(self.grade_bands, key=lambda b: b.lower, reverse=True):
@@ -543,6 +610,8 @@ def _annotation_label(annotation) -> str:
         return "可选值：" + "、".join(m.value for m in annotation)
     if typing.get_origin(annotation) is list:
         return "列表"
+    if typing.get_origin(annotation) is dict:
+        return "名称: 数值（每行一项）"
     if annotation is date:
         return "日期"
     if annotation is str:

@@ -150,8 +150,10 @@ def S(key: str) -> int:  # noqa: N802
     return line_of(SETTINGS, key)
 
 
+SETTINGS_LINES = len((RICH / "settings.yaml").read_text(encoding="utf-8").splitlines())
 REPORT_LINES = len((RICH / "2024/report.yaml").read_text(encoding="utf-8").splitlines())
 MI_HEADER = "监控编号,三级指标,全年指标值,期间完成值,全年预计完成值,完成可能性,偏差原因,示例,公开\n"
+FINANCE_COUNT = ("count-mismatch", REPORT, R("财政重点评价项目数:"))
 SELF_EVAL_COUNT = ("count-mismatch", REPORT, R("整体支出自评一级预算单位数:"))
 
 CASES = [
@@ -323,6 +325,36 @@ CASES = [
          {("indicator-score-mismatch", SCORES, 8), ("score-mismatch", EVALS, 5)}),
     Case("score-of-unknown-evaluation", set_cell(SCORES, 10, "评价编号", "评价2024-9"),
          {("unknown-reference", SCORES, 10), ("score-mismatch", SCORES, 8), ("score-mismatch", EVALS, 5)}),
+    # 自评权重 (settings): a project's 单位自评 gives each category its points; 评价2024-3 made a self-evaluation with
+    # 产出 60 / 效益 20, totals and scores otherwise consistent (the report's count of 财政重点评价 then says 2 for 1).
+    Case("self-evaluation-weights-not-as-configured", lambda d: [f(d) for f in (
+        set_cell(EVALS, 4, "评价类型", "单位自评"), set_cell(EVALS, 4, "得分", "92.14"), set_cell(EVALS, 4, "等级", "优"),
+        set_cell(SCORES, 3, "分值", "30"), set_cell(SCORES, 3, "得分", "30"),
+        set_cell(SCORES, 5, "分值", "20"), set_cell(SCORES, 5, "得分", "14"))],
+         {("score-mismatch", SCORES, 2), FINANCE_COUNT}),
+    # Without a satisfaction indicator its 10 points may go to another category (产出 60 / 效益 30 / 执行率 10).
+    Case("self-evaluation-satisfaction-points-moved", lambda d: [f(d) for f in (
+        set_cell(EVALS, 4, "评价类型", "单位自评"), set_cell(SCORES, 6, "一级指标", "产出指标"),
+        set_cell(SCORES, 6, "二级指标", "质量指标"))], {FINANCE_COUNT}),
+    Case("qualitative-score-outside-its-band", set_cell(SCORES, 5, "完成值", "达成"),
+         {("indicator-score-mismatch", SCORES, 5)}),
+    Case("qualitative-score-in-its-band", lambda d: (set_cell(SCORES, 5, "完成值", "部分达成")(d),
+                                                     set_cell(SCORES, 5, "得分", "21")(d)), set()),
+    # 年度口径: rules changed from a year on apply to that year's report, not to earlier ones.
+    Case("grade-bands-changed-from-this-year", add_line(SETTINGS, "年度口径:\n  - 起始年度: 2024\n    等级划分:\n"
+                                                                  "      - {等级: 优, 下限: 90}\n      - {等级: 良, 下限: 87}\n"
+                                                                  "      - {等级: 中, 下限: 60}\n      - {等级: 差, 下限: 0}"),
+         {("grade-score-mismatch", EVALS, 3)}),
+    Case("grade-bands-changed-from-next-year", add_line(SETTINGS, "年度口径:\n  - 起始年度: 2025\n    等级划分:\n"
+                                                                  "      - {等级: 优, 下限: 90}\n      - {等级: 良, 下限: 87}\n"
+                                                                  "      - {等级: 中, 下限: 60}\n      - {等级: 差, 下限: 0}"),
+         set()),
+    Case("year-rules-twice-for-one-year", add_line(SETTINGS, "年度口径:\n  - {起始年度: 2025, 得分容差: 1}\n"
+                                                             "  - {起始年度: 2025, 执行率容差: 0.1}"),
+         {("bad-settings", SETTINGS, SETTINGS_LINES + 3)}),
+    Case("quantitative-scores-not-checked", lambda d: (set_cell(SCORES, 2, "得分", "15")(d),
+                                                       add_line(SETTINGS, "定量评分: 不校验")(d)),
+         {("score-mismatch", EVALS, 4)}),
     Case("level2-under-wrong-level1", set_cell(INDICATORS, 2, "二级指标", "社会效益"),
          {("bad-indicator-level", INDICATORS, 2)}),
     Case("quantitative-target-is-text", set_cell(INDICATORS, 2, "指标值", "较上年增长"), {("bad-number", INDICATORS, 2)}),

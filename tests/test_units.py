@@ -157,3 +157,24 @@ def test_an_amount_with_thousands_separators_and_a_unit_is_told_about_the_unit()
                                        "预算类型": "一般公共预算", "金额": "1,234.50万元", "纳入绩效目标管理": "是"})
     message = next(e["msg"] for e in caught.value.errors() if e["loc"] == ("金额",))
     assert "不要带单位“万元”" in message and "千位分隔符" not in message
+
+
+def test_year_rules_apply_from_their_year_on_and_keep_what_they_do_not_change():
+    settings = schema.SiteSettings.model_validate({
+        "站点名称": "示例", "地区": "示例县",
+        "年度口径": [
+            {"起始年度": 2027, "得分容差": "0.2"},
+            {"起始年度": 2025, "自评权重": {"产出指标": 40, "效益指标": 30, "满意度指标": 10, "预算执行率": 20},
+             "等级划分": [{"等级": "A", "下限": 85}, {"等级": "B", "下限": 0}]},
+        ]})
+    assert settings.for_year(2024) is settings
+    assert settings.for_year(2024).self_eval_weights["预算执行率"] == 10
+    later = settings.for_year(2026)
+    assert later.self_eval_weights["预算执行率"] == 20 and later.grade_for(Decimal("86")) == "A"
+    assert later.score_tolerance == Decimal("0.5")
+    latest = settings.for_year(2030)  # the 2027 entry changes the tolerance only; 2025's weights and bands stay
+    assert latest.score_tolerance == Decimal("0.2") and latest.self_eval_weights["预算执行率"] == 20
+    assert [b.grade for b in latest.grade_bands] == ["A", "B"]
+    archive = model.Archive(settings, [type("Y", (), {"year": y})() for y in (2026, 2024)])
+    assert archive.grade_names == ["A", "B", "优", "良", "中", "差"]
+    assert archive.grade_names_of(2024) == ["优", "良", "中", "差"]
