@@ -158,7 +158,7 @@ class _AcrossYears:
         parts: list[str | bytes] = [settings.read_bytes() if settings.exists() else b"", *sorted(all_projects)]
         for model in (Evaluation, ExAnte, Monitoring):
             parts += ["|", *sorted(self._collect(model, withheld=False))]
-        for model in (Project, Evaluation, Monitoring, ExAnte):
+        for model in (Project, Evaluation, Monitoring, ExAnte, Goal):
             parts += ["|", *sorted(self._collect(model, withheld=True))]
         return cache_key(*parts)
 
@@ -392,8 +392,11 @@ class _YearChecks:
         hidden_sources = {
             kind: self.shared.withheld(model)
             for kind, model in ((SourceKind.EVALUATION, Evaluation), (SourceKind.MONITORING, Monitoring),
-                                (SourceKind.EX_ANTE, ExAnte))
+                                (SourceKind.EX_ANTE, ExAnte), (SourceKind.GOAL_REVIEW, Goal))
         }
+        # 审计监督 and 其他 name no record kind of ours, but their 来源编号 is published: it must not be a withheld ID.
+        any_withheld = set().union(*hidden_sources.values(), self.shared.withheld(Project))
+        hidden_sources[SourceKind.AUDIT] = hidden_sources[SourceKind.OTHER] = any_withheld
         message = "此记录公开，但引用的{what}标为不公开（公开: 否），公开页面会显示它；请把两者的“公开”设为一致"
         for model, records in self.data.tables.items():
             # Only the references this kind of record has, and only to kinds that withhold something.

@@ -165,6 +165,15 @@ def parse_table(raw: load.RawTable, model: type[Published], report: Report) -> T
         private = record.__pydantic_private__  # (one dict update, not three of pydantic's __setattr__)
         private["_file"], private["_row"], private["_digest"] = raw.file, raw_row.row, row_digest(values)
         records.append(record)
+    for raw_row in raw.skipped:  # (their cells' problems were reported when reading)
+        values = {k: load.without_control_characters(v) for k, v in raw_row.values.items() if k not in unknown}
+        if key_alias and values.get(key_alias):
+            records.unread.add(values[key_alias].strip(BLANKS))
+        bad = {k for k, v in raw_row.values.items() if v != values.get(k, v) or len(v) > load.MAX_CELL_CHARS}
+        partial = partial_record(model, values, bad)
+        if partial is not None:
+            partial._file, partial._row = raw.file, raw_row.row
+            records.partial.append(partial)
     return records
 
 

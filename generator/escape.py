@@ -50,6 +50,18 @@ def safe_url(url: str) -> str | None:
     return quote(url, safe="/:?#[]@!$&'()*+,;=%-._~")
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)%?$")
+
+
+def spreadsheet_text(text: str) -> str:
+    """A CSV cell that Excel or WPS will not run as a formula: text starting with = + - @ gets a leading '
+    (OWASP's advice for CSV injection); numbers such as -5 or +3.5% stay as they are."""
+    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(text):
+        return "'" + text
+    return text
+
+
 _TITLE_UNSAFE = str.maketrans({"<": "＜", ">": "＞", "&": "＆", '"': "＂", "'": "＇", "`": "｀"})
 
 

@@ -369,6 +369,8 @@ def _data_cell(ws, row: int, col: int, column: Column, value=None) -> None:
     cell = ws.cell(row, col)
     if value is not None:
         cell.value = value
+        if cell.data_type == "f":  # openpyxl takes any text starting with "=" for a formula: keep it text
+            cell.data_type = "s"
     cell.style = _data_style(ws.parent, column)
 
 

@@ -30,7 +30,9 @@ MAX_CELL_CHARS = 20_000  # longer than any 发现问题 text; csv's own limit wo
 
 # C0/C1 control characters (NUL, BEL, ESC …) cannot be typed in Excel; they come from broken exports or
 # copy-paste from PDFs and would end up invisible (or truncating) in pages and downloads.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Control characters, and the invisible ones that change how a line reads: zero-width spaces and joiners, and the
+# bidirectional overrides and isolates (U+202E would show the figures after it reversed on the page).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 
 # Characters Excel and WPS leave around cell values: ordinary, full-width and non-breaking spaces.
 BLANKS = " \t\r\n\u3000\u00a0\ufeff"
@@ -62,6 +64,9 @@ class RawTable:
     header_row: int
     rows: list[RawRow] = field(default_factory=list)
     encoding: str = "utf-8"
+    # Rows with a cell that cannot be taken as it is (control characters, too long): reported here, not read as
+    # records, kept so that records naming them are not reported again as naming something unknown.
+    skipped: list[RawRow] = field(default_factory=list)
 
 
 @dataclass
@@ -100,6 +105,10 @@ def read_bytes(path: Path, name: str, report: Report, limit: int = MAX_FILE_BYTE
         report.error(name, None, "file-unreadable", value=exc.strerror or type(exc).__name__,
                      message="文件无法读取：可能不存在、无读取权限，或正被其他程序（如 Excel）独占打开")
         return None
+
+
+def without_control_characters(text: str) -> str:
+    return _CONTROL.sub("", text)
 
 
 def control_character(text: str) -> str | None:
@@ -205,6 +214,7 @@ def read_csv(path: Path, name: str, report: Report) -> RawTable | None:
             cells = cells + [""] * (len(table.header) - len(cells))
         values = dict(zip(table.header, cells, strict=False))  # longer rows were checked above
         if _bad_cells(values, name, row_no, report):
+            table.skipped.append(RawRow(row_no, values))
             continue
         table.rows.append(RawRow(row_no, values))
     if table is None:

@@ -21,6 +21,7 @@ from mkdocs.structure.files import File, InclusionLevel
 from pymdownx.slugs import slugify
 
 from . import search
+from .escape import safe_title
 
 PREFIX = "generated/"
 
@@ -299,7 +300,9 @@ class DisclosurePlugin(BasePlugin[DisclosureConfig]):
         if site_file.exists():
             info = json.loads(site_file.read_text(encoding="utf-8"))
             config.extra["jx"] = info
-            config.site_name = info.get("site_name") or config.site_name
+            # The theme prints the site name into <title>, the header and aria-labels without escaping it: like page
+            # titles, it carries no HTML characters (full-width look-alikes instead).
+            config.site_name = safe_title(info.get("site_name") or config.site_name)
             # The published address (settings 网站地址): sitemap entries, canonical links, and the 404 page's paths
             # when the site lives in a folder. A preview keeps the address of its own server.
             if info.get("site_url") and not self._serving:

@@ -26,6 +26,7 @@ from pathlib import Path
 import xlsxwriter
 
 from . import schema
+from .escape import spreadsheet_text
 from .model import Archive, YearModel
 from .types import TYPE_LABELS, type_validator
 
@@ -229,7 +230,7 @@ def csv_bytes(sheet: Sheet) -> bytes:
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow([f.name for f in sheet.fields])
     for row in sheet.rows:
-        writer.writerow([text_value(v, f.kind) for f, v in zip(sheet.fields, row, strict=True)])
+        writer.writerow([spreadsheet_text(text_value(v, f.kind)) for f, v in zip(sheet.fields, row, strict=True)])
     return buf.getvalue().encode("utf-8-sig")
 
 

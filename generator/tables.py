@@ -22,7 +22,7 @@ from enum import Enum
 
 from markupsafe import Markup, escape
 
-from .escape import html_multiline, html_text
+from .escape import html_multiline, html_text, spreadsheet_text
 from .types import cents
 
 BLANK = "—"
@@ -270,7 +270,7 @@ class Table:
     def csv_text(self) -> str:
         """The table as CSV text (RFC 4180, CRLF): header labels, cell texts with "—" for blanks, no HTML."""
         buf = io.StringIO()
-        csv.writer(buf, lineterminator="\r\n").writerows(self.csv_rows())
+        csv.writer(buf, lineterminator="\r\n").writerows([spreadsheet_text(c) for c in row] for row in self.csv_rows())
         return buf.getvalue()
 
     def csv_bytes(self) -> bytes:

@@ -187,7 +187,8 @@ def _yes_no(value, info: ValidationInfo) -> bool:
     raise PydanticCustomError("bad-enum", "应填“是”或“否”")
 
 
-_SAFE_URL = re.compile(r"^(https?://[^\s<>\"']+|/[^\s<>\"']*|[A-Za-z0-9_./-]+\.(pdf|docx?|xlsx?|html))$")
+# Site-relative paths start with one "/": "//host/…" (and "/\\host", which browsers read alike) is another site.
+_SAFE_URL = re.compile(r"^(https?://[^\s<>\"'\\]+|/(?![/\\])[^\s<>\"'\\]*|[A-Za-z0-9_.-][A-Za-z0-9_./-]*\.(pdf|docx?|xlsx?|html))$")
 
 
 def _url(value, info: ValidationInfo) -> str:

@@ -269,6 +269,11 @@ CASES = [
          {("bad-url", EVALS, 2), SELF_EVAL_COUNT}),
     Case("report-url-data", set_cell(EVALS, 2, "报告链接", "data:text/html,<script>alert(1)</script>"),
          {("bad-url", EVALS, 2), SELF_EVAL_COUNT}),
+    Case("report-url-other-host", set_cell(EVALS, 2, "报告链接", "//evil.example/r.pdf"),
+         {("bad-url", EVALS, 2), SELF_EVAL_COUNT}),
+    # A right-to-left override would show the figures after it reversed on the page.
+    Case("bidi-override-in-cell", set_cell(RECT, 2, "问题", "设备\u202e采购进度滞后"), {("bad-character", RECT, 2)}),
+    Case("zero-width-space-in-cell", set_cell(DEPTS, 3, "单位名称", "示例县\u200b教育局"), {("bad-character", DEPTS, 3)}),
     Case("impossible-date", set_cell(RECT, 2, "发现日期", "2024-02-30"), {("bad-date", RECT, 2)}),
     Case("date-wrong-shape", set_cell(RECT, 2, "发现日期", "2024年13月"), {("bad-date", RECT, 2)}),
     Case("date-as-excel-serial", set_cell(RECT, 2, "发现日期", "45453"), {("bad-date", RECT, 2)}),
@@ -292,6 +297,11 @@ CASES = [
          {("nonpublic-reference", PROJECTS, 5)}),
     Case("public-sources-of-withheld-evaluation", set_cell(EVALS, 6, "公开", "否"),
          {("nonpublic-reference", APPS, 2), ("nonpublic-reference", RECT, 4)}),
+    # A 来源编号 is published with its record: under 目标审核, 审计监督 or 其他 it must not be a withheld record's ID.
+    Case("audit-source-names-withheld-goal", lambda d: [f(d) for f in (
+        set_cell(GOALS, 4, "公开", "否"), set_cell(RECT, 2, "来源类型", "审计监督"), set_cell(RECT, 2, "来源编号", "G2024-03"),
+        set_cell(APPS, 2, "来源类型", "目标审核"), set_cell(APPS, 2, "来源编号", "G2024-03"))],
+         {("nonpublic-reference", RECT, 2), ("nonpublic-reference", APPS, 2)}),
     Case("project-goal-without-project", set_cell(GOALS, 3, "项目编码", ""), {("missing-field", GOALS, 3)}),
     Case("project-monitoring-without-project", set_cell(MON, 2, "项目编码", ""), {("missing-field", MON, 2)}),
     Case("policy-evaluation-without-subject", set_cell(EVALS, 5, "评价对象", ""), {("missing-field", EVALS, 5)}),

@@ -132,6 +132,10 @@ def plant(data: Path) -> dict[str, list[str]]:
     s = s.replace("主办单位: 示例县财政局", "主办单位: " + json.dumps("示例县财政局" + take("settings.主办单位"),
                                                                   ensure_ascii=False))
     s = s.replace("联系方式: 示例县财政局绩效股", "联系方式: " + json.dumps(take("settings.联系方式"), ensure_ascii=False))
+    # The site name goes into every page's <title>, header and aria-label (the theme prints it unescaped).
+    name_payload = "<img src=x onerror=alert('XSS21')>\" x=\""
+    s = s.replace("站点名称: 示例县预算绩效管理信息公开",
+                  "站点名称: " + json.dumps("示例县预算绩效管理信息公开" + name_payload, ensure_ascii=False))
     settings.write_text(s, encoding="utf-8")
     return placed
 
@@ -273,6 +277,29 @@ def test_no_formula_in_xlsx_downloads(sites):
     assert any(b"XSS20" in data for name, data in site_blobs(site) if ".xlsx!" in name)
     for name, data in sheets:
         assert b"<f>" not in data and b"<f " not in data, name
+
+
+def test_no_formula_in_csv_downloads(sites):
+    """Excel and WPS run a CSV cell starting with = + - @ as a formula: such text is published with a leading '."""
+    import csv
+    import io
+
+    _, _, _, site = sites
+    files = [(name, data) for name, data in site_blobs(site) if name.endswith(".csv")]
+    assert any(b"XSS20" in data for _, data in files), "the formula payload should be in some CSV download"
+    number = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)%?$")
+    for name, data in files:
+        for row in csv.reader(io.StringIO(data.decode("utf-8-sig"))):
+            risky = [c for c in row if c[:1] in ("=", "+", "-", "@", "\t", "\r") and not number.match(c)]
+            assert risky == [], name
+
+
+def test_site_name_is_text_in_every_page(sites):
+    _, evil, _, _ = sites
+    assert len(evil) > 10
+    for name, soup in evil.items():
+        title = soup.find("title").get_text()
+        assert "XSS21" in title and soup.find("img", onerror=True) is None, name
 
 
 @pytest.fixture(scope="module")
