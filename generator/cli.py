@@ -83,6 +83,9 @@ def cmd_build(args) -> int:
     paths = args.paths
     try:
         report = pipeline.build(paths, strict=True, quiet=args.quiet)
+    except pipeline.OutputError as exc:
+        print(f"网站未构建：{exc}", file=sys.stderr)
+        return EXIT_BUILD
     except DataError as exc:
         _print_report(exc.report, args.format)
         print("数据有误，网站未更新：content/generated 与 site/ 保持上一次成功构建的内容。", file=sys.stderr)

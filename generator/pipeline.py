@@ -184,11 +184,46 @@ def _copy_hand_written(content: Path, dest: Path) -> None:
     shutil.copytree(content, dest, ignore=shutil.ignore_patterns(render.GENERATED, ".*"))
 
 
+class OutputError(Exception):
+    """The output folder cannot be replaced safely; nothing was changed. The message is for staff, in Chinese."""
+
+
+# A file every site this tool builds has (content/assets): a folder holding it is a site we may replace.
+SITE_SIGNATURE = Path("assets") / "jx-search.js"
+
+
+def check_output(paths: Paths) -> None:
+    """Refuse, before any work, an output that replacing would destroy something else: the project or data
+    folder, a file, or a folder that is not a site this tool built (``build`` swaps the whole folder)."""
+    site = paths.site.resolve()
+    for name, guarded, inside_too in (("项目目录", paths.root, False), ("数据目录", paths.data, True),
+                                      ("页面目录", paths.content, True)):
+        guarded = guarded.resolve()
+        if site == guarded or site in guarded.parents or (inside_too and guarded in site.parents):
+            raise OutputError(f"网站输出目录 {paths.site} 与{name} {guarded} 重叠；构建会整体替换输出目录，"
+                              "请用 --site 指定一个单独的文件夹（默认为 site/）")
+    for path in (paths.site, paths.site.with_name(paths.site.name + ".old"), paths.work):
+        if path.is_symlink() or (path.exists() and not path.is_dir()):
+            raise OutputError(f"{path} 是一个文件（或链接），不是文件夹；请删除或改名后重新构建")
+    if paths.site.is_dir() and any(paths.site.iterdir()) and not (paths.site / SITE_SIGNATURE).exists():
+        raise OutputError(f"网站输出目录 {paths.site} 已有其他文件，且不是本工具生成的网站；为免误删，不会覆盖它。"
+                          "请换一个空文件夹，或确认无用后手动清空")
+
+
 def build(paths: Paths, *, strict: bool = True, quiet: bool = False) -> Report:
     """Generate pages and build the site aside, then swap both into place; on any failure nothing changes."""
+    check_output(paths)
     work = paths.work
     if work.exists():
         shutil.rmtree(work)
+    try:
+        report = _build_aside(paths, work, strict=strict, quiet=quiet)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)  # (after a failure too: nothing half-made is left beside the site)
+    return report
+
+
+def _build_aside(paths: Paths, work: Path, *, strict: bool, quiet: bool) -> Report:
     stage_docs = work / "docs"
     stage_site = work / "site"
     _copy_hand_written(paths.content, stage_docs)
@@ -201,11 +236,11 @@ def build(paths: Paths, *, strict: bool = True, quiet: bool = False) -> Report:
     with search.Indexer() as indexer, search.feeding(indexer):
         run_mkdocs(paths.config, stage_docs, stage_site, strict=strict, quiet=quiet)
         indexer.finish(stage_site)
+    # The site first: should that swap fail, the pages and the register of published years stay as they were.
+    _swap(stage_site, paths.site)
     if paths.keeps_generated:
         _swap(stage_docs / render.GENERATED, paths.generated)
         freeze.record_all(ds, report)
-    _swap(stage_site, paths.site)
-    shutil.rmtree(work, ignore_errors=True)
     return report
 
 
@@ -278,8 +313,8 @@ _NOT_IN_NAV = "The following pages exist in the docs directory, but are not incl
 def _swap(new: Path, target: Path) -> None:
     """Replace ``target`` by ``new`` with renames, so readers see either the old tree or the new one."""
     old = target.with_name(target.name + ".old")
-    if old.exists():
-        shutil.rmtree(old)
+    if old.is_dir() and not old.is_symlink():
+        shutil.rmtree(old)  # left by a build that was stopped between the renames
     if target.exists():
         target.rename(old)
     new.rename(target)

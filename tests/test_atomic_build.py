@@ -203,3 +203,33 @@ def test_build_says_nothing_in_english(project, capsys):
     out, err = capsys.readouterr()
     assert "网站已生成" in out + err
     assert not re.search(r"INFO|Cleaning|Building|Documentation built", out + err), err
+
+
+@pytest.mark.parametrize("where", [".", "data", "content", "..", "a-file", "a-folder-of-other-things"])
+def test_an_output_folder_that_is_not_a_site_is_never_replaced(project, capsys, where):
+    """``build`` swaps the whole output folder: pointed at the project, its data, or any folder that is not a site
+    this tool built, it refuses before doing anything, and leaves no work folder behind."""
+    root = project.root
+    target = (root / where).resolve() if where in (".", "..", "data", "content") else root / where
+    if where == "a-file":
+        target.write_text("x", encoding="utf-8")
+    elif where == "a-folder-of-other-things":
+        target.mkdir()
+        (target / "notes.txt").write_text("keep", encoding="utf-8")
+    watched = [root / "data", root / "content", root / "mkdocs.yml", project.site]
+    before = snapshot(*(p for p in watched if p.is_dir())) | {p.name: p.read_bytes() for p in watched if p.is_file()}
+    code = cli.main(["--root", str(root), "--site", str(target), "build", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_BUILD and "网站未构建" in err and "Traceback" not in err
+    after = snapshot(*(p for p in watched if p.is_dir())) | {p.name: p.read_bytes() for p in watched if p.is_file()}
+    assert after == before
+    assert not list(target.parent.glob(f".{target.name}.build"))
+    if where == "a-folder-of-other-things":
+        assert (target / "notes.txt").read_text(encoding="utf-8") == "keep"
+
+
+def test_a_failed_build_leaves_no_work_folder(project):
+    break_data(project)
+    with pytest.raises(DataError):
+        pipeline.build(project, strict=True, quiet=True)
+    assert not project.work.exists()
