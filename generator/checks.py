@@ -28,6 +28,7 @@ from .schema import (
     ExAnte,
     Goal,
     Indicator,
+    Level,
     Level1,
     Monitoring,
     MonitoringIndicator,
@@ -428,22 +429,28 @@ class _YearChecks:
     def declared(self, rep: YearReport) -> None:
         f = rep.figures
         d = self.data
-        projects = d.records(Project)
+        # A table with rows that could not be read cannot be added up yet: those rows' own errors come first (a
+        # total or count said to be wrong because of them would send staff after the wrong figure).
+        projects = [] if d.failed.get(Project) else d.records(Project)
         if f.goal_project_amount is not None and projects:
             total = sum((p.amount for p in projects if p.under_goal_management), Decimal("0.00"))
             if total != f.goal_project_amount:
                 self.err(f, "total-mismatch", "goal_project_amount", f.goal_project_amount,
                          f"项目表中“纳入绩效目标管理”为“是”的项目金额合计为 {total} 万元，两者应相等")
-        exante = d.records(ExAnte)
+        exante = [] if d.failed.get(ExAnte) else d.records(ExAnte)
         if exante:
             self._count(f, "exante_projects", len(exante), "事前评估表的记录条数")
             self._count(f, "exante_departments", len({x.department for x in exante}), "事前评估表涉及的主管部门数")
-        evaluations = d.records(Evaluation)
+        evaluations = [] if d.failed.get(Evaluation) or d.failed.get(Department) else d.records(Evaluation)
         if evaluations:
             self_dept = [e for e in evaluations if e.kind is EvaluationType.SELF and e.target is Target.DEPARTMENT]
             finance = [e for e in evaluations if e.kind is EvaluationType.FINANCE]
             if self_dept:
-                self._count(f, "self_eval_units", len(self_dept), "部门整体支出单位自评的条数")
+                # 一级预算单位 that evaluated their whole spending: each unit once, lower-level units not counted
+                # (a unit without a 级次 counts: the table does not say it is lower).
+                levels = {x.name: x.level for x in d.records(Department)}
+                units = {e.department for e in self_dept if levels.get(e.department) in (Level.FIRST, None)}
+                self._count(f, "self_eval_units", len(units), "开展部门整体支出自评的一级预算单位数")
             if finance:
                 self._count(f, "finance_eval_projects",
                             sum(1 for e in finance if e.target is not Target.DEPARTMENT), "财政重点评价（项目、政策）的条数")

@@ -40,6 +40,8 @@ class YearData:
     # What could be read of those rows: their references only (see ``partial_record``), so that a row with a bad
     # amount and a misspelt unit name gets both problems in one run.
     partial: dict[type[Published], list[Published]] = field(default_factory=dict)
+    # How many rows of each table could not be read: totals and counts over that table wait until they can.
+    failed: dict[type[Published], int] = field(default_factory=dict)
 
     def records(self, model: type[Published]) -> list:
         return self.tables.get(model, [])
@@ -145,6 +147,7 @@ def parse_table(raw: load.RawTable, model: type[Published], report: Report) -> T
         try:
             record = model.model_validate(values, context={"notes": notes})
         except ValidationError as exc:
+            records.failed += 1
             if key_alias and values.get(key_alias):
                 records.unread.add(values[key_alias])
             failed = set()
@@ -165,6 +168,7 @@ def parse_table(raw: load.RawTable, model: type[Published], report: Report) -> T
         private = record.__pydantic_private__  # (one dict update, not three of pydantic's __setattr__)
         private["_file"], private["_row"], private["_digest"] = raw.file, raw_row.row, row_digest(values)
         records.append(record)
+    records.failed += len(raw.skipped)
     for raw_row in raw.skipped:  # (their cells' problems were reported when reading)
         values = {k: load.without_control_characters(v) for k, v in raw_row.values.items() if k not in unknown}
         if key_alias and values.get(key_alias):
@@ -342,6 +346,8 @@ def read_year(root: Path, year_dir: Path, year: int, report: Report, progress=No
         records = _cached_table(root, path, model, report, progress, cache)
         data.tables[model] = list(records)
         data.unread |= records.unread
+        if records.failed:
+            data.failed[model] = records.failed
         if records.partial:
             data.partial[model] = records.partial
         data.provided.add(model)
@@ -437,6 +443,7 @@ class TableRecords(list):
     def __init__(self, *args):
         super().__init__(*args)
         self.unread: set[str] = set()
+        self.failed = 0  # rows that could not be read
         self.partial: list[Published] = []
 
     def __reduce__(self):
@@ -445,21 +452,21 @@ class TableRecords(list):
         for r in self:
             if type(r) is not model or r.__pydantic_extra__:
                 # (never for parsed rows) pickled one by one
-                return (_unpack_list, (list(self), self.unread, self.partial))
+                return (_unpack_list, (list(self), (self.unread, self.partial, self.failed)))
             rows.append((r.__dict__, r.__pydantic_fields_set__, r.__pydantic_private__))
-        return (_unpack_records, (model, rows, self.unread, self.partial))
+        return (_unpack_records, (model, rows, (self.unread, self.partial, self.failed)))
 
 
-def _unpack_list(records: list, unread: set[str], partial: list) -> TableRecords:
+def _unpack_list(records: list, unread: tuple) -> TableRecords:
     out = TableRecords(records)
-    out.unread, out.partial = unread, partial
+    out.unread, out.partial, out.failed = unread
     return out
 
 
-def _unpack_records(model: type[Published] | None, rows: list[tuple], unread: set[str], partial: list) -> TableRecords:
+def _unpack_records(model: type[Published] | None, rows: list[tuple], unread: tuple) -> TableRecords:
     new, put = object.__new__, object.__setattr__
     out = TableRecords()
-    out.unread, out.partial = set(unread), partial
+    out.unread, out.partial, out.failed = set(unread[0]), unread[1], unread[2]
     append = out.append
     for values, fields_set, private in rows:
         record = new(model)

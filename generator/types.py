@@ -31,7 +31,22 @@ _UNITS = ("万元", "元", "亿元", "分", "个", "项", "年")
 _BLANK_MARKS = {"-", "—", "——", "－", "/", "／", "无", "空", "N/A", "n/a", "NA", "#N/A"}
 
 
+# No figure of a county's disclosure has more integer digits (a trillion 万元 is 16); longer ones are mistakes, and
+# beyond 28 digits Decimal's two-place rounding fails.
+MAX_INTEGER_DIGITS = 15
+
+
 def _to_decimal(value, info: ValidationInfo, *, allow_percent: bool, what: str) -> Decimal:
+    number = _read_decimal(value, info, allow_percent=allow_percent, what=what)
+    if not number.is_finite():
+        raise PydanticCustomError("bad-number", "应为{what}（只写数字，例如 1234.50）", {"what": what})
+    if number.adjusted() >= MAX_INTEGER_DIGITS:
+        raise PydanticCustomError("bad-number", "数字过大（超过 {digits} 位整数），请核对是否多填了数字或单位不对",
+                                  {"digits": MAX_INTEGER_DIGITS})
+    return number.copy_abs() if number.is_zero() else number  # "-0" is 0
+
+
+def _read_decimal(value, info: ValidationInfo, *, allow_percent: bool, what: str) -> Decimal:
     if isinstance(value, Decimal):
         return value
     if isinstance(value, bool) or value is None:
