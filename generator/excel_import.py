@@ -463,16 +463,23 @@ def read_workbook(path: Path, result: ImportResult) -> tuple[Incoming, int | Non
                                           "工作簿过大；请检查是否误存了图片或其他内容"))
             return None
         wb = load_workbook(path, data_only=True)
-    except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError):
+        uncached = _formulas_without_results(path, wb)
+    except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError, SyntaxError):
         result.problems.append(Problem(str(path), None, "file-unreadable", "", "",
                                        "无法打开工作簿：文件已损坏、没有读取权限或不是 .xlsx 格式；请在 Excel/WPS 中打开后"
                                        "“另存为 → Excel 工作簿(*.xlsx)”"))
         return None
     incoming = Incoming()
     for ws in wb.worksheets:
-        if ws.title in HELPER_SHEETS or ws.sheet_state != "visible":
+        if ws.title in HELPER_SHEETS:
             continue
         sheet = _sheet_kind(ws.title)
+        if ws.sheet_state != "visible":
+            if sheet is not None and any(c.value is not None for row in ws.iter_rows() for c in row):
+                incoming.problems.append(_error(ws.title, None, None, "unknown-field", "", ws.title,
+                                                f"工作表『{ws.title}』被隐藏了；隐藏的表是否要导入无法判断，请取消隐藏后重新导入，"
+                                                "不需要的表请删除"))
+            continue
         grid = Grid(ws)
         if sheet is None and grid.cells:
             sheet = _guess_list_sheet(grid)
@@ -492,8 +499,47 @@ def read_workbook(path: Path, result: ImportResult) -> tuple[Incoming, int | Non
             read_list_sheet(grid, sheet, incoming)
         else:
             read_form_sheet(grid, sheet, incoming)
+    _formula_problems(incoming, uncached)
     _duplicates(incoming)
     return incoming, workbook_year(wb)
+
+
+_FORMULA_ELEMENT = re.compile(rb"<(?:\w+:)?f[ >/]")
+
+
+def _formula_problems(incoming: Incoming, uncached: dict[str, list[tuple[int, int, str]]]) -> None:
+    """A value read from a formula cell without a stored result (a 合计 row's formula is not read: no problem)."""
+    if not uncached:
+        return
+    where = {(sheet, r, get_column_letter(c)): formula for sheet, cells in uncached.items() for r, c, formula in cells}
+    rows = [*(r for rs in incoming.rows.values() for r in rs),
+            *(r for by_parent in incoming.children.values() for rs in by_parent.values() for r in rs)]
+    for row in rows:
+        for alias, (r, letter) in row.cells.items():
+            formula = where.get((row.sheet, r, letter))
+            if formula is not None:
+                incoming.problems.append(_error(
+                    row.sheet, r, letter, "bad-type", alias, formula,
+                    "此单元格是公式，但工作簿里没有保存它的计算结果（常见于由其他程序生成的文件），读出来会是空白；"
+                    "请在 Excel/WPS 中打开、保存后重新导入，或把公式改为数值"))
+
+
+def _formulas_without_results(path: Path, values_wb) -> dict[str, list[tuple[int, int, str]]]:
+    """Cells holding a formula whose result the file does not store: read for their values they are blank, and an
+    import would quietly empty the field. (Excel and WPS store results on saving; other programs may not.)"""
+    with zipfile.ZipFile(path) as z:
+        if not any(_FORMULA_ELEMENT.search(z.read(n)) for n in z.namelist()
+                   if n.startswith("xl/worksheets/") and n.endswith(".xml")):
+            return {}
+    formulas_wb = load_workbook(path, data_only=False)
+    out: dict[str, list[tuple[int, int, str]]] = {}
+    for ws in formulas_wb.worksheets:
+        values = values_wb[ws.title]
+        for row in ws.iter_rows():
+            for c in row:
+                if c.data_type == "f" and values.cell(c.row, c.column).value is None:
+                    out.setdefault(ws.title, []).append((c.row, c.column, str(c.value)))
+    return out
 
 
 def _duplicates(incoming: Incoming) -> None:

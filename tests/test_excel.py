@@ -599,3 +599,54 @@ def test_the_workbooks_year_is_read_as_clerks_write_it(templates: Path, new_year
     result = import_workbook(tmp_path / "a.xlsx", new_year_data, 24)
     assert ("bad-number", "命令行", None) in result.locations()
     assert "new-year 24" not in result.as_text()
+
+
+def test_text_starting_with_equals_stays_text_through_export_and_import(templates: Path, new_year_data: Path,
+                                                                         tmp_path: Path):
+    """openpyxl writes any text starting with "=" as a formula, which Excel would run and the import would read
+    back as blank: the export keeps it text, so export then import changes nothing."""
+    import csv
+    import io
+    import zipfile
+
+    shutil.copy(templates / ALL_IN_ONE, tmp_path / ALL_IN_ONE)
+    assert import_workbook(filled_workbook(tmp_path / ALL_IN_ONE), new_year_data).ok
+    path = new_year_data / "2024" / "rectifications.csv"
+    rows = list(csv.reader(io.StringIO(path.read_text("utf-8"))))
+    rows[1][rows[0].index("问题")] = "=受雨季影响，进度滞后"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    before = _snapshot(new_year_data)
+    book = tmp_path / "export.xlsx"
+    assert excel.export_year(new_year_data, 2024, book).ok
+    with zipfile.ZipFile(book) as z:
+        sheets = [z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+    assert not any(re.search(rb"<f[ >]", s) for s in sheets)
+    result = import_workbook(book, new_year_data)
+    assert result.ok and result.written == [], result.as_text()
+    assert _snapshot(new_year_data) == before
+
+
+def test_a_formula_without_a_stored_result_or_a_hidden_sheet_is_an_error(templates: Path, new_year_data: Path,
+                                                                         tmp_path: Path):
+    shutil.copy(templates / ALL_IN_ONE, tmp_path / ALL_IN_ONE)
+    filled = filled_workbook(tmp_path / ALL_IN_ONE)
+    before = _snapshot(new_year_data)
+    wb = load_workbook(filled)
+    ws = wb["项目"]
+    amount = _label_cell(ws, "金额")
+    ws.cell(amount.row + 1, amount.column).value = "=263+0.15"  # openpyxl stores no result, as some tools do
+    wb.save(tmp_path / "formula.xlsx")
+    result = import_workbook(tmp_path / "formula.xlsx", new_year_data)
+    assert not result.ok
+    assert any(p.sheet == "项目" and p.row == amount.row + 1 and p.problem.value == "=263+0.15"
+               and "计算结果" in p.problem.message for p in result.problems), result.as_text()
+    assert _snapshot(new_year_data) == before
+
+    wb = load_workbook(filled)
+    wb["项目"].sheet_state = "hidden"
+    wb.save(tmp_path / "hidden.xlsx")
+    result = import_workbook(tmp_path / "hidden.xlsx", new_year_data)
+    assert not result.ok and any("被隐藏" in p.problem.message for p in result.problems), result.as_text()
+    assert _snapshot(new_year_data) == before
