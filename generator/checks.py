@@ -652,6 +652,8 @@ class _YearChecks:
                  for attr in ("overview", "goals", "exante", "monitoring", "evaluation", "application")
                  for i, text in enumerate(getattr(rep, attr))]
         texts += [(item, "body", "body", item.body) for item in [*rep.problems, *rep.plans]]
+        if rep.preface:
+            texts.append((rep, "preface", "preface", rep.preface))
         for record, line_key, attr, text in texts:
             for key in PLACEHOLDER.findall(text):
                 if key not in known:

@@ -274,6 +274,8 @@ CASES = [
     # A right-to-left override would show the figures after it reversed on the page.
     Case("bidi-override-in-cell", set_cell(RECT, 2, "问题", "设备\u202e采购进度滞后"), {("bad-character", RECT, 2)}),
     Case("zero-width-space-in-cell", set_cell(DEPTS, 3, "单位名称", "示例县\u200b教育局"), {("bad-character", DEPTS, 3)}),
+    Case("unknown-placeholder-in-preface", replace(REPORT, "导语: 本报告为测试用示例，", "导语: 本报告为测试用示例（{{不存在的数}}），"),
+         {("unknown-placeholder", REPORT, R("导语:"))}),
     Case("amount-with-29-digits", set_cell(PROJECTS, 2, "金额", "9" * 29), {("bad-money", PROJECTS, 2)}),
     Case("impossible-date", set_cell(RECT, 2, "发现日期", "2024-02-30"), {("bad-date", RECT, 2)}),
     Case("date-wrong-shape", set_cell(RECT, 2, "发现日期", "2024年13月"), {("bad-date", RECT, 2)}),
