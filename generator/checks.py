@@ -93,6 +93,9 @@ RULES: tuple[Rule, ...] = (
          "绩效运行监控（监控期间如 1-7月）；事前绩效评估（申请金额、建议金额）"),
     Rule("department-mismatch", "引用项目的记录（目标、事前评估、监控、评价、整改、结果应用），其单位名称应为本年度项目表中该项目的"
          "主管部门或实施单位（提示，不阻止发布）", "项目由其主管部门或实施单位负责，各环节的记录属于同一单位"),
+    Rule("bad-type", "单位编码、项目编码不能是网站保留的页面名“index”", "单位与项目页面的网址由其编码而来"),
+    Rule("department-renamed", "同一单位编码在往年对应另一单位名称时提示（按同一单位更名处理，历年记录在同一单位页面）",
+         "单位编码是单位页面的网址，机构改革更名时保持不变"),
     Rule("nonpublic-reference", "公开的记录不得引用标为不公开的单位、项目或来源记录（否则其名称会出现在公开页面）",
          "数据字典「公开」字段：“否”表示不出现在网站、搜索和下载中"),
     Rule("bad-enum", "评价等级须为所配置等级划分中的一个", "站点设置「等级划分」"),
@@ -147,6 +150,14 @@ class _AcrossYears:
                               if not withheld or not x.public}
         return self._ids[key]
 
+    def department_names_before(self, year: int) -> dict[str, tuple[int, str]]:
+        """Each unit code's name in the latest year before ``year`` that lists it: code -> (year, name)."""
+        out: dict[str, tuple[int, str]] = {}
+        for y, data in sorted(self.dataset.years.items()):
+            if y < year:
+                out.update({d.code: (y, d.name) for d in data.records(Department) if d.code})
+        return out
+
     def ids_of(self, *models) -> tuple[set, ...]:
         return tuple(self._collect(m, withheld=False) for m in models)
 
@@ -161,6 +172,8 @@ class _AcrossYears:
             parts += ["|", *sorted(self._collect(model, withheld=False))]
         for model in (Project, Evaluation, Monitoring, ExAnte, Goal):
             parts += ["|", *sorted(self._collect(model, withheld=True))]
+        parts += ["|", *sorted(f"{y}\x1f{d.code}\x1f{d.name}" for y, data in self.dataset.years.items()
+                               for d in data.records(Department) if d.code)]
         return cache_key(*parts)
 
 
@@ -272,6 +285,17 @@ class _YearChecks:
         self._unique(self.data.records(MonitoringIndicator), lambda r: (r.monitoring, r.name), "name")
         codes = [d for d in self.data.records(Department) if d.code]
         self._unique(codes, lambda r: r.code, "code")
+        # A unit's or a project's code is its page's address: "index" is the address of the list of them all.
+        for record, attr in [*((d, "code") for d in codes), *((p, "code") for p in self.data.records(Project))]:
+            if record.code.lower() == "index":
+                self.err(record, "bad-type", attr, record.code, "“index”是网站保留的页面名，不能用作编码；请填写实际编码")
+        earlier = self.shared.department_names_before(self.year)
+        for d in codes:
+            old = earlier.get(d.code)
+            if old is not None and old[1] != d.name:
+                self.note(d, "department-renamed", "name", d.name,
+                          f"单位编码 {d.code} 在 {old[0]} 年度的单位名称为“{old[1]}”；按同一单位更名处理，历年记录显示在同一单位页面"
+                          "（列出曾用名）；如果不是更名，请核对单位编码")
         if self.data.report:
             self._unique(self.data.report.documents, lambda d: d.key, "key")
 

@@ -101,6 +101,7 @@ class DepartmentYear:
     applications: list[Application]
     exante: list[ExAnte] = field(default_factory=list)
     provided: frozenset[str] = frozenset(_DEPARTMENT_LISTS)  # as YearModel.provided
+    name: str = ""  # the unit's name that year (records name units by name; a renamed unit keeps its code)
 
     def count(self, kind: str) -> int | None:
         """The department's records of ``kind`` this year; None (“—”) when the year published no such table."""
@@ -138,6 +139,12 @@ class DepartmentHistory:
     @property
     def code(self) -> str | None:
         return next((y.record.code for y in reversed(self.years) if y.record and y.record.code), None)
+
+    @property
+    def former_names(self) -> list[str]:
+        """Names the unit had in earlier years under the same code (机构改革 renames), oldest first."""
+        names = list(dict.fromkeys(y.name for y in self.years))
+        return [n for n in names if n != self.name]
 
 
 def project_histories(archive: Archive) -> dict[str, ProjectHistory]:
@@ -214,21 +221,18 @@ _SLUG_SAFE = re.compile(r"[0-9A-Za-z-]+")
 
 
 def department_histories(archive: Archive) -> dict[str, DepartmentHistory]:
-    names: set[str] = set()
-    for y in archive.years:
-        names.update(d.name for d in y.departments)
+    """One history per unit, keyed by its page address: the unit's code when it has one, so a unit renamed between
+    years (机构改革) keeps one page with every year, under its latest name."""
+    names = sorted({d.name for y in archive.years for d in y.departments})
     by_year = [(y, _by_department(y)) for y in sorted(archive.years, key=lambda y: y.year)]
-    histories = {}
-    for name in sorted(names):
-        years = []
-        slug = None
-        for y, groups in by_year:
+    years_of: dict[str, list[DepartmentYear]] = defaultdict(list)
+    for y, groups in by_year:
+        for name in names:
             dy = _department_year(y, name, groups)
             if dy is not None:
-                years.append(dy)
-                slug = y.dept_slugs.get(name, slug)
-        histories[name] = DepartmentHistory(name, slug or "", years)
-    return histories
+                years_of[y.dept_slugs.get(name, "")].append(dy)
+    histories = {slug: DepartmentHistory(years[-1].name, slug, years) for slug, years in years_of.items()}
+    return dict(sorted(histories.items(), key=lambda item: item[1].name))
 
 
 
@@ -246,7 +250,7 @@ def _by_department(y: YearModel) -> dict[str, dict[str, list]]:
 def _department_year(y: YearModel, name: str, groups: dict[str, dict[str, list]]) -> DepartmentYear | None:
     record = next((d for d in y.departments if d.name == name), None)
     lists = groups.get(name) or {kind: [] for kind in _DEPARTMENT_LISTS}
-    dy = DepartmentYear(y.year, record, **lists, provided=y.provided)
+    dy = DepartmentYear(y.year, record, **lists, provided=y.provided, name=name)
     if record is None and not (dy.projects or dy.goals or dy.evaluations or dy.rectifications or dy.exante):
         return None
     return dy

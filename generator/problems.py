@@ -40,6 +40,7 @@ CODES: dict[str, str] = {
     "unknown-reference": "引用的记录不存在",
     "nonpublic-reference": "公开记录引用了不公开的记录",
     "department-mismatch": "单位名称与项目的主管部门、实施单位都不同",
+    "department-renamed": "单位编码与往年相同而名称不同（按更名处理）",
     "unknown-placeholder": "正文引用的数据项不存在",
     "total-mismatch": "合计与明细不符",
     "count-mismatch": "数量与明细不符",

@@ -54,6 +54,7 @@ class DepartmentPage:
     src: str
     title: str
     code: str | None
+    former_names: list[str]
     by_year: Table
     year_links: list[tuple[str, str]]  # (label, Markdown link to the department's year page), newest first
     projects: Table
@@ -214,7 +215,7 @@ def department_page(archive: Archive, d: DepartmentHistory, by_year_models: dict
                                   "逾期" if is_overdue(r, as_of) else "否"])
     year_links = [(f"{dy.year}年", links.md_link(src, department_year_src(d.slug, dy.year))) for dy in reversed(d.years)]
     return DepartmentPage(
-        src, d.name, d.code, by_year, year_links,
+        src, d.name, d.code, d.former_names, by_year, year_links,
         Table("项目", [Column("项目名称"), Column("项目编码"), Column("最近年度", "number"),
                        Column("最近金额（万元）", "money")], proj_rows, empty="无项目明细。",
               download=f"{d.slug}-projects.csv"),

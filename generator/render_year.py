@@ -499,4 +499,4 @@ def department_year_page(archive: Archive, y: YearModel, d: DepartmentHistory, d
                    "各年数字的对比见单位页面。").format(code, y.year)
     back = [(Markup("{}（历年）").format(md_text(d.name)), links.md_link(src, links.department_page(d.slug))),
             (f"{y.year}年度报告", links.md_link(src, links.year_page(y.year)))]
-    return ListPage(src, f"{d.name} {y.year}年度", intro, back, blocks, None)
+    return ListPage(src, f"{dy.name or d.name} {y.year}年度", intro, back, blocks, None)

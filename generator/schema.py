@@ -204,7 +204,8 @@ class Department(Published):
     FILE = "departments.csv"
     KEY = "name"
 
-    code: str | None = Field(None, alias="单位编码", description="财政一体化系统中的单位编码", max_length=40)
+    code: str | None = Field(None, alias="单位编码", description="财政一体化系统中的单位编码；单位页面的网址由它而来，更名时保持不变",
+                             pattern=r"^[0-9A-Za-z\-]{1,40}$")
     name: str = Field(alias="单位名称", description="单位全称；其他表用此名称引用本单位", max_length=100)
     level: Level | None = Field(None, alias="级次", description="一级/二级/三级预算单位")
     parent: str | None = Field(None, alias="上级单位", description="上级单位名称（二级及以下单位填写）")

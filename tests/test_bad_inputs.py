@@ -276,6 +276,9 @@ CASES = [
     Case("zero-width-space-in-cell", set_cell(DEPTS, 3, "单位名称", "示例县\u200b教育局"), {("bad-character", DEPTS, 3)}),
     Case("unknown-placeholder-in-preface", replace(REPORT, "导语: 本报告为测试用示例，", "导语: 本报告为测试用示例（{{不存在的数}}），"),
          {("unknown-placeholder", REPORT, R("导语:"))}),
+    # A code is its page's address: punctuation would make two codes one page, "index" is the list page.
+    Case("department-code-with-punctuation", set_cell(DEPTS, 3, "单位编码", "901.002"), {("bad-type", DEPTS, 3)}),
+    Case("department-code-index", set_cell(DEPTS, 3, "单位编码", "index"), {("bad-type", DEPTS, 3)}),
     Case("amount-with-29-digits", set_cell(PROJECTS, 2, "金额", "9" * 29), {("bad-money", PROJECTS, 2)}),
     Case("impossible-date", set_cell(RECT, 2, "发现日期", "2024-02-30"), {("bad-date", RECT, 2)}),
     Case("date-wrong-shape", set_cell(RECT, 2, "发现日期", "2024年13月"), {("bad-date", RECT, 2)}),

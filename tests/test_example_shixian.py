@@ -254,3 +254,26 @@ def test_figures_checked_with_withheld_records_say_so_where_they_are_shown(shixi
         sources |= {tr.find_all("td")[3].get_text(strip=True) for tr in table.find("tbody").find_all("tr")}
     assert "已与全部明细记录核对一致（含按规定不公开、未列入本站表格的记录）" in sources
     assert "已与明细记录核对一致" not in sources
+
+
+def test_a_unit_renamed_under_its_code_keeps_one_page_with_every_year(tmp_path):
+    """机构改革: 示例县农业农村局 is renamed in 2024 (a draft year) and keeps its code 999004. Its page keeps the
+    earlier years under the new name and lists the old one; validation says it took this for a rename."""
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "examples" / "shixian" / "data", data)
+    old, new = "示例县农业农村局", "示例县农业农村和乡村振兴局"
+    for path in (data / "2024").glob("*.csv"):
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    out = tmp_path / "generated"
+    _, report = pipeline.generate(data, out)
+    assert report.ok, report.as_text()
+    renamed = [p for p in report.notices if p.code == "department-renamed"]
+    assert [(p.file, p.value) for p in renamed] == [("data/2024/departments.csv", new)]
+    page = (out / "departments" / "999004.md").read_text(encoding="utf-8")
+    assert f"\n# {new}\n" in page
+    assert f"曾用名：{old}" in page
+    for year in (2021, 2022, 2023, 2024):
+        assert (out / "departments" / "999004" / f"{year}.md").exists()
+    assert f"{old} 2023年度" in (out / "departments" / "999004" / "2023.md").read_text(encoding="utf-8")
+    assert not [p for p in (out / "departments").glob("*.md") if p.name != "999004.md"
+                and f"\n# {old}\n" in p.read_text(encoding="utf-8")]
