@@ -167,7 +167,7 @@ class _AcrossYears:
     def digest(self, all_projects: dict) -> str:
         """Everything a year's checks read besides its own records: settings, and what other years hold."""
         settings = self.dataset.root / SETTINGS_FILE
-        parts: list[str | bytes] = [settings.read_bytes() if settings.exists() else b"", *sorted(all_projects)]
+        parts: list[str | bytes] = [settings.read_bytes() if settings.is_file() else b"", *sorted(all_projects)]
         for model in (Evaluation, ExAnte, Monitoring):
             parts += ["|", *sorted(self._collect(model, withheld=False))]
         for model in (Project, Evaluation, Monitoring, ExAnte, Goal):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import re
 import sys
 from pathlib import Path
@@ -91,7 +92,8 @@ def cmd_build(args) -> int:
         print("数据有误，网站未更新：content/generated 与 site/ 保持上一次成功构建的内容。", file=sys.stderr)
         return EXIT_DATA
     except Exception as exc:  # MkDocs aborts (strict warnings) and I/O errors: not data mistakes
-        print(f"网站构建失败，已保留上一次的成果：{exc}", file=sys.stderr)
+        reason = os_error_text(exc) if isinstance(exc, OSError) else exc
+        print(f"网站构建失败，已保留上一次的成果：{reason}", file=sys.stderr)
         return EXIT_BUILD
     if args.format == "json":
         print(report.as_json())
@@ -199,3 +201,27 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:  # a folder without permission, a full disk …: said in Chinese, never a traceback
+        print(f"无法完成：{os_error_text(exc)}。没有写入任何数据文件；请处理后重试。", file=sys.stderr)
+        return EXIT_BUILD
+
+
+_ERRNO_TEXT = {
+    errno.EACCES: "没有读写权限", errno.EPERM: "没有操作权限", errno.EROFS: "所在磁盘只读", errno.ENOSPC: "磁盘空间已满",
+    errno.ENOENT: "不存在", errno.EISDIR: "是一个文件夹，不是文件", errno.ENOTDIR: "不是文件夹",
+    errno.EEXIST: "已经存在", errno.ENAMETOOLONG: "路径过长", errno.ELOOP: "链接指向自身（循环链接）",
+    errno.EBUSY: "正被其他程序使用", errno.ENOTEMPTY: "文件夹不是空的",
+}
+
+
+def os_error_text(exc: OSError) -> str:
+    """An operating-system error as staff can act on it: the path and the reason, in Chinese."""
+    import shutil
+
+    if isinstance(exc, shutil.Error) and exc.args and isinstance(exc.args[0], list):
+        first = exc.args[0][0] if exc.args[0] else None  # copytree: [(source, destination, reason), …]
+        if first:
+            return f"复制 {first[0]} 失败（{first[2]}；常见原因：失效的快捷方式/链接）"
+    reason = _ERRNO_TEXT.get(exc.errno, exc.strerror or type(exc).__name__)
+    where = exc.filename if exc.filename is not None else ""
+    return f"{where} {reason}".strip()

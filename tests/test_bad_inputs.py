@@ -699,3 +699,16 @@ def test_weights_not_adding_to_100_are_told_as_a_total_with_the_likely_cause(ric
     assert (problem.row, problem.value) == (2, "合计 90")
     assert "6 项" not in problem.message and "5 项指标分值合计为 90，应为 100" in problem.message
     assert "预算执行率" in problem.message
+
+
+@pytest.mark.parametrize("argv", [["validate"], ["build", "--quiet"]])
+def test_a_folder_it_may_not_read_is_told_in_chinese(rich, tmp_path, capsys, monkeypatch, argv):
+    """Permission denied, a full disk …: the path and the reason in Chinese, no traceback, no English errno text."""
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(rich / "2024"))
+
+    monkeypatch.setattr(dataset, "read_year", denied)
+    code, out, err = _run(["--root", str(ROOT), "--data", str(rich), "--site", str(tmp_path / "site"), *argv], capsys)
+    assert code == cli.EXIT_BUILD
+    assert f"{rich / '2024'} 没有读写权限" in err
+    assert "Traceback" not in out + err and "Permission denied" not in err and "Errno" not in err
