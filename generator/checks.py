@@ -16,10 +16,11 @@ from operator import attrgetter
 
 from .cache import ObjectCache
 from .cache import key as cache_key
-from .dataset import SETTINGS_FILE, Dataset, YearData
+from .dataset import SETTINGS_FILE, WHOLE_FILE, Dataset, YearData
 from .problems import Report
 from .schema import (
     INDICATOR_LEVELS,
+    RULE_FIELDS,
     Application,
     Department,
     Evaluation,
@@ -39,7 +40,6 @@ from .schema import (
     Record,
     Rectification,
     RectificationStatus,
-    RULE_FIELDS,
     SiteSettings,
     SourceKind,
     Target,
@@ -233,6 +233,10 @@ def _check_rules(rules: SiteSettings | YearRules, err) -> None:
             err(band, "lower", f"{band.lower}–{band.upper}", "下限、上限应在 0 到 100 之间，且下限不大于上限")
 
 
+# The table a reference field names (for a source, the kind the record says).
+_REFERENCED = {"department": Department, "parent": Department, "implementer": Department, "project": Project,
+               "goal": Goal, "monitoring": Monitoring, "evaluation": Evaluation}
+
 _PERIOD = re.compile(r"^(\d{1,2})-(\d{1,2})月$")
 
 
@@ -254,6 +258,8 @@ class _YearChecks:
     def err(self, record: Record, code: str, attr: str, value, message: str) -> None:
         if code == "unknown-reference" and value in self.data.unread:
             return  # the row it names could not be read: that row's own errors say why, once
+        if code == "unknown-reference" and self.data.failed.get(_REFERENCED.get(attr)) == WHOLE_FILE:
+            return  # the whole table it names could not be read: that file's error comes first
         self.report.error(*_where(record, attr), code, *_field_value(record, attr, value), message)
 
     def note(self, record: Record, code: str, attr: str, value, message: str) -> None:
@@ -729,9 +735,6 @@ def _suggest(value: str, names: set[str]) -> str:
 
 
 __all__ = ["RULES", "check", "placeholder_values"]
-
-
-_PERIOD = re.compile(r"^(\d{1,2})-(\d{1,2})月$")
 
 
 def _period_end(year: int, period: str) -> date | None:

@@ -386,7 +386,11 @@ def _cached_table(root: Path, path: Path, model: type[Published], report: Report
         raw_table = load.read_csv(path, name, own)
         if progress is not None and raw_table is not None:
             progress(len(raw_table.rows))
-        return parse_table(raw_table, model, own) if raw_table is not None else TableRecords()
+        if raw_table is not None:
+            return parse_table(raw_table, model, own)
+        unreadable = TableRecords()
+        unreadable.failed = WHOLE_FILE
+        return unreadable
 
     records, cached = _parsed(cache, ("table", model.__name__), path, name, report, parse)
     if cached and progress is not None:
@@ -437,6 +441,9 @@ def _parsed(cache: ObjectCache | None, kind: tuple[str, ...], path: Path, name: 
 PACK_VERSION = f"records-4/pydantic-{pydantic.VERSION}"
 
 
+WHOLE_FILE = -1  # TableRecords.failed of a file that could not be read at all
+
+
 class TableRecords(list):
     """The records of one table, all of one class; the IDs of its rows that could not be read (``unread``) and the
     references of those rows (``partial``); pickled compactly (the cache of parsed tables)."""
@@ -444,7 +451,7 @@ class TableRecords(list):
     def __init__(self, *args):
         super().__init__(*args)
         self.unread: set[str] = set()
-        self.failed = 0  # rows that could not be read
+        self.failed = 0  # rows that could not be read (WHOLE_FILE: the file could not be read)
         self.partial: list[Published] = []
 
     def __reduce__(self):

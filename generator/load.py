@@ -187,8 +187,11 @@ def read_csv(path: Path, name: str, report: Report) -> RawTable | None:
             if any(cells):  # Excel leaves empty trailing rows; they carry nothing
                 lines.append((row_no, cells))
     except csv.Error:
-        report.error(name, reader.line_num, "bad-csv", value="",
-                     message="CSV 格式损坏：引号不成对（单元格中的英文双引号须成对出现），请在 Excel 中打开后重新另存为 CSV")
+        # The quote opened on the line where the failing row starts (``start``); the reader has run on from there.
+        opened = text.splitlines()[start - 1] if start - 1 < len(text.splitlines()) else ""
+        report.error(name, start, "bad-csv", value=_short(opened.strip())[:60],
+                     message="CSV 格式损坏：此行起引号不成对（单元格中的英文双引号须成对出现），其后各行无法读取；"
+                             "请在 Excel 中打开后重新另存为 CSV，或删去多余的引号")
         return None
     if _is_title_row(lines):
         # Tables made for printing start with a title such as “2024年项目支出表” above the header.

@@ -166,6 +166,9 @@ CASES = [
     Case("empty-csv", write(APPS, b""), {("bad-header", APPS, None)}),
     Case("unclosed-quote", write(MON_IND, MI_HEADER + '监控2024-1,"受益学生人数,5000,4800,5000,确定能,,是,是\n'),
          {("bad-csv", MON_IND, 2)}),
+    # The quote opens on line 2 and the reader runs on to the end: said at line 2, and the records naming the
+    # projects the file holds are not each reported as naming an unknown project.
+    Case("unclosed-quote-early-in-a-long-file", replace(PROJECTS, "P2024-001,", '"P2024-001,'), {("bad-csv", PROJECTS, 2)}),
     Case("extra-cells", replace(MON_IND, "监控2024-1,家长满意度,90,,92,有可能,,是,是",
                                 "监控2024-1,家长满意度,90,,92,有可能,,是,是,多出的一列"),
          {("bad-csv", MON_IND, 3)}),
