@@ -127,6 +127,19 @@ def row_digest(values: dict[str, str]) -> str:
 def parse_table(raw: load.RawTable, model: type[Published], report: Report) -> TableRecords:
     """Validate each row; a header problem is reported once, not once per row."""
     aliases = {model.alias_of(n): n for n in model.model_fields}
+    # 金额（万元） is the column 金额; 金额（元） is reported: its amounts are not in 万元.
+    rename = {}
+    for h in raw.header:
+        name, unit = load.header_unit(h) if h not in aliases else (h, "")
+        if name != h and name in aliases and name not in raw.header:
+            if _is_money(model, aliases[name]) and load.wrong_money_unit(unit):
+                report.error(raw.file, raw.header_row, "bad-header", h, h,
+                             f"此列的单位是“{unit}”，而金额一律以万元计；请把金额换算为万元，并把列名改为“{name}”")
+            rename[h] = name
+    if rename:
+        raw.header = [rename.get(h, h) for h in raw.header]
+        for row in [*raw.rows, *raw.skipped]:
+            row.values = {rename.get(k, k): v for k, v in row.values.items()}
     unknown = [h for h in raw.header if h not in aliases]
     for h in unknown:
         close = difflib.get_close_matches(h.replace(" ", "").replace("\u3000", ""),
@@ -208,6 +221,12 @@ def partial_record(model: type[Published], values: dict[str, str], failed: set) 
     return model.model_construct(_fields_set=set(fields), **fields, **unread)
 
 
+def _is_money(model: type[Record], attr: str) -> bool:
+    from .types import _money, type_validator
+
+    return type_validator(model.model_fields[attr]) is _money
+
+
 def parse_document(raw: load.RawDocument, model: type[Record], report: Report) -> Record | None:
     if not isinstance(raw.data, dict):
         report.error(raw.file, 1, "bad-type", "", "", "文件顶层应为“键: 值”的结构")
@@ -224,10 +243,26 @@ def parse_document(raw: load.RawDocument, model: type[Record], report: Report) -
         return None
     finally:
         for attr, raw_value, normalised, why in notes:
-            report.notice(raw.file, None, "normalised-number", attr or "", raw_value, f"{why}，按 {normalised} 读取")
+            line, alias = _yaml_place(raw, raw_value)
+            report.notice(raw.file, line, "normalised-number", alias or attr or "", raw_value,
+                          f"{why}，按 {normalised} 读取")
     record._file, record._row = raw.file, 1
     _stamp_lines(record, raw, ())
     return record
+
+
+def _yaml_place(raw: load.RawDocument, value: str) -> tuple[int | None, str]:
+    """The line and key of the YAML scalar written as ``value`` (for a note about how a number was read)."""
+    for path, line in raw.lines.items():
+        node = raw.data
+        for part in path:
+            node = node[part] if isinstance(node, dict | list) and (isinstance(node, dict) and part in node or
+                                                                    isinstance(node, list) and isinstance(part, int)
+                                                                    and part < len(node)) else None
+        if node is not None and not isinstance(node, dict | list) and str(node) == value:
+            key = next((p for p in reversed(path) if isinstance(p, str)), "")
+            return line, key
+    return None, ""
 
 
 def _stamp_lines(record: Record, raw: load.RawDocument, path: tuple) -> None:
@@ -342,6 +377,9 @@ def read_year(root: Path, year_dir: Path, year: int, report: Report, progress=No
     for model in TABLES:
         path = year_dir / model.FILE
         if not path.exists():
+            if path.is_symlink():  # a link to a file that is gone: not "no such table"
+                report.error(_name(root, path), None, "file-unreadable", "", "失效的链接",
+                             "此文件是一个链接（快捷方式），它指向的文件已不存在；请换成实际的数据文件")
             data.tables[model] = []
             continue
         records = _cached_table(root, path, model, report, progress, cache)

@@ -306,6 +306,10 @@ def _map_header(grid: Grid, r: int, cols: list[Column], sheet: str, problems: li
         elif name in seen:
             problems.append(_error(sheet, r, c, "bad-header", name, name,
                                    f"此列与 {get_column_letter(seen[name])} 列重名；请删除其中一列"))
+        elif by_alias[name].kind is Kind.MONEY and load.wrong_money_unit(load.header_unit(text)[1]):
+            unit = load.header_unit(text)[1]
+            problems.append(_error(sheet, r, c, "bad-header", name, text,
+                                   f"此列的单位是“{unit}”，而金额一律以万元计；请把金额换算为万元，并把列名改为“{name}”"))
         else:
             seen[name] = c
             mapping[c] = by_alias[name]

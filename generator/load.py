@@ -107,6 +107,21 @@ def read_bytes(path: Path, name: str, report: Report, limit: int = MAX_FILE_BYTE
         return None
 
 
+_HEADER_UNIT = re.compile(r"[（(]([^（）()]*)[）)]$")
+
+
+def header_unit(header: str) -> tuple[str, str]:
+    """A header split into its name and the unit written after it: 金额（万元） -> (金额, 万元)."""
+    text = re.sub(r"[\s\u3000]+", "", header)
+    found = _HEADER_UNIT.search(text)
+    return (text[:found.start()], found.group(1).removeprefix("单位：").removeprefix("单位:")) if found else (text, "")
+
+
+def wrong_money_unit(unit: str) -> bool:
+    """A money column's header in 元 or 亿元: our amounts are in 万元, so its numbers would be read 10,000 times off."""
+    return "元" in unit and unit != "万元"
+
+
 def without_control_characters(text: str) -> str:
     return _CONTROL.sub("", text)
 
@@ -147,7 +162,8 @@ def decode_text(raw: bytes, name: str, report: Report) -> tuple[str, str] | None
         )
         return None
     report.notice(name, None, "gbk-encoding", value="GB18030/GBK",
-                  message="已按 GB18030（GBK）编码读取；建议另存为 CSV UTF-8")
+                  message="已按 GB18030（GBK）编码读取；" + ("建议另存为 CSV UTF-8" if name.lower().endswith(".csv")
+                                                          else "建议用记事本或编辑器以 UTF-8 编码另存"))
     return text, "gb18030"
 
 

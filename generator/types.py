@@ -119,6 +119,9 @@ def _percent(value, info: ValidationInfo) -> Decimal:
     if not Decimal(0) <= number <= Decimal(100):
         raise PydanticCustomError("out-of-range", "百分数应在 0 到 100 之间")
     if number.as_tuple().exponent < -2:
+        if Decimal(0) < number < Decimal(1):
+            raise PydanticCustomError("bad-number", "看起来填的是小数（{value} 即 {percent}%）；请填百分数，例如 {percent}",
+                                      {"value": format(number, "f"), "percent": format((number * 100).normalize(), "f")})
         raise PydanticCustomError("bad-number", "百分数最多两位小数")
     return number
 

@@ -176,8 +176,13 @@ CASES = [
     Case("duplicate-header", replace(MON_IND, "偏差原因,示例", "三级指标,示例"), {("bad-header", MON_IND, 1)}),
     Case("missing-required-column", drop_column(MON_IND, "全年指标值"), {("missing-field", MON_IND, 1)}),
     Case("unknown-column", replace(EXANTE, "评估日期,", "评估时间,"), {("unknown-field", EXANTE, 1)}),
+    # A header with its unit is the column: 申请金额（万元） reads as 申请金额, 申请金额（元） would be 10,000 times off.
+    Case("column-with-its-unit", replace(EXANTE, "申请金额,", "申请金额（万元）,"), set()),
+    Case("money-column-in-yuan", replace(EXANTE, "申请金额,", "申请金额（元）,"), {("bad-header", EXANTE, 1)}),
     Case("nul-byte-in-cell", replace(MON_IND, "设备招标延期", "设备\x00招标延期"), {("bad-character", MON_IND, 4)}),
     Case("folder-instead-of-file", make_dir(APPS), {("file-unreadable", APPS, None)}),
+    Case("broken-link-instead-of-file", lambda d: (_path(d, APPS).unlink(), _path(d, APPS).symlink_to("gone.csv")),
+         {("file-unreadable", APPS, None)}),
     Case("unknown-file-in-year", write(f"{Y}/项目.xlsx", b"PK"), {("unknown-file", f"{Y}/项目.xlsx", None)}),
     Case("year-folder-with-suffix", make_dir("data/2025年"), {("unknown-file", "data/2025年", None)}),
     Case("year-folder-out-of-range", make_dir("data/1999"), {("unknown-file", "data/1999", None)}),

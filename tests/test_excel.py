@@ -650,3 +650,18 @@ def test_a_formula_without_a_stored_result_or_a_hidden_sheet_is_an_error(templat
     result = import_workbook(tmp_path / "hidden.xlsx", new_year_data)
     assert not result.ok and any("被隐藏" in p.problem.message for p in result.problems), result.as_text()
     assert _snapshot(new_year_data) == before
+
+
+def test_a_money_column_headed_in_yuan_is_refused(templates: Path, new_year_data: Path, tmp_path: Path):
+    shutil.copy(templates / ALL_IN_ONE, tmp_path / ALL_IN_ONE)
+    filled = filled_workbook(tmp_path / ALL_IN_ONE)
+    before = _snapshot(new_year_data)
+    wb = load_workbook(filled)
+    header = _label_cell(wb["项目"], "金额")
+    header.value = "金额（元）"
+    wb.save(tmp_path / "yuan.xlsx")
+    result = import_workbook(tmp_path / "yuan.xlsx", new_year_data)
+    assert not result.ok
+    assert any(p.problem.code == "bad-header" and "万元" in p.problem.message and p.row == header.row
+               for p in result.problems), result.as_text()
+    assert _snapshot(new_year_data) == before
