@@ -22,6 +22,7 @@ from .schema import (
     INDICATOR_LEVELS,
     RULE_FIELDS,
     Application,
+    Conclusion,
     Department,
     Evaluation,
     EvaluationScore,
@@ -79,17 +80,18 @@ RULES: tuple[Rule, ...] = (
          "未达成 0–50%）"),
     Rule("bad-indicator-level", "二级指标属于其一级指标（产出/效益/满意度/成本）",
          "绩效指标体系：产出指标（数量、质量、时效、成本）、效益指标（经济、社会、生态效益，可持续影响）、满意度指标"),
-    Rule("date-order", "整改期限、完成日期不早于发现日期；监控发现的问题，发现日期不早于监控期间结束；发布日期不早于成文日期；"
-         "更正日期不早于发布日期",
+    Rule("date-order", "整改期限、完成日期不早于发现日期；完成日期不晚于数据截止日期（未设置时为最新年度的下一年年底）；"
+         "监控发现的问题，发现日期不早于监控期间结束；发布日期不早于成文日期；更正日期不早于发布日期",
          "整改台账的时间顺序；已发布数据的更正须注明日期"),
     Rule("status-inconsistent", "“已整改”须有完成日期；“未整改”“整改中”不应有完成日期", "整改台账的状态与完成日期"),
-    Rule("year-mismatch", "报告年度与文件夹一致；评价年度不晚于报告年度；结果应用影响的预算年度不早于上一年度；"
+    Rule("year-mismatch", "报告年度与文件夹一致；评价年度不晚于报告年度；结果应用影响的预算年度在上一年度到后两年之间；"
          "本年度“新增”的项目没有往年支出可评价（提示）",
          "年度关系：2023 年开展的评价针对 2022 年的支出，结果用于 2024 年预算"),
     Rule("unknown-placeholder", "正文中的 {{…}} 须对应汇总数或引用文件的编号", "报告中的数字来自数据"),
     Rule("missing-field", "对象类型为“项目”时须填项目编码；对象类型为“政策”时须填评价对象",
          "绩效目标、监控与评价的对象可以是项目、政策或部门整体支出"),
-    Rule("out-of-range", "执行数不超过全年预算数；建议金额不超过申请金额；监控期间的月份在 1–12 月且起不晚于止",
+    Rule("out-of-range", "执行数不超过全年预算数；建议金额不超过申请金额，结论为“不予支持”时不建议安排金额；"
+         "监控期间的月份在 1–12 月且起不晚于止",
          "绩效运行监控（监控期间如 1-7月）；事前绩效评估（申请金额、建议金额）"),
     Rule("department-mismatch", "引用项目的记录（目标、事前评估、监控、评价、整改、结果应用），其单位名称应为本年度项目表中该项目的"
          "主管部门或实施单位（提示，不阻止发布）", "项目由其主管部门或实施单位负责，各环节的记录属于同一单位"),
@@ -167,7 +169,8 @@ class _AcrossYears:
     def digest(self, all_projects: dict) -> str:
         """Everything a year's checks read besides its own records: settings, and what other years hold."""
         settings = self.dataset.root / SETTINGS_FILE
-        parts: list[str | bytes] = [settings.read_bytes() if settings.is_file() else b"", *sorted(all_projects)]
+        parts: list[str | bytes] = [settings.read_bytes() if settings.is_file() else b"", *sorted(all_projects),
+                                    "|", *map(str, sorted(self.dataset.years))]
         for model in (Evaluation, ExAnte, Monitoring):
             parts += ["|", *sorted(self._collect(model, withheld=False))]
         for model in (Project, Evaluation, Monitoring, ExAnte, Goal):
@@ -252,6 +255,11 @@ class _YearChecks:
         self.report = report
         # A negative tolerance is reported once as a settings error; here it would flag every score.
         self.score_tolerance = max(Decimal(0), settings.score_tolerance)
+        # No record states as done what happens after the data's cut-off (settings 数据截止日期); without one, after
+        # the year following the archive's latest (a report is published the year after the year it reports).
+        last = max(dataset.years) + 1 if dataset.years else year + 1
+        self.latest_known_day = settings.as_of or date(last, 12, 31)
+        self.latest_known_what = "站点设置的数据截止日期" if settings.as_of else f"最新年度报告发布之年（{last} 年）年底"
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -515,6 +523,9 @@ class _YearChecks:
         for x in self.data.records(ExAnte):
             if x.requested is not None and x.recommended is not None and x.recommended > x.requested:
                 self.err(x, "out-of-range", "recommended", x.recommended, f"建议金额不应超过申请金额 {x.requested}")
+            elif x.conclusion is Conclusion.REJECT and x.recommended:
+                self.err(x, "out-of-range", "recommended", x.recommended,
+                         "评估结论为“不予支持”时，建议金额应为 0 或不填；若建议部分安排，结论应为“部分支持”")
 
     # -- scores --------------------------------------------------------------------------------
 
@@ -640,6 +651,9 @@ class _YearChecks:
                 self.err(r, "date-order", "deadline", r.deadline, f"整改期限不能早于发现日期 {r.found_on}")
             if r.completed_on and r.completed_on < r.found_on:
                 self.err(r, "date-order", "completed_on", r.completed_on, f"完成日期不能早于发现日期 {r.found_on}")
+            if r.completed_on and r.completed_on > self.latest_known_day:
+                self.err(r, "date-order", "completed_on", r.completed_on,
+                         f"完成日期晚于{self.latest_known_what} {self.latest_known_day}，还不能算已完成；请核对日期")
             if r.status is RectificationStatus.DONE and not r.completed_on:
                 self.err(r, "status-inconsistent", "completed_on", "", "状态为“已整改”时须填写完成日期")
             if r.status is not RectificationStatus.DONE and r.completed_on:
@@ -666,6 +680,9 @@ class _YearChecks:
             if a.budget_year < self.year - 1:
                 self.err(a, "year-mismatch", "budget_year", a.budget_year,
                          f"结果应用影响的预算年度应不早于 {self.year - 1} 年")
+            elif a.budget_year > self.year + 2:
+                self.err(a, "year-mismatch", "budget_year", a.budget_year,
+                         f"结果应用影响的通常是下一年度（{self.year + 1} 年）的预算，最晚 {self.year + 2} 年；请核对年度")
         # A project the year's project table calls 新增 had no spending before this year: an evaluation of an
         # earlier year's spending of it contradicts one of the two (a notice: the table may have the wrong 项目属性).
         new = {p.code for p in self.data.records(Project) if p.kind is ProjectKind.NEW}
