@@ -70,7 +70,7 @@ RULES: tuple[Rule, ...] = (
          "预算执行率按调整后的全年预算数计算，不用年初预算数；容差见站点设置「执行率容差」"),
     Rule("grade-score-mismatch", "评价等级与得分在所配置的等级划分下一致",
          "等级划分见站点设置「等级划分」（默认全国口径：优≥90、良80–90、中60–80、差<60，下限含）"),
-    Rule("score-mismatch", "评价总分与各指标得分之和一致；指标分值合计为 100；项目单位自评各类一级指标的分值符合自评权重"
+    Rule("score-mismatch", "评价总分与各指标得分之和一致；评价的指标分值合计为 100，绩效目标的不超过 100；项目单位自评各类一级指标的分值符合自评权重"
          "（未设满意度指标时，其分值可并入另一类）",
          "单位自评各类指标权重（财预〔2020〕10号：产出 50、效益 30、满意度 10、预算执行率 10，见站点设置「自评权重」）；"
          "容差见站点设置「得分容差」"),
@@ -628,6 +628,16 @@ class _YearChecks:
                      f"{format(band.upper, 'f')}%，即 {low}–{high} 分")
 
     def indicators(self) -> None:
+        # A goal table's points may leave out 预算执行率 (added at evaluation), but never add up to more than 100.
+        by_goal: dict[str, list[Indicator]] = defaultdict(list)
+        for i in self.data.records(Indicator):
+            if i.weight is not None:
+                by_goal[i.goal].append(i)
+        for goal, rows in by_goal.items():
+            total = sum((i.weight for i in rows), Decimal(0))
+            if total > 100:
+                self.err(rows[0], "score-mismatch", "weight", f"合计 {total}",
+                         f"绩效目标 {goal} 的 {len(rows)} 项指标分值合计为 {total}，不应超过 100")
         for i in [*self.data.records(Indicator), *self.data.records(EvaluationScore)]:
             allowed = INDICATOR_LEVELS[i.level1]
             if i.level2 not in allowed:

@@ -386,6 +386,7 @@ CASES = [
     Case("quantitative-scores-not-checked", lambda d: (set_cell(SCORES, 2, "得分", "15")(d),
                                                        add_line(SETTINGS, "定量评分: 不校验")(d)),
          {("score-mismatch", EVALS, 4)}),
+    Case("goal-indicator-points-over-100", set_cell(INDICATORS, 2, "分值", "80"), {("score-mismatch", INDICATORS, 2)}),
     Case("level2-under-wrong-level1", set_cell(INDICATORS, 2, "二级指标", "社会效益"),
          {("bad-indicator-level", INDICATORS, 2)}),
     Case("quantitative-target-is-text", set_cell(INDICATORS, 2, "指标值", "较上年增长"), {("bad-number", INDICATORS, 2)}),
