@@ -113,6 +113,28 @@ def test_no_request_leaves_localhost_on_the_multi_year_example(browser, shixian)
     assert not errors, "页面脚本出错：\n" + "\n".join(errors)
 
 
+@pytest.mark.browser
+def test_a_browser_without_resize_observer_asks_no_other_host(browser, shixian):
+    """Without ResizeObserver (older domestic browsers) the theme would load a polyfill from unpkg.com; the site's
+    stand-in (overrides/main.html) keeps the page on this host and working."""
+    context, seen = open_browsing(browser)
+    try:
+        seen.page.context.add_init_script(
+            "Object.defineProperty(window, 'ResizeObserver', {value: undefined, writable: true, configurable: true})")
+        for path in ["/", shixian.key_pages().get("year") or "/"]:
+            seen.goto(shixian.url(path))
+            seen.settle()
+        native = seen.page.evaluate("() => String(window.ResizeObserver).includes('[native code]')")
+        type_query(seen.page, "绩效")
+        seen.page.locator(".md-search-result__item a").first.wait_for()
+        seen.settle()
+    finally:
+        context.close()
+    assert native is False, "the test browser still had its own ResizeObserver"
+    assert not seen.outside, "页面请求了其他主机：\n" + "\n".join(seen.outside)
+    assert not seen.errors, "页面脚本出错：\n" + "\n".join(seen.errors)
+
+
 def offline_command(guard_dir: Path) -> tuple[list[str], dict[str, str]]:
     """Run a command with the network guard, inside an empty network namespace when the system allows it."""
     env = dict(os.environ)
