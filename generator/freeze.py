@@ -8,7 +8,10 @@ change only with that new erratum, and the next build records the new checksum.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +27,9 @@ from .types import Count
 class FrozenYear(Record):
     checksum: str = Field(alias="校验值", pattern=r"^[0-9a-f]{64}$")
     errata: Count = Field(alias="更正条数")
+    # What the files say, however saved (BOM, line endings, quoting): opening a published CSV in Excel and saving
+    # it again is not a change. Registrations made before this was kept compare the bytes only.
+    content: str | None = Field(None, alias="内容校验值", pattern=r"^[0-9a-f]{64}$")
 
 
 class FrozenFile(Record):
@@ -43,6 +49,38 @@ def year_checksum(year_dir: Path) -> str | None:
     return digest.hexdigest()
 
 
+def content_checksum(year_dir: Path) -> str | None:
+    """SHA-256 over what the year's files hold: CSV as cell texts (encoding, quoting, line endings and blank rows
+    aside), YAML as text with line endings and trailing blanks evened out; None if a file cannot be read."""
+    digest = hashlib.sha256()
+    try:
+        for path in sorted(p for p in year_dir.rglob("*") if p.is_file() and not p.name.startswith(".")):
+            digest.update(path.relative_to(year_dir).as_posix().encode("utf-8") + b"\0")
+            digest.update(hashlib.sha256(_content(path)).digest())
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def _content(path: Path) -> bytes:
+    raw = path.read_bytes()
+    decoded = load.decode_text(raw, path.name, Report())
+    if decoded is None:
+        return raw
+    text = decoded[0].lstrip("\ufeff")
+    if path.suffix.lower() == ".csv":
+        try:
+            rows = [[c.strip(load.BLANKS) for c in row] for row in csv.reader(io.StringIO(text, newline=""))]
+        except csv.Error:
+            return raw
+        while rows and rows[-1] and not any(rows[-1]):
+            rows.pop()
+        rows = [r[:max((i + 1 for i, c in enumerate(r) if c), default=0)] for r in rows if any(r)]
+        return json.dumps(rows, ensure_ascii=False).encode("utf-8")
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    return "\n".join(lines).strip("\n").encode("utf-8")
+
+
 def read_frozen(root: Path, report: Report) -> FrozenFile:
     path = root / FROZEN_FILE
     if not path.exists():
@@ -60,10 +98,29 @@ class FreezeState:
     checksum: str
     recorded: FrozenYear | None
     errata: int
+    path: Path | None = None
+    _content: str | None = None
+
+    @property
+    def content(self) -> str | None:
+        """The content checksum, worked out only when the bytes differ from the registration (or to register)."""
+        if self._content is None and self.path is not None:
+            self._content = content_checksum(self.path)
+        return self._content
 
     @property
     def changed(self) -> bool:
-        return self.recorded is not None and self.recorded.checksum != self.checksum
+        if self.recorded is None or self.recorded.checksum == self.checksum:
+            return False
+        return self.recorded.content is None or self.recorded.content != self.content
+
+    @property
+    def resaved(self) -> bool:
+        """Saved again without a change of content: the registration takes the new bytes."""
+        return self.recorded is not None and self.recorded.checksum != self.checksum and not self.changed
+
+    def registration(self) -> FrozenYear:
+        return FrozenYear(校验值=self.checksum, 更正条数=self.errata, 内容校验值=self.content)
 
     @property
     def erratum_added(self) -> bool:
@@ -77,7 +134,7 @@ def states(ds: Dataset, frozen: FrozenFile) -> list[FreezeState]:
             continue
         checksum = year_checksum(data.path)
         if checksum is not None:
-            out.append(FreezeState(year, checksum, frozen.years.get(year), len(data.report.errata)))
+            out.append(FreezeState(year, checksum, frozen.years.get(year), len(data.report.errata), data.path))
     return out
 
 
@@ -120,8 +177,8 @@ def record_all(ds: Dataset, report: Report) -> list[int]:
     frozen = read_frozen(ds.root, report)
     updated = []
     for s in states(ds, frozen):
-        if s.recorded is None or (s.changed and s.erratum_added):
-            frozen.years[s.year] = FrozenYear(校验值=s.checksum, 更正条数=s.errata)
+        if s.recorded is None or (s.changed and s.erratum_added) or s.resaved:
+            frozen.years[s.year] = s.registration()
             updated.append(s.year)
     if updated:
         write_frozen(ds.root, frozen)
@@ -142,7 +199,7 @@ def freeze(ds: Dataset, year: int, report: Report) -> bool:
         report.error(f"{ds.root.name}/{year}/report.yaml", None, "frozen-year-changed", "更正说明",
                      f"{target.errata} 条", "数据已修改但没有新增更正说明，拒绝更新校验值")
         return False
-    frozen.years[year] = FrozenYear(校验值=target.checksum, 更正条数=target.errata)
+    frozen.years[year] = target.registration()
     write_frozen(ds.root, frozen)
     return True
 
@@ -156,4 +213,6 @@ def write_frozen(root: Path, frozen: FrozenFile) -> None:
     for year in sorted(frozen.years):
         entry = frozen.years[year]
         lines += [f"  {year}:", f"    校验值: {entry.checksum}", f"    更正条数: {entry.errata}"]
+        if entry.content:
+            lines.append(f"    内容校验值: {entry.content}")
     (root / FROZEN_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")

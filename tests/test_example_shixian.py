@@ -142,9 +142,32 @@ def test_changing_a_frozen_year_without_erratum_fails(tmp_path):
     _, report = pipeline.validate(data)
     assert report.ok
     departments = data / "2022" / "departments.csv"
-    departments.write_bytes(departments.read_bytes() + b"\n")
+    departments.write_bytes(departments.read_bytes().replace("示例县教育局".encode(), "示例县教育和体育局".encode(), 1))
     _, report = pipeline.validate(data)
     assert ("frozen-year-changed", "data/2022/report.yaml") in {(p.code, p.file) for p in report.errors}
+
+
+def test_a_published_year_saved_again_unchanged_is_not_a_change(tmp_path):
+    """Opening a published CSV in Excel and saving it (BOM, CRLF, every cell quoted, a trailing blank row) or a
+    report.yaml with other line endings changes bytes, not content: no erratum is asked for, and the next build
+    registers the new bytes."""
+    from generator import freeze
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "examples" / "shixian" / "data", data)
+    projects = data / "2022" / "projects.csv"
+    rows = list(csv.reader(io.StringIO(projects.read_text(encoding="utf-8"))))
+    out = io.StringIO()
+    csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerows([*rows, [""] * len(rows[0])])
+    projects.write_bytes(out.getvalue().encode("utf-8-sig"))
+    report_yaml = data / "2022" / "report.yaml"
+    report_yaml.write_bytes(report_yaml.read_bytes().replace(b"\n", b"\r\n"))
+    ds, report = pipeline.validate(data)
+    assert report.ok, report.as_text()
+    assert not [p for p in report.problems if p.code.startswith("frozen-year")], report.as_text()
+    assert freeze.record_all(ds, report) == [2022]  # the new bytes are registered, the content checksum kept
+    _, again = pipeline.validate(data)
+    assert again.ok and not [p for p in again.problems if p.code.startswith("frozen-year")]
 
 
 def test_an_erratum_once_published_cannot_be_removed(tmp_path):
