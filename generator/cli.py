@@ -61,7 +61,28 @@ def command(sub, name: str, summary: str) -> argparse.ArgumentParser:
     return sub.add_parser(name, help=summary, description=summary)
 
 
-def _print_report(report: Report, fmt: str) -> None:
+def seen_from_here(report: Report, data_dir: Path) -> Report:
+    """Problems name files from the data folder's name (data/2023/x.csv); with --data pointing elsewhere that names
+    another file, so the command line shows the path from the current folder (examples/shixian/data/2023/x.csv)."""
+    import dataclasses
+    import os
+
+    try:
+        shown = Path(os.path.relpath(data_dir.resolve(), Path.cwd().resolve())).as_posix()
+    except ValueError:  # (another drive on Windows)
+        return report
+    prefix = data_dir.name + "/"
+    if shown == data_dir.name or shown.startswith(".."):  # (data outside the current folder: named as before)
+        return report
+    out = Report()
+    out.problems = [dataclasses.replace(p, file=shown + "/" + p.file[len(prefix):]) if p.file.startswith(prefix)
+                    else p for p in report.problems]
+    return out
+
+
+def _print_report(report: Report, fmt: str, data_dir: Path | None = None) -> None:
+    if data_dir is not None:
+        report = seen_from_here(report, data_dir)
     if fmt == "json":
         print(report.as_json())
     else:
@@ -76,7 +97,7 @@ def cmd_validate(args) -> int:
         # The cache (.cache/) spares re-reading tables that did not change since the last run; their problems are
         # kept with them, so the report is the same.
         _, report = pipeline.validate(paths.data, progress=bar.update, cache_dir=paths.cache)
-    _print_report(report, args.format)
+    _print_report(report, args.format, paths.data)
     return 0 if report.ok else EXIT_DATA
 
 
@@ -88,7 +109,7 @@ def cmd_build(args) -> int:
         print(f"网站未构建：{exc}", file=sys.stderr)
         return EXIT_BUILD
     except DataError as exc:
-        _print_report(exc.report, args.format)
+        _print_report(exc.report, args.format, args.paths.data)
         print("数据有误，网站未更新：content/generated 与 site/ 保持上一次成功构建的内容。", file=sys.stderr)
         return EXIT_DATA
     except Exception as exc:  # MkDocs aborts (strict warnings) and I/O errors: not data mistakes
@@ -108,7 +129,7 @@ def cmd_generate(args) -> int:
     try:
         pipeline.generate(paths.data, paths.generated, paths.cache)
     except DataError as exc:
-        _print_report(exc.report, args.format)
+        _print_report(exc.report, args.format, args.paths.data)
         return EXIT_DATA
     print(f"页面已生成：{paths.generated}/")
     return 0

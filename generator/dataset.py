@@ -536,12 +536,8 @@ def _suggest_file(name: str, known: set[str]) -> str:
 
 
 def _name(root: Path, path: Path) -> str:
-    """Paths in messages as staff can open them: relative to the folder they work in (data/2023/projects.csv, or
-    examples/shixian/data/2023/projects.csv with --data); data kept elsewhere is named from its folder's name."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except (ValueError, OSError):
-        pass
+    """Paths in messages are relative to the project (data/2023/projects.csv), as staff see them (the command line
+    shows them from the folder staff work in: cli.seen_from_here)."""
     try:
         return (Path(root.name) / path.relative_to(root)).as_posix()
     except ValueError:

@@ -763,6 +763,8 @@ def _stage_and_apply(data_dir, year, incoming, result, stage_root, progress) -> 
     # A column a sheet lacks was reported once, at its header: its rows are not each told the value is missing.
     missing_columns = {(c.sheet, c.problem.field) for c in result.problems
                        if isinstance(c, CellProblem) and c.code == "missing-field" and not c.column}
+    # A cell the workbook reading already reported (a blank ID …) is not reported again by the validation.
+    told = {(c.sheet, c.row, c.column, c.code) for c in result.problems if isinstance(c, CellProblem)}
     for p in report.sorted():
         row = origins.get((p.file, p.row))
         if row is None:
@@ -771,6 +773,8 @@ def _stage_and_apply(data_dir, year, incoming, result, stage_root, progress) -> 
         if p.code == "missing-field" and (row.sheet, p.field) in missing_columns:
             continue
         r, letter = row.where(p.field) if p.field else (row.row, "")
+        if (row.sheet, r, letter, p.code) in told:
+            continue
         result.problems.append(CellProblem(row.sheet, r, letter, p))
     order = {name: i for i, name in enumerate(incoming.sheets_read)}
     result.problems.sort(key=lambda p: (0, order.get(p.sheet, len(order)), p.row or 0, len(p.column), p.column)

@@ -192,7 +192,9 @@ def freeze(ds: Dataset, year: int, report: Report) -> bool:
         return False
     target = next((s for s in states(ds, frozen) if s.year == year), None)
     if target is None:
-        report.error(f"{ds.root.name}/{year}/report.yaml", None, "frozen-year-changed", "状态", "",
+        data = ds.years.get(year)
+        status = str(data.report.status) if data is not None and data.report is not None else "不存在"
+        report.error(f"{ds.root.name}/{year}/report.yaml", None, "year-not-published", "状态", status,
                      f"{year} 年度不存在或状态不是“已发布”；只有已发布的年度需要冻结")
         return False
     if target.changed and not target.erratum_added:

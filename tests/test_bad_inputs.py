@@ -725,3 +725,14 @@ def test_a_folder_it_may_not_read_is_told_in_chinese(rich, tmp_path, capsys, mon
     assert code == cli.EXIT_BUILD
     assert f"{rich / '2024'} 没有读写权限" in err
     assert "Traceback" not in out + err and "Permission denied" not in err and "Errno" not in err
+
+
+def test_files_are_named_from_the_folder_staff_work_in(rich, tmp_path, capsys, monkeypatch):
+    """With --data examples/x/data, 'data/2024/…' would name another file (the project's own data/)."""
+    inner = tmp_path / "examples" / "x" / "data"
+    shutil.copytree(rich, inner)
+    next(c for c in CASES if c.id == "money-percent").mutate(inner)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = _run(["--root", str(ROOT), "--data", "examples/x/data", "validate"], capsys)
+    assert code == cli.EXIT_DATA
+    assert "[错误] examples/x/data/2024/" in err and "[错误] data/2024/" not in err

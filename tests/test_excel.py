@@ -665,3 +665,17 @@ def test_a_money_column_headed_in_yuan_is_refused(templates: Path, new_year_data
     assert any(p.problem.code == "bad-header" and "万元" in p.problem.message and p.row == header.row
                for p in result.problems), result.as_text()
     assert _snapshot(new_year_data) == before
+
+
+def test_a_blank_id_in_a_sheet_is_told_once(templates: Path, new_year_data: Path, tmp_path: Path):
+    shutil.copy(templates / ALL_IN_ONE, tmp_path / ALL_IN_ONE)
+    filled = filled_workbook(tmp_path / ALL_IN_ONE)
+    wb = load_workbook(filled)
+    header = _label_cell(wb["项目"], "项目编码")
+    wb["项目"].cell(header.row + 1, header.column).value = None
+    wb.save(tmp_path / "blank-id.xlsx")
+    result = import_workbook(tmp_path / "blank-id.xlsx", new_year_data)
+    at_cell = [p for p in result.problems if getattr(p, "sheet", None) == "项目" and p.row == header.row + 1
+               and p.problem.code == "missing-field"]
+    assert len(at_cell) == 1, result.as_text()
+    assert ".import-" not in result.as_text()
