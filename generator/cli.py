@@ -141,7 +141,7 @@ def cmd_freeze(args) -> int:
     report = Report()
     ds = dataset.read_dataset(args.paths.data, report)
     if ds is None or not freeze.freeze(ds, args.year, report):
-        _print_report(report, "text")
+        _print_report(report, "text", args.paths.data)
         return EXIT_DATA
     print(f"{args.year} 年度已冻结：校验值已写入 {args.paths.data / dataset.FROZEN_FILE}")
     return 0
