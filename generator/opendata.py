@@ -448,8 +448,10 @@ def export_year(year: YearModel, dest: Path, *, region: str = "", creator: str =
     rep = year.report
     region = rep.region or region
     sheets = year_sheets(year)
-    title = f"{region}{year.year}年度预算绩效管理公开数据"
-    about = [("标题", title), ("年度报告", rep.title), ("地区", region), ("年度", str(year.year)),
+    # A draft year's files say so where they travel without the page: the package title and the 说明 sheet.
+    title = f"{region}{year.year}年度预算绩效管理公开数据" + ("（草稿，尚未正式发布）" if not year.published else "")
+    about = [("标题", title), ("年度报告", rep.title), ("状态", rep.status.value), ("地区", region),
+             ("年度", str(year.year)),
              ("发布机构", rep.publisher or ""), ("发布日期", text_value(rep.published_on, "date")),
              ("说明", NOTE), ("工作表", "、".join(s.title for s in sheets) + "、字段说明")]
     created = rep.published_on or rep.written_on

@@ -379,7 +379,9 @@ def year_page(archive: Archive, y: YearModel, has_downloads: bool) -> YearPage:
     section_links = [(LIST_TITLES[k], links.md_link(src, links.year_section(y.year, k)), len(rows))
                      for k, rows in _section_rows(y).items() if len(rows) > INLINE_MAX]
     return YearPage(
-        src=src, year=y, title=rep.title, metadata=metadata, draft=not y.published,
+        # A draft says so in its title too: browser tabs, search results and bookmarks show the title alone.
+        src=src, year=y, title=rep.title + ("（草稿）" if not y.published else ""), metadata=metadata,
+        draft=not y.published,
         preface=narrative(rep.preface, rep) if rep.preface else None,
         overview=[narrative(p, rep) for p in rep.overview],
         sections=sections,

@@ -300,3 +300,17 @@ def test_a_unit_renamed_under_its_code_keeps_one_page_with_every_year(tmp_path):
     assert f"{old} 2023年度" in (out / "departments" / "999004" / "2023.md").read_text(encoding="utf-8")
     assert not [p for p in (out / "departments").glob("*.md") if p.name != "999004.md"
                 and f"\n# {old}\n" in p.read_text(encoding="utf-8")]
+
+
+def test_a_draft_year_says_so_in_its_title_and_its_downloads(shixian_site):
+    """2024 is a draft: the page's title (tabs, bookmarks, search results) and the files people download and pass
+    on say 草稿, not only the notice box on the page."""
+    page = BeautifulSoup((shixian_site / "2024" / "index.html").read_text(encoding="utf-8"), "html.parser")
+    assert "草稿" in page.find("title").get_text() and "草稿" in page.find("h1").get_text()
+    package = json.loads((shixian_site / "2024" / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    assert "草稿" in package["title"]
+    book = openpyxl.load_workbook(shixian_site / "2024" / "data" / "2024-全部数据.xlsx", read_only=True)
+    about = {row[0]: row[1] for row in book.worksheets[0].iter_rows(values_only=True) if row and row[0]}
+    assert about.get("状态") == "草稿"
+    published = BeautifulSoup((shixian_site / "2023" / "index.html").read_text(encoding="utf-8"), "html.parser")
+    assert "草稿" not in published.find("title").get_text()
