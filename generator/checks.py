@@ -87,7 +87,9 @@ RULES: tuple[Rule, ...] = (
     Rule("year-mismatch", "报告年度与文件夹一致；评价年度不晚于报告年度；结果应用影响的预算年度在上一年度到后两年之间；"
          "本年度“新增”的项目没有往年支出可评价（提示）",
          "年度关系：2023 年开展的评价针对 2022 年的支出，结果用于 2024 年预算"),
-    Rule("unknown-placeholder", "正文中的 {{…}} 须对应汇总数或引用文件的编号", "报告中的数字来自数据"),
+    Rule("unknown-placeholder", "正文中的 {{…}} 须对应汇总数、由明细统计的数或引用文件的编号", "报告中的数字来自数据"),
+    Rule("typed-figure", "正文中直接写出的金额、单位数、项目数等（提示）：应改为引用汇总数或由明细统计的数",
+         "报告中的数字来自数据，并与明细记录核对"),
     Rule("missing-field", "对象类型为“项目”时须填项目编码；对象类型为“政策”时须填评价对象",
          "绩效目标、监控与评价的对象可以是项目、政策或部门整体支出"),
     Rule("out-of-range", "执行数不超过全年预算数；建议金额不超过申请金额，结论为“不予支持”时不建议安排金额；"
@@ -108,6 +110,9 @@ RULES: tuple[Rule, ...] = (
 )
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
+# A figure typed into the prose instead of taken from data: money, or a count of the records the site holds.
+TYPED_FIGURE = re.compile(r"(?<![\d.〔（(-])\d+(?:\.\d+)?\s*(?:万元|亿元|个(?:一级)?(?:预算)?单位|个部门|个(?:预算)?项目|个政策"
+                          r"|项(?:未完成)?整改|个问题)")
 
 
 def check(dataset: Dataset, report: Report, cache: ObjectCache | None = None) -> None:
@@ -704,7 +709,7 @@ class _YearChecks:
     # -- narrative -----------------------------------------------------------------------------
 
     def narrative(self, rep: YearReport) -> None:
-        known = placeholder_values(rep).keys()
+        known = placeholder_values(rep, self.data.counted()).keys()
         texts = [(rep, f"{attr}.{i}", attr, text)
                  for attr in ("overview", "goals", "exante", "monitoring", "evaluation", "application")
                  for i, text in enumerate(getattr(rep, attr))]
@@ -712,6 +717,14 @@ class _YearChecks:
         if rep.preface:
             texts.append((rep, "preface", "preface", rep.preface))
         for record, line_key, attr, text in texts:
+            typed = TYPED_FIGURE.findall(PLACEHOLDER.sub("", text))
+            if typed:
+                file, row = record.source
+                self.report.notice(file, record._lines.get(line_key, row), "typed-figure", type(record).alias_of(attr),
+                                   "、".join(dict.fromkeys(typed)),
+                                   "正文中直接写了数字；报告中的数字应来自数据并与明细核对：可引用由明细统计的数（"
+                                   + "、".join("{{" + k + "}}" for k in self.data.counted()) +
+                                   "），或在“汇总数”中填写后用 {{名称}} 引用")
             for key in PLACEHOLDER.findall(text):
                 if key not in known:
                     file, row = record.source
@@ -720,9 +733,10 @@ class _YearChecks:
                                       "正文引用的数据项应为“汇总数”中已填写的项目或“引用文件”的编号：" + "、".join(sorted(known)))
 
 
-def placeholder_values(rep: YearReport) -> dict[str, object]:
-    """What ``{{…}}`` in the narrative may name: declared figures (by Chinese name) and cited documents."""
-    values: dict[str, object] = {}
+def placeholder_values(rep: YearReport, counted: dict[str, int] | None = None) -> dict[str, object]:
+    """What ``{{…}}`` in the narrative may name: declared figures (by Chinese name), figures counted from the year's
+    records (YearData.counted) and cited documents."""
+    values: dict[str, object] = dict(counted or {})
     for name, f in type(rep.figures).model_fields.items():
         value = getattr(rep.figures, name)
         if value is not None:

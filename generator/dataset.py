@@ -46,6 +46,30 @@ class YearData:
     def records(self, model: type[Published]) -> list:
         return self.tables.get(model, [])
 
+    def counted(self) -> dict[str, int]:
+        """Figures the narrative may cite as {{…}} that are counted from the year's records rather than declared:
+        each only when its table was published and read whole (all records count, withheld ones too, as in the
+        report's own totals)."""
+        from .schema import Department, Level, Monitoring, Project, Rectification, RectificationStatus, Target
+
+        out: dict[str, int] = {}
+
+        def whole(model) -> bool:
+            return model in self.provided and not self.failed.get(model)
+
+        if whole(Department):
+            out["一级预算单位数"] = sum(1 for d in self.records(Department) if d.level in (Level.FIRST, None))
+        if whole(Project):
+            out["项目数"] = len(self.records(Project))
+            out["纳入绩效目标管理的项目数"] = sum(1 for p in self.records(Project) if p.under_goal_management)
+        if whole(Monitoring):
+            out["绩效监控项目数"] = sum(1 for m in self.records(Monitoring) if m.target is Target.PROJECT)
+        if whole(Rectification):
+            out["整改问题数"] = len(self.records(Rectification))
+            out["未完成整改数"] = sum(1 for r in self.records(Rectification)
+                                  if r.status is not RectificationStatus.DONE)
+        return out
+
 
 @dataclass
 class Dataset:

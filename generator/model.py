@@ -110,6 +110,7 @@ class YearModel:
     applications: list[Application]
     figures: list[Figure]
     dept_slugs: dict[str, str] = field(default_factory=dict)
+    counted: dict[str, int] = field(default_factory=dict)  # figures counted from the records (YearData.counted)
     withheld: int = 0  # records marked 公开: 否, counted so pages can say totals exclude them
     # The kinds of record ("projects", "goals" … as the attributes above) whose table the year published, perhaps
     # empty; a kind not published has no count ("—"), where an empty table has 0.
@@ -237,6 +238,7 @@ def build_year(data: YearData) -> YearModel:
         applications=_public(data.records(Application)),
         figures=figures,
         dept_slugs={name: department_slug(d, name) for name, d in all_departments.items()},
+        counted=data.counted(),
         withheld=sum(1 for records in data.tables.values() for r in records if not r.public),
         provided=frozenset(SECTIONS[m] for m in data.provided if m in SECTIONS),
     )

@@ -11,9 +11,9 @@ from .escape import md_text
 from .tables import fmt_money
 
 
-def narrative(text: str, rep: schema.YearReport) -> Markup:
+def narrative(text: str, rep: schema.YearReport, counted: dict[str, int] | None = None) -> Markup:
     """A paragraph with every {{…}} replaced by the figure or document it names; the rest escaped as text."""
-    values = checks.placeholder_values(rep)
+    values = checks.placeholder_values(rep, counted)
     out = []
     pos = 0
     for m in checks.PLACEHOLDER.finditer(text):

@@ -42,6 +42,7 @@ CODES: dict[str, str] = {
     "department-mismatch": "单位名称与项目的主管部门、实施单位都不同",
     "department-renamed": "单位编码与往年相同而名称不同（按更名处理）",
     "unknown-placeholder": "正文引用的数据项不存在",
+    "typed-figure": "正文直接写了数字",
     "total-mismatch": "合计与明细不符",
     "count-mismatch": "数量与明细不符",
     "rate-mismatch": "执行率与执行数不符",

@@ -368,7 +368,7 @@ def year_page(archive: Archive, y: YearModel, has_downloads: bool) -> YearPage:
                      Column("发布日期", "date")],
         [[rep.index_no, rep.publisher, rep.doc_no, rep.written_on, rep.published_on]], download="metadata.csv")
     sections = [
-        Section(f"{i}. {title}", [narrative(p, rep) for p in getattr(rep, attr)], section_blocks(archive, y, title, t))
+        Section(f"{i}. {title}", [narrative(p, rep, y.counted) for p in getattr(rep, attr)], section_blocks(archive, y, title, t))
         for i, (title, attr) in enumerate(SECTION_KEYS, start=1)
     ]
     documents = Table("引用文件", [Column("文件名称"), Column("文号"), Column("发文机关")],
@@ -382,11 +382,11 @@ def year_page(archive: Archive, y: YearModel, has_downloads: bool) -> YearPage:
         # A draft says so in its title too: browser tabs, search results and bookmarks show the title alone.
         src=src, year=y, title=rep.title + ("（草稿）" if not y.published else ""), metadata=metadata,
         draft=not y.published,
-        preface=narrative(rep.preface, rep) if rep.preface else None,
-        overview=[narrative(p, rep) for p in rep.overview],
+        preface=narrative(rep.preface, rep, y.counted) if rep.preface else None,
+        overview=[narrative(p, rep, y.counted) for p in rep.overview],
         sections=sections,
-        problems=[(i.title, narrative(i.body, rep)) for i in rep.problems],
-        plans=[(i.title, narrative(i.body, rep)) for i in rep.plans],
+        problems=[(i.title, narrative(i.body, rep, y.counted)) for i in rep.problems],
+        plans=[(i.title, narrative(i.body, rep, y.counted)) for i in rep.plans],
         documents=documents,
         figures=figures_table(y, None, f"{y.year}年报告汇总数"),
         errata=errata,

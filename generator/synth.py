@@ -578,8 +578,6 @@ class _Year:
         evaluations = t[Evaluation]
         self_units = sum(1 for e in evaluations if e["kind"] is EvaluationType.SELF and e["target"] is Target.DEPARTMENT)
         fin_projects, fin_depts = self.finance_count
-        monitored = sum(1 for m in t[Monitoring] if m["target"] is Target.PROJECT)
-        open_rect = sum(1 for r in t[Rectification] if r["status"] is not RectificationStatus.DONE)
         title = f"{COUNTY}{y}年度预算绩效管理工作开展情况（示例数据）"
         report: dict = {
             "年度": y,
@@ -595,10 +593,10 @@ class _Year:
                   f"现将{y}年度预算绩效管理工作开展情况公示如下。",
             "总体情况": [
                 f"{y}年，{COUNTY}按照{{{{示例县预算绩效管理办法}}}}要求，全方位、全过程、全覆盖实施预算绩效管理，"
-                f"{len(self.s.departments)}个一级预算单位全部编制绩效目标并开展绩效运行监控和绩效自评。",
+                "{{一级预算单位数}}个一级预算单位全部编制绩效目标并开展绩效运行监控和绩效自评。",
             ],
             "绩效目标管理": [
-                f"{y}年全县{len(self.projects)}个预算项目全部编制绩效目标，"
+                f"{y}年全县{{{{纳入绩效目标管理的项目数}}}}个预算项目全部编制绩效目标，"
                 "纳入绩效目标管理的项目支出金额{{纳入绩效目标管理的项目支出金额}}万元。",
             ],
             "事前绩效评估": [
@@ -606,7 +604,7 @@ class _Year:
                 "评估结论作为预算安排的依据。",
             ],
             "事中绩效监控": [
-                f"对{monitored}个项目开展1-7月绩效运行监控，对执行进度偏慢的项目提出纠偏措施。",
+                "对{{绩效监控项目数}}个项目开展1-7月绩效运行监控，对执行进度偏慢的项目提出纠偏措施。",
             ],
             "事后绩效评价": [
                 f"{{{{整体支出自评一级预算单位数}}}}个一级预算单位开展了{y - 1}年部门整体支出绩效自评；"
@@ -614,7 +612,7 @@ class _Year:
             ],
             "绩效结果应用": [
                 f"评价结果与{y + 1}年预算安排挂钩：评价等级为“中”的项目削减预算，为“差”的项目取消预算，"
-                f"为“优”的项目优先保障；发现的问题均下发整改通知，尚有{open_rect}项未完成整改。",
+                "为“优”的项目优先保障；发现的问题均下发整改通知，尚有{{未完成整改数}}项未完成整改。",
             ],
             "存在的问题": [
                 {"标题": "部分单位绩效目标质量不高", "内容": "部分绩效指标难以量化，目标值设置偏低。"},

@@ -736,3 +736,15 @@ def test_files_are_named_from_the_folder_staff_work_in(rich, tmp_path, capsys, m
     code, out, err = _run(["--root", str(ROOT), "--data", "examples/x/data", "validate"], capsys)
     assert code == cli.EXIT_DATA
     assert "[错误] examples/x/data/2024/" in err and "[错误] data/2024/" not in err
+
+
+def test_a_figure_typed_into_the_prose_gets_a_note_and_a_counted_one_is_filled_in(rich, tmp_path):
+    """DOMAIN §1: the report's figures come from data. "对2个项目" typed in gets a note; {{绩效监控项目数}} is
+    counted from monitoring.csv (1 project record) and printed."""
+    replace(REPORT, "  - 对重点项目", "  - 对2个项目等重点项目")(rich)
+    assert _notices(rich) == {("typed-figure", REPORT, R("  - 对重点项目"), "事中绩效监控")}
+    replace(REPORT, "  - 对2个项目", "  - 对{{绩效监控项目数}}个项目")(rich)
+    assert _notices(rich) == set()
+    pipeline.generate(rich, tmp_path / "out")
+    page = (tmp_path / "out" / "2024" / "index.md").read_text(encoding="utf-8")
+    assert '对<span class="jx-fig">1</span>个项目等重点项目' in page

@@ -107,7 +107,10 @@ def test_every_kind_of_edit_matches_a_full_build(work, monkeypatch):
         # A table left with its header only shows 0 where a table not published shows "—" (department pages).
         "table-emptied": lambda: write_rows(data / "2022" / schema.Rectification.FILE,
                                             read_rows(data / "2022" / schema.Rectification.FILE)[:1]),
-        "table-removed": lambda: (data / "2022" / schema.Rectification.FILE).unlink(),
+        # (the report then cannot cite a figure counted from that table: its sentence changes too)
+        "table-removed": lambda: ((data / "2022" / schema.Rectification.FILE).unlink(), (data / "2022" / "report.yaml")
+                                  .write_text((data / "2022" / "report.yaml").read_text(encoding="utf-8")
+                                              .replace("{{未完成整改数}}", "若干"), encoding="utf-8")),
     }
     for name, edit in edits.items():
         edit()
