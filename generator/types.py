@@ -170,6 +170,13 @@ _MIDNIGHT = re.compile(r"^(\S+)\s+0{1,2}:00(:00)?$")  # Excel/WPS exports date c
 
 
 def _date(value, info: ValidationInfo) -> date:
+    day = _read_date(value, info)
+    if not 2000 <= day.year <= 2100:  # (1899-12-25 is what a spreadsheet makes of -5 in a date cell)
+        raise PydanticCustomError("bad-date", "日期的年份应在 2000–2100 之间；请核对是否填错")
+    return day
+
+
+def _read_date(value, info: ValidationInfo) -> date:
     if isinstance(value, datetime):
         raise PydanticCustomError("bad-date", "应为日期（不含时间），例如 2023-05-31")
     if isinstance(value, date):

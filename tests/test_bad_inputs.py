@@ -292,6 +292,7 @@ CASES = [
     Case("budget-affected-years-ahead", set_cell(APPS, 2, "影响预算年度", "2099"), {("year-mismatch", APPS, 2)}),
     Case("rejected-yet-funds-recommended", lambda d: (set_cell(EXANTE, 3, "评估结论", "不予支持")(d)),
          {("out-of-range", EXANTE, 3)}),
+    Case("date-from-another-century", set_cell(RECT, 2, "发现日期", "1899-12-25"), {("bad-date", RECT, 2)}),
     Case("impossible-date", set_cell(RECT, 2, "发现日期", "2024-02-30"), {("bad-date", RECT, 2)}),
     Case("date-wrong-shape", set_cell(RECT, 2, "发现日期", "2024年13月"), {("bad-date", RECT, 2)}),
     Case("date-as-excel-serial", set_cell(RECT, 2, "发现日期", "45453"), {("bad-date", RECT, 2)}),
