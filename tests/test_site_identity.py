@@ -116,3 +116,18 @@ def test_without_an_address_there_is_no_empty_sitemap_and_404_is_chinese(example
     assert "页面不存在" in page.find("article").get_text() and "Not found" not in page.get_text()
     mark = footer_items(example_site, "index.html")["党政机关网站标识"]
     assert mark.get_text(strip=True) == "—" and mark.find("a") is None
+
+
+def test_pages_of_a_draft_year_are_left_out_of_the_sitemap(tmp_path):
+    """A draft (草稿) is on the site for review, not offered to search engines as published."""
+    from generator import newyear
+
+    paths = project(tmp_path, {"网站地址": "https://czj.example.gov.cn/jxgk"})
+    report, _ = newyear.new_year(paths.data, 2024)
+    assert report.ok, report.as_text()
+    pipeline.build(paths, strict=True, quiet=True)
+    assert (paths.site / "2024" / "index.html").exists()
+    sitemap = (paths.site / "sitemap.xml").read_text(encoding="utf-8")
+    assert sitemap.startswith("<?xml")
+    assert "<loc>https://czj.example.gov.cn/jxgk/2023/</loc>" in sitemap
+    assert "/jxgk/2024/" not in sitemap
