@@ -111,7 +111,7 @@ RULES: tuple[Rule, ...] = (
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 # A figure typed into the prose instead of taken from data: money, or a count of the records the site holds.
-TYPED_FIGURE = re.compile(r"(?<![\d.〔（(-])\d+(?:\.\d+)?\s*(?:万元|亿元|个(?:一级)?(?:预算)?单位|个部门|个(?:预算)?项目|个政策"
+TYPED_FIGURE = re.compile(r"(?<![\d.,〔（(-])\d[\d,]*(?:\.\d+)?\s*(?:万元|亿元|个(?:一级)?(?:预算)?单位|个部门|个(?:预算)?项目|个政策"
                           r"|项(?:未完成)?整改|个问题)")
 
 
@@ -245,6 +245,8 @@ def _check_rules(rules: SiteSettings | YearRules, err) -> None:
 _REFERENCED = {"department": Department, "parent": Department, "implementer": Department, "project": Project,
                "goal": Goal, "monitoring": Monitoring, "evaluation": Evaluation}
 
+_SOURCE_TABLES = {SourceKind.EVALUATION: Evaluation, SourceKind.MONITORING: Monitoring, SourceKind.EX_ANTE: ExAnte}
+
 _PERIOD = re.compile(r"^(\d{1,2})-(\d{1,2})月$")
 
 
@@ -271,7 +273,8 @@ class _YearChecks:
     def err(self, record: Record, code: str, attr: str, value, message: str) -> None:
         if code == "unknown-reference" and value in self.data.unread:
             return  # the row it names could not be read: that row's own errors say why, once
-        if code == "unknown-reference" and self.data.failed.get(_REFERENCED.get(attr)) == WHOLE_FILE:
+        table = _SOURCE_TABLES.get(getattr(record, "source_kind", None)) if attr == "source_id" else _REFERENCED.get(attr)
+        if code == "unknown-reference" and self.data.failed.get(table) == WHOLE_FILE:
             return  # the whole table it names could not be read: that file's error comes first
         self.report.error(*_where(record, attr), code, *_field_value(record, attr, value), message)
 
@@ -709,7 +712,9 @@ class _YearChecks:
     # -- narrative -----------------------------------------------------------------------------
 
     def narrative(self, rep: YearReport) -> None:
-        known = placeholder_values(rep, self.data.counted()).keys()
+        # A counted figure whose table has unread rows is citable; it is counted once those rows are fixed.
+        known = placeholder_values(rep, self.data.counted(whole=False)).keys()
+        counted_names = "、".join("{{" + k + "}}" for k in self.data.counted(whole=False))
         texts = [(rep, f"{attr}.{i}", attr, text)
                  for attr in ("overview", "goals", "exante", "monitoring", "evaluation", "application")
                  for i, text in enumerate(getattr(rep, attr))]
@@ -722,9 +727,9 @@ class _YearChecks:
                 file, row = record.source
                 self.report.notice(file, record._lines.get(line_key, row), "typed-figure", type(record).alias_of(attr),
                                    "、".join(dict.fromkeys(typed)),
-                                   "正文中直接写了数字；报告中的数字应来自数据并与明细核对：可引用由明细统计的数（"
-                                   + "、".join("{{" + k + "}}" for k in self.data.counted()) +
-                                   "），或在“汇总数”中填写后用 {{名称}} 引用")
+                                   "正文中直接写了数字；报告中的数字应来自数据并与明细核对："
+                                   + (f"可引用由明细统计的数（{counted_names}），或" if counted_names else "")
+                                   + "在“汇总数”中填写后用 {{名称}} 引用")
             for key in PLACEHOLDER.findall(text):
                 if key not in known:
                     file, row = record.source

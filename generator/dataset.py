@@ -46,16 +46,18 @@ class YearData:
     def records(self, model: type[Published]) -> list:
         return self.tables.get(model, [])
 
-    def counted(self) -> dict[str, int]:
+    def counted(self, *, whole: bool = True) -> dict[str, int]:
         """Figures the narrative may cite as {{…}} that are counted from the year's records rather than declared:
         each only when its table was published and read whole (all records count, withheld ones too, as in the
-        report's own totals)."""
+        report's own totals). With ``whole=False`` also those of tables with rows that could not be read (their
+        counts are then not final: for knowing which names are citable)."""
+        read_whole = whole
         from .schema import Department, Level, Monitoring, Project, Rectification, RectificationStatus, Target
 
         out: dict[str, int] = {}
 
         def whole(model) -> bool:
-            return model in self.provided and not self.failed.get(model)
+            return model in self.provided and not (read_whole and self.failed.get(model))
 
         if whole(Department):
             out["一级预算单位数"] = sum(1 for d in self.records(Department) if d.level in (Level.FIRST, None))

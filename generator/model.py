@@ -246,4 +246,37 @@ def build_year(data: YearData) -> YearModel:
 
 def build_archive(dataset: Dataset) -> Archive:
     years = [build_year(dataset.years[y]) for y in sorted(dataset.years, reverse=True)]
+    slugs = archive_department_slugs(dataset)
+    for y in years:
+        y.dept_slugs = {name: slugs.get(name, slug) for name, slug in y.dept_slugs.items()}
     return Archive(dataset.settings, years)
+
+
+def archive_department_slugs(dataset: Dataset) -> dict[str, str]:
+    """One page address per unit across the archive. A unit is one across years when it keeps its name or its
+    code: renamed under the same code (机构改革), or given a code in a later year. Its address is its latest code
+    (the hash of its latest name while it has none)."""
+    parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def find(x):
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    latest: dict[tuple[str, str], tuple[int, str, Department]] = {}
+    for year in sorted(dataset.years):
+        for d in dataset.years[year].records(Department):
+            node = find(("name", d.name))
+            if d.code:
+                parent[find(("code", d.code))] = node
+            latest[("name", d.name)] = (year, d.name, d)
+    best: dict[tuple[str, str], tuple[int, int, str, Department]] = {}
+    for key, (year, name, d) in latest.items():
+        root = find(key)
+        rank = (year, 1 if d.code else 0)
+        if root not in best or rank > best[root][:2]:
+            best[root] = (*rank, name, d)
+    return {name: department_slug(best[find(("name", name))][3], best[find(("name", name))][2])
+            for (_, name) in latest}

@@ -245,7 +245,7 @@ def _site_image(value, info: ValidationInfo) -> str:
 
 
 # The year of a 文号 in anything but 六角括号: [2018] 【2018】 (2018) （2018） 〈2018〉 ［2018］ or no brackets.
-_DOC_NO_YEAR = re.compile(r"[\[【(（〈<［{｛]\s*((?:19|20)\d{2})\s*[\]】)）〉>］}｝]|(?<=[^\d〔])((?:19|20)\d{2})年?(?=\d+号)")
+_DOC_NO_YEAR = re.compile(r"[\[【(（〈<［{｛]\s*((?:19|20)\d{2})\s*[\]】)）〉>］}｝]|(?<=[^\d〔〕])((?:19|20)\d{2})年?(?=\d+号)")
 
 
 def _doc_number(value, info: ValidationInfo) -> str:

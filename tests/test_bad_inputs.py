@@ -169,6 +169,8 @@ CASES = [
     # The quote opens on line 2 and the reader runs on to the end: said at line 2, and the records naming the
     # projects the file holds are not each reported as naming an unknown project.
     Case("unclosed-quote-early-in-a-long-file", replace(PROJECTS, "P2024-001,", '"P2024-001,'), {("bad-csv", PROJECTS, 2)}),
+    # Nor are the 来源编号 naming its evaluations, nor the counted figures of a table with an unread row unknown.
+    Case("unclosed-quote-in-evaluations", replace(EVALS, "评价2024-3,", '"评价2024-3,'), {("bad-csv", EVALS, 4)}),
     Case("extra-cells", replace(MON_IND, "监控2024-1,家长满意度,90,,92,有可能,,是,是",
                                 "监控2024-1,家长满意度,90,,92,有可能,,是,是,多出的一列"),
          {("bad-csv", MON_IND, 3)}),
@@ -749,3 +751,9 @@ def test_a_figure_typed_into_the_prose_gets_a_note_and_a_counted_one_is_filled_i
     pipeline.generate(rich, tmp_path / "out")
     page = (tmp_path / "out" / "2024" / "index.md").read_text(encoding="utf-8")
     assert '对<span class="jx-fig">1</span>个项目等重点项目' in page
+
+
+def test_a_counted_figure_whose_table_has_an_unread_row_is_not_called_unknown(rich):
+    replace(REPORT, "  - 对重点项目", "  - 对{{绩效监控项目数}}个重点项目")(rich)
+    set_cell(MON, 2, "执行数", "12万")(rich)
+    assert errors(rich) == {("bad-money", MON, 2)}

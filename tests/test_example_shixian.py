@@ -314,3 +314,19 @@ def test_a_draft_year_says_so_in_its_title_and_its_downloads(shixian_site):
     assert about.get("状态") == "草稿"
     published = BeautifulSoup((shixian_site / "2023" / "index.html").read_text(encoding="utf-8"), "html.parser")
     assert "草稿" not in published.find("title").get_text()
+
+
+def test_a_unit_given_its_code_in_a_later_year_keeps_one_page(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "examples" / "shixian" / "data", data)
+    (data / "frozen.yaml").unlink()  # (2021 and 2022 are published: edited here without errata)
+    for year in ("2021", "2022"):
+        path = data / year / "departments.csv"
+        path.write_text(path.read_text(encoding="utf-8").replace("999001,示例县教育局", ",示例县教育局", 1), encoding="utf-8")
+    out = tmp_path / "generated"
+    _, report = pipeline.generate(data, out)
+    assert report.ok, report.as_text()
+    index = (out / "departments" / "index.md").read_text(encoding="utf-8")
+    assert index.count("示例县教育局</a>") == 1 and '<a href="999001/">示例县教育局</a></td><td>999001</td><td>2021–2024' in index
+    for year in (2021, 2022, 2023, 2024):
+        assert (out / "departments" / "999001" / f"{year}.md").exists()

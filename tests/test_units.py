@@ -178,3 +178,17 @@ def test_year_rules_apply_from_their_year_on_and_keep_what_they_do_not_change():
     archive = model.Archive(settings, [type("Y", (), {"year": y})() for y in (2026, 2024)])
     assert archive.grade_names == ["A", "B", "优", "良", "中", "差"]
     assert archive.grade_names_of(2024) == ["优", "良", "中", "差"]
+
+
+@pytest.mark.parametrize(("number", "ok"), [("川财绩〔2018〕14号", True), ("岳府发〔2023〕20156号", True),
+                                            ("岳财发〔2023〕19001号", True), ("川财绩(2018)14号", False),
+                                            ("川财绩2018年14号", False), ("川财绩[2018]14号", False)])
+def test_doc_numbers_keep_the_year_in_hexagonal_brackets(number, ok):
+    from pydantic import ValidationError
+
+    try:
+        schema.Document.model_validate({"编号": "a", "标题": "b", "文号": number})
+    except ValidationError:
+        assert not ok
+    else:
+        assert ok
