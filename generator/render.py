@@ -24,7 +24,7 @@ from . import checks, dependencies, links, opendata, schema
 from .cache import FileCache, ObjectCache
 from .escape import html_text, md_text, safe_title
 from .exports import Exports
-from .lifecycle import DepartmentHistory, department_histories, project_histories
+from .lifecycle import DepartmentHistory, ProjectHistory, department_histories, project_histories
 from .model import Archive
 from .render_entities import (
     department_page,
@@ -393,7 +393,7 @@ def render_site(archive: Archive, out: Path, *, bundles: Exports | None = None,
             w.text(lp.src, env.get_template("list.md.j2").render(page=lp))
             _write_table_downloads(w, lp.src, lp.tables())
     w.ungrouped()
-    _render_entities(archive, env, w, site_key, departments, fresh_years, year_keys, key_cache)
+    projects = _render_entities(archive, env, w, site_key, departments, fresh_years, year_keys, key_cache)
     made = bundles.collect()
     open_data = []
     for y in archive.years:
@@ -412,20 +412,22 @@ def render_site(archive: Archive, out: Path, *, bundles: Exports | None = None,
     w.ungrouped()
     w.text(links.OPEN_DATA, env.get_template("open_data.md.j2").render(page=OpenDataPage(open_data)))
     w.text("nav.json", json.dumps(navigation(archive), ensure_ascii=False, indent=1))
-    w.text("site.json", json.dumps(site_info(archive), ensure_ascii=False, indent=1, sort_keys=True))
+    w.text("site.json", json.dumps(site_info(archive, unlisted_pages(archive, departments, projects)),
+                                   ensure_ascii=False, indent=1, sort_keys=True))
     return w.commit()
 
 
 def _render_entities(archive: Archive, env: Environment, w: Writer, site_key: str | None,
                      departments: dict[str, DepartmentHistory], fresh_years: set[int], year_keys: dict[int, str],
-                     key_cache: ObjectCache | None) -> None:
+                     key_cache: ObjectCache | None) -> dict[str, ProjectHistory]:
     """Department and project pages, with their indexes and the trackers. ``fresh_years``: the years whose data
     files or the site key changed since the last build (all of them on a first build)."""
     by_year = {y.year: y for y in archive.years}
-    dept_slugs = {name: d.slug for name, d in departments.items()}
+    # Each unit's address by any name it had (departments are keyed by address: a renamed unit is one page).
+    dept_slugs = {name: slug for y in sorted(archive.years, key=lambda y: y.year) for name, slug in y.dept_slugs.items()}
     keys = dependencies.department_keys(site_key, departments, year_keys, key_cache) if site_key else {}
-    for d in departments.values():
-        if w.reuse(f"department/{d.name}", keys.get(d.name)) is not None:
+    for key, d in departments.items():
+        if w.reuse(f"department/{key}", keys.get(key)) is not None:
             continue
         page = department_page(archive, d, by_year)
         w.text(page.src, env.get_template("department.md.j2").render(page=page))
@@ -450,6 +452,7 @@ def _render_entities(archive: Archive, env: Environment, w: Writer, site_key: st
     for index in (projects_index(archive, projects), trackers_page(archive)):
         w.text(index.src, env.get_template("index_page.md.j2").render(page=index))
         _write_table_downloads(w, index.src, index.tables())
+    return projects
 
 
 def navigation(archive: Archive) -> list:
@@ -473,7 +476,24 @@ def navigation(archive: Archive) -> list:
     ]
 
 
-def site_info(archive: Archive) -> dict:
+def unlisted_pages(archive: Archive, departments: dict[str, DepartmentHistory],
+                   projects: dict[str, ProjectHistory]) -> dict[str, list[str]]:
+    """Addresses kept out of the sitemap: what only draft years (草稿) show. A draft is on the site for review, not
+    offered to search engines as published. (Given as a list, not as marks on pages: the preview rebuilds only
+    some pages, and the sitemap must come out as in a full build.)"""
+    drafts = {y.year for y in archive.years if not y.published}
+    if not drafts:
+        return {}
+    # A draft year's pages are "<year>/…" and "departments/<unit>/<year>/"; units and projects only drafts show
+    # are listed by address.
+    urls = [links.department_page(d.slug)[:-3] + "/" for d in departments.values()
+            if d.slug and all(dy.year in drafts for dy in d.years)]
+    published = {p.code for y in archive.years if y.published for p in y.projects}
+    urls += [links.project_page(h.slug)[:-3] + "/" for h in projects.values() if h.code not in published]
+    return {"years": [str(y) for y in sorted(drafts)], "pages": sorted(urls)}
+
+
+def site_info(archive: Archive, unlisted: dict[str, list[str]] | None = None) -> dict:
     """Site-wide facts the theme shows on every page (footer); read by the MkDocs plugin into config.extra."""
     s = archive.settings
     # The footer required of government sites (政府网站发展指引): label, text, and for the 党政机关网站标识 the
@@ -483,6 +503,7 @@ def site_info(archive: Archive) -> dict:
     return {
         "site_name": s.site_name,
         "site_url": url,
+        "unlisted": unlisted or {},  # overrides/sitemap.xml
         "gov_mark_image": s.gov_mark_image,  # checked by the plugin: a file of the site
         "footer": [*([label, value or BLANK, None, None] for label, value in (
                        ("主办单位", s.host_org), ("联系方式", s.contact), ("网站标识码", s.site_code),

@@ -74,7 +74,6 @@ class ListPage:
     table: Table | None
     pager: list[tuple[str, str | None]] = field(default_factory=list)
     filters: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (label, data key, options)
-    draft: bool = False  # a page of a draft year: kept out of the sitemap
 
     def tables(self) -> list[Table]:
         return [b for b in self.blocks if isinstance(b, Table)] + ([self.table] if self.table else [])
@@ -434,8 +433,7 @@ def list_pages(archive: Archive, y: YearModel,
             pager = [(str(k), links.md_link(src, s) if k != n else None) for k, s in enumerate(srcs, start=1)]
             intro = f"共 {len(rows)} 条，本页第 {(n - 1) * PAGE_ROWS + 1}–{(n - 1) * PAGE_ROWS + len(chunk)} 条。"
             back = [(f"{y.year}年度报告", links.md_link(src, links.year_page(y.year)))]
-            pages.append(ListPage(src, title, intro, back, blocks, table, pager if len(chunks) > 1 else [], filters,
-                                  draft=not y.published))
+            pages.append(ListPage(src, title, intro, back, blocks, table, pager if len(chunks) > 1 else [], filters))
     return pages + department_year_pages(archive, y, departments)
 
 
@@ -503,4 +501,4 @@ def department_year_page(archive: Archive, y: YearModel, d: DepartmentHistory, d
                    "各年数字的对比见单位页面。").format(code, y.year)
     back = [(Markup("{}（历年）").format(md_text(d.name)), links.md_link(src, links.department_page(d.slug))),
             (f"{y.year}年度报告", links.md_link(src, links.year_page(y.year)))]
-    return ListPage(src, f"{dy.name or d.name} {y.year}年度", intro, back, blocks, None, draft=not y.published)
+    return ListPage(src, f"{dy.name or d.name} {y.year}年度", intro, back, blocks, None)

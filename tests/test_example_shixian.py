@@ -330,3 +330,12 @@ def test_a_unit_given_its_code_in_a_later_year_keeps_one_page(tmp_path):
     assert index.count("示例县教育局</a>") == 1 and '<a href="999001/">示例县教育局</a></td><td>999001</td><td>2021–2024' in index
     for year in (2021, 2022, 2023, 2024):
         assert (out / "departments" / "999001" / f"{year}.md").exists()
+
+
+def test_every_project_page_links_its_department(shixian_site):
+    pages = [p for p in (shixian_site / "projects").glob("*/index.html")]
+    assert len(pages) > 50
+    for page in pages:
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        article = soup.find("article")
+        assert any("departments/" in a["href"] for a in article.find_all("a", href=True)), page

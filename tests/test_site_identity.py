@@ -131,3 +131,22 @@ def test_pages_of_a_draft_year_are_left_out_of_the_sitemap(tmp_path):
     assert sitemap.startswith("<?xml")
     assert "<loc>https://czj.example.gov.cn/jxgk/2023/</loc>" in sitemap
     assert "/jxgk/2024/" not in sitemap
+
+
+def test_the_shixian_sitemap_leaves_out_what_only_its_draft_year_shows(tmp_path):
+    """2024 is a draft: its year pages, its department-year pages and the projects only 2024 has stay out."""
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "examples" / "shixian" / "data", data)
+    path = data / "settings.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "网站地址: https://czj.example.gov.cn/\n", encoding="utf-8")
+    site = tmp_path / "site"
+    pipeline.build(pipeline.Paths(ROOT, data, site), strict=True, quiet=True)
+    locs = re.findall(r"<loc>https://czj\.example\.gov\.cn/([^<]*)</loc>", (site / "sitemap.xml").read_text("utf-8"))
+    assert "2023/" in locs and "departments/999001/2023/" in locs
+    assert not [u for u in locs if u.startswith("2024/") or re.match(r"departments/[^/]+/2024/", u)]
+    pages = {p.name for p in (site / "projects").iterdir() if (p / "index.html").exists()}
+    listed = {u.split("/")[1] for u in locs if u.startswith("projects/") and u.count("/") == 2}
+    published = {line.split(",")[0] for year in ("2021", "2022", "2023")
+                 for line in (data / year / "projects.csv").read_text("utf-8").splitlines()[1:]}
+    assert pages - listed == pages - published and pages - published, "projects only 2024 has stay out"
+    assert listed == pages & published
