@@ -509,6 +509,9 @@ def read_workbook(path: Path, result: ImportResult) -> tuple[Incoming, int | Non
 
 
 _FORMULA_ELEMENT = re.compile(rb"<(?:\w+:)?f[ >/]")
+_FORMULA_TEXT = re.compile(rb"<(?:\w+:)?f\b[^>]*>(.*?)</(?:\w+:)?f>", re.S)
+_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?\br="([A-Z]+\d+)"[^>]*)>(.*?)</(?:\w+:)?c>', re.S)
+_STORED_VALUE = re.compile(rb"<(?:\w+:)?v>[^<]+</(?:\w+:)?v>")
 
 
 def _formula_problems(incoming: Incoming, uncached: dict[str, list[tuple[int, int, str]]]) -> None:
@@ -531,18 +534,36 @@ def _formula_problems(incoming: Incoming, uncached: dict[str, list[tuple[int, in
 def _formulas_without_results(path: Path, values_wb) -> dict[str, list[tuple[int, int, str]]]:
     """Cells holding a formula whose result the file does not store: read for their values they are blank, and an
     import would quietly empty the field. (Excel and WPS store results on saving; other programs may not.)"""
-    with zipfile.ZipFile(path) as z:
-        if not any(_FORMULA_ELEMENT.search(z.read(n)) for n in z.namelist()
-                   if n.startswith("xl/worksheets/") and n.endswith(".xml")):
-            return {}
-    formulas_wb = load_workbook(path, data_only=False)
+    import html
+
+    from openpyxl.utils import column_index_from_string
+
     out: dict[str, list[tuple[int, int, str]]] = {}
-    for ws in formulas_wb.worksheets:
-        values = values_wb[ws.title]
-        for row in ws.iter_rows():
-            for c in row:
-                if c.data_type == "f" and values.cell(c.row, c.column).value is None:
-                    out.setdefault(ws.title, []).append((c.row, c.column, str(c.value)))
+    with zipfile.ZipFile(path) as z:
+        sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+        if not any(_FORMULA_ELEMENT.search(z.read(n)) for n in sheets):
+            return {}
+        # Sheet titles by their file: xl/workbook.xml names each sheet's relation, the relations name the file.
+        rels = dict(re.findall(rb'<Relationship\b[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"',
+                               z.read("xl/_rels/workbook.xml.rels")))
+        rels |= {k: v for v, k in re.findall(rb'<Relationship\b[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"',
+                                              z.read("xl/_rels/workbook.xml.rels"))}
+        for name, rid in re.findall(rb'<(?:\w+:)?sheet\b[^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"',
+                                    z.read("xl/workbook.xml")):
+            target = rels.get(rid, b"").decode("utf-8").lstrip("/")
+            member = target if target.startswith("xl/") else "xl/" + target
+            if member not in sheets:
+                continue
+            title = html.unescape(name.decode("utf-8"))
+            # A formula's stored result is its <v>; a formula giving "" stores an empty one in a text cell (t="str").
+            # Without either, the cell reads as blank for lack of a result.
+            for attrs, ref, inner in _CELL.findall(z.read(member)):
+                if (_FORMULA_ELEMENT.search(inner) and not _STORED_VALUE.search(inner)
+                        and not re.search(rb'\bt="str"', attrs)):
+                    col, row = re.match(rb"([A-Z]+)(\d+)", ref).groups()
+                    text = _FORMULA_TEXT.search(inner)
+                    formula = "=" + html.unescape(text.group(1).decode("utf-8")) if text else "（共享公式）"
+                    out.setdefault(title, []).append((int(row), column_index_from_string(col.decode()), formula))
     return out
 
 

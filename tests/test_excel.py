@@ -679,3 +679,29 @@ def test_a_blank_id_in_a_sheet_is_told_once(templates: Path, new_year_data: Path
                and p.problem.code == "missing-field"]
     assert len(at_cell) == 1, result.as_text()
     assert ".import-" not in result.as_text()
+
+
+def test_a_formula_that_stored_an_empty_text_result_is_read_as_blank(templates: Path, new_year_data: Path,
+                                                                      tmp_path: Path):
+    """=IF(…,"",…) stores an empty text result (t="str", empty <v>): that is a result, the cell is blank, no error."""
+    import zipfile
+
+    shutil.copy(templates / ALL_IN_ONE, tmp_path / ALL_IN_ONE)
+    filled = filled_workbook(tmp_path / ALL_IN_ONE)
+    wb = load_workbook(filled)
+    ws = wb["项目"]
+    cell = _label_cell(ws, "实施单位")
+    target = ws.cell(cell.row + 1, cell.column)
+    target.value = '=IF(1>0,"","x")'
+    wb.save(tmp_path / "formula.xlsx")
+    out = tmp_path / "stored.xlsx"
+    with zipfile.ZipFile(tmp_path / "formula.xlsx") as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb'<c r="' + target.coordinate.encode() + rb'"([^>]*)><f>(.*?)</f><v\s*/>',
+                              lambda m: b'<c r="' + target.coordinate.encode() + b'"' + re.sub(rb'\s*t="[^"]*"', b"", m.group(1)) + b' t="str"><f>'
+                              + m.group(2) + b"</f><v></v>", data)
+            dst.writestr(item, data)
+    result = import_workbook(out, new_year_data)
+    assert result.ok, result.as_text()
