@@ -583,6 +583,7 @@ class _YearChecks:
             if category not in weights and r.level1 is Level1.COST:
                 category = Level1.OUTPUT.value
             actual[category] += r.weight
+        actual = {c: w for c, w in actual.items() if w}  # (a category given 0 points is as one not given)
         wanted = {c: w for c, w in weights.items() if w}
         if all(actual.get(c, Decimal(0)) == w for c, w in wanted.items()) and set(actual) <= set(wanted):
             return

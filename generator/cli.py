@@ -72,7 +72,9 @@ def seen_from_here(report: Report, data_dir: Path) -> Report:
     except ValueError:  # (another drive on Windows)
         return report
     prefix = data_dir.name + "/"
-    if shown == data_dir.name or shown.startswith(".."):  # (data outside the current folder: named as before)
+    if shown.startswith(".."):  # data outside the current folder: its full path
+        shown = data_dir.resolve().as_posix()
+    if shown == data_dir.name:
         return report
     out = Report()
     out.problems = [dataclasses.replace(p, file=shown + "/" + p.file[len(prefix):]) if p.file.startswith(prefix)
@@ -81,7 +83,8 @@ def seen_from_here(report: Report, data_dir: Path) -> Report:
 
 
 def _print_report(report: Report, fmt: str, data_dir: Path | None = None) -> None:
-    if data_dir is not None:
+    # (JSON keeps names from the data folder's name, as CI annotations and tools expect)
+    if data_dir is not None and fmt != "json":
         report = seen_from_here(report, data_dir)
     if fmt == "json":
         print(report.as_json())
@@ -119,7 +122,7 @@ def cmd_build(args) -> int:
     if args.format == "json":
         print(report.as_json())
     elif report.notices:
-        print(report.as_text())
+        print(seen_from_here(report, paths.data).as_text())
     print(f"网站已生成：{paths.site}/ 。预览：python -m generator serve，然后打开 http://127.0.0.1:8000/")
     return 0
 

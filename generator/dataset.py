@@ -157,7 +157,13 @@ def parse_table(raw: load.RawTable, model: type[Published], report: Report) -> T
     rename = {}
     for h in raw.header:
         name, unit = load.header_unit(h) if h not in aliases else (h, "")
-        if name != h and name in aliases and name not in raw.header:
+        if name != h and name in aliases:
+            if name in raw.header or name in rename.values():
+                first = name if name in raw.header else next(k for k, v in rename.items() if v == name)
+                report.error(raw.file, raw.header_row, "bad-header", h, h,
+                             f"此列与“{first}”列是同一字段；请删除其中一列")
+                rename[h] = h  # (left as it is: reported once, here, not again as unknown)
+                continue
             if _is_money(model, aliases[name]) and load.wrong_money_unit(unit):
                 report.error(raw.file, raw.header_row, "bad-header", h, h,
                              f"此列的单位是“{unit}”，而金额一律以万元计；请把金额换算为万元，并把列名改为“{name}”")
@@ -168,6 +174,8 @@ def parse_table(raw: load.RawTable, model: type[Published], report: Report) -> T
             row.values = {rename.get(k, k): v for k, v in row.values.items()}
     unknown = [h for h in raw.header if h not in aliases]
     for h in unknown:
+        if rename.get(h) == h:
+            continue
         close = difflib.get_close_matches(h.replace(" ", "").replace("\u3000", ""),
                                           [a for a in aliases if a not in raw.header], n=1, cutoff=0.5)
         hint = f"是否应为“{close[0]}”？" if close else ""

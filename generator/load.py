@@ -204,7 +204,8 @@ def read_csv(path: Path, name: str, report: Report) -> RawTable | None:
                 lines.append((row_no, cells))
     except csv.Error:
         # The quote opened on the line where the failing row starts (``start``); the reader has run on from there.
-        opened = text.splitlines()[start - 1] if start - 1 < len(text.splitlines()) else ""
+        lines_read = list(io.StringIO(text, newline=""))  # the lines as the csv reader counted them
+        opened = lines_read[start - 1] if start - 1 < len(lines_read) else ""
         report.error(name, start, "bad-csv", value=_short(opened.strip())[:60],
                      message="CSV 格式损坏：此行起引号不成对（单元格中的英文双引号须成对出现），其后各行无法读取；"
                              "请在 Excel 中打开后重新另存为 CSV，或删去多余的引号")

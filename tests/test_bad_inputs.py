@@ -180,6 +180,8 @@ CASES = [
     Case("unknown-column", replace(EXANTE, "评估日期,", "评估时间,"), {("unknown-field", EXANTE, 1)}),
     # A header with its unit is the column: 申请金额（万元） reads as 申请金额, 申请金额（元） would be 10,000 times off.
     Case("column-with-its-unit", replace(EXANTE, "申请金额,", "申请金额（万元）,"), set()),
+    Case("one-field-twice-with-units", replace(EXANTE, "申请金额,建议金额,", "申请金额（万元）,申请金额(万元),"),
+         {("bad-header", EXANTE, 1)}),
     Case("money-column-in-yuan", replace(EXANTE, "申请金额,", "申请金额（元）,"), {("bad-header", EXANTE, 1)}),
     Case("nul-byte-in-cell", replace(MON_IND, "设备招标延期", "设备\x00招标延期"), {("bad-character", MON_IND, 4)}),
     Case("folder-instead-of-file", make_dir(APPS), {("file-unreadable", APPS, None)}),
@@ -757,3 +759,11 @@ def test_a_counted_figure_whose_table_has_an_unread_row_is_not_called_unknown(ri
     replace(REPORT, "  - 对重点项目", "  - 对{{绩效监控项目数}}个重点项目")(rich)
     set_cell(MON, 2, "执行数", "12万")(rich)
     assert errors(rich) == {("bad-money", MON, 2)}
+
+
+def test_data_outside_the_working_folder_is_named_by_its_full_path(rich, capsys):
+    """'data/2024/…' would name the project's own data folder; the text report gives the full path instead (the
+    JSON report keeps names from the data folder's name, for tools)."""
+    next(c for c in CASES if c.id == "money-percent").mutate(rich)
+    code, _, err = _run(["--root", str(ROOT), "--data", str(rich), "validate"], capsys)
+    assert code == cli.EXIT_DATA and f"[错误] {rich.resolve().as_posix()}/2024/" in err

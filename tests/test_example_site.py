@@ -249,9 +249,12 @@ def test_data_dictionary_cites_only_what_a_reader_can_look_up(example_site):
         assert not re.search(r"[A-Za-z]{3,}\s+[A-Za-z]{3,}", basis), basis
 
 
-def test_guide_shows_what_validate_really_prints(data_copy, capsys):
-    """The guide's example of reading an error is the real output for the edit it describes."""
+def test_guide_shows_what_validate_really_prints(data_copy, capsys, monkeypatch):
+    """The guide's example of reading an error is the real output for the edit it describes (run, as staff do,
+    from the folder holding data/)."""
     from generator import cli
+
+    monkeypatch.chdir(data_copy.parent)
 
     path = data_copy / "2023" / "exante.csv"
     lines = path.read_text(encoding="utf-8").split("\n")
