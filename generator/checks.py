@@ -714,8 +714,9 @@ class _YearChecks:
 
     def narrative(self, rep: YearReport) -> None:
         # A counted figure whose table has unread rows is citable; it is counted once those rows are fixed.
-        known = placeholder_values(rep, self.data.counted(whole=False)).keys()
-        counted_names = "、".join("{{" + k + "}}" for k in self.data.counted(whole=False))
+        citable = self.data.counted(whole=False)
+        known = placeholder_values(rep, citable).keys()
+        counted_names = "、".join("{{" + k + "}}" for k in citable)
         texts = [(rep, f"{attr}.{i}", attr, text)
                  for attr in ("overview", "goals", "exante", "monitoring", "evaluation", "application")
                  for i, text in enumerate(getattr(rep, attr))]
