@@ -156,7 +156,14 @@ def check(ds: Dataset, report: Report) -> None:
                          "已发布的数据如需修改，请保持“已发布”，并在“更正说明”中新增一条")
     for s in states(ds, frozen):
         file = f"{ds.root.name}/{s.year}/report.yaml"
-        if s.recorded is None:
+        if s.recorded is None and s.errata:
+            # Errata are written to a year already published, which the first build after publishing registered:
+            # an unregistered year with errata means the register lost it (frozen.yaml emptied or replaced).
+            report.error(name, None, "frozen-year-changed", str(s.year), "未登记",
+                         f"{s.year} 年度已有 {s.errata} 条更正说明，说明它早已发布并登记，但 {FROZEN_FILE} 中没有它的登记；"
+                         f"请从版本库恢复 {FROZEN_FILE}。若是初次把往年数据迁入本工具，核对无误后运行 "
+                         f"python -m generator freeze {s.year} 登记")
+        elif s.recorded is None:
             report.notice(name, None, "frozen-year-recorded", str(s.year), "未登记",
                           f"{s.year} 年度已标为“已发布”，构建成功后将登记其数据校验值；此后修改须附更正说明")
         elif s.changed and s.errata < s.recorded.errata:
@@ -177,7 +184,9 @@ def record_all(ds: Dataset, report: Report) -> list[int]:
     frozen = read_frozen(ds.root, report)
     updated = []
     for s in states(ds, frozen):
-        if s.recorded is None or (s.changed and s.erratum_added) or s.resaved:
+        # (A registration made before content checksums were kept gains one while the year is unchanged.)
+        migrate = s.recorded is not None and s.recorded.content is None and not s.changed
+        if (s.recorded is None and not s.errata) or (s.changed and s.erratum_added) or s.resaved or migrate:
             frozen.years[s.year] = s.registration()
             updated.append(s.year)
     if updated:

@@ -30,6 +30,17 @@ def update_golden(request) -> bool:
     return request.config.getoption("--update-golden")
 
 
+def unfreeze(data: Path) -> None:
+    """For tests that edit published years freely: no register of published years (data/frozen.yaml), and no errata,
+    which would say a year was published and registered before (generator/freeze.py)."""
+    import re
+
+    (data / "frozen.yaml").unlink(missing_ok=True)
+    for report in data.glob("*/report.yaml"):
+        text = report.read_text(encoding="utf-8")
+        report.write_text(re.sub(r"(?m)^更正说明:\n(?:[- ] .*\n)*", "更正说明: []\n", text), encoding="utf-8")
+
+
 def build_site(data_dir: Path, site_dir: Path) -> Path:
     """Build a site from ``data_dir`` into ``site_dir`` with the project's mkdocs.yml and content/."""
     pipeline.build(pipeline.Paths(ROOT, data_dir, site_dir), strict=True, quiet=True)

@@ -15,7 +15,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from generator import pipeline
-from tests.conftest import ROOT
+from tests.conftest import ROOT, unfreeze
 
 pytestmark = pytest.mark.slow
 
@@ -319,7 +319,7 @@ def test_a_draft_year_says_so_in_its_title_and_its_downloads(shixian_site):
 def test_a_unit_given_its_code_in_a_later_year_keeps_one_page(tmp_path):
     data = tmp_path / "data"
     shutil.copytree(ROOT / "examples" / "shixian" / "data", data)
-    (data / "frozen.yaml").unlink()  # (2021 and 2022 are published: edited here without errata)
+    unfreeze(data)  # (2021 and 2022 are published: edited here without errata)
     for year in ("2021", "2022"):
         path = data / year / "departments.csv"
         path.write_text(path.read_text(encoding="utf-8").replace("999001,示例县教育局", ",示例县教育局", 1), encoding="utf-8")
@@ -339,3 +339,34 @@ def test_every_project_page_links_its_department(shixian_site):
         soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
         article = soup.find("article")
         assert any("departments/" in a["href"] for a in article.find_all("a", href=True)), page
+
+
+def test_an_emptied_register_is_noticed_for_a_year_with_errata(tmp_path):
+    """A year with errata was published and registered before: frozen.yaml not holding it means the register was
+    emptied or replaced, and the year could then change unseen. Registering it again is a deliberate command."""
+    from generator import cli
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "examples" / "shixian" / "data", data)
+    (data / "frozen.yaml").write_text("年度: {}\n", encoding="utf-8")
+    _, report = pipeline.validate(data)
+    assert {(p.code, p.field) for p in report.errors} == {("frozen-year-changed", "2021")}
+    assert cli.main(["--root", str(ROOT), "--data", str(data), "freeze", "2021"]) == 0
+    _, report = pipeline.validate(data)
+    assert report.ok, report.as_text()
+
+
+def test_a_registration_made_before_content_checksums_gains_one(tmp_path):
+    from generator import freeze
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "examples" / "shixian" / "data", data)
+    frozen = data / "frozen.yaml"
+    frozen.write_text("".join(line for line in frozen.read_text("utf-8").splitlines(keepends=True)
+                              if "内容校验值" not in line), encoding="utf-8")
+    ds, report = pipeline.validate(data)
+    assert report.ok, report.as_text()
+    assert freeze.record_all(ds, report) == [2021, 2022, 2023]
+    assert frozen.read_text("utf-8").count("内容校验值") == 3
+    ds, report = pipeline.validate(data)
+    assert freeze.record_all(ds, report) == []

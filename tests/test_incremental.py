@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from generator import cache, load, pipeline, render_entities, render_year, schema
-from generator.dataset import FROZEN_FILE
 from generator.problems import DataError
+from tests.conftest import unfreeze
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "shixian" / "data"
@@ -51,7 +51,7 @@ def work(tmp_path):
     data = tmp_path / "data"
     shutil.copytree(EXAMPLE, data)
     # Edits below touch published years too; without the record of published checksums no erratum is needed.
-    (data / FROZEN_FILE).unlink()
+    unfreeze(data)
     cache._MEMORY.clear()  # each test starts as a new process would: only what is on disk
     yield data, tmp_path / "out", tmp_path / "cache"
     cache._MEMORY.clear()

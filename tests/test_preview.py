@@ -15,7 +15,7 @@ import pytest
 from mkdocs.commands.build import build
 
 from generator import cache, pipeline, schema, serve
-from generator.dataset import FROZEN_FILE
+from tests.conftest import unfreeze
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "shixian" / "data"
@@ -37,7 +37,7 @@ def project(tmp_path, monkeypatch):
     shutil.copytree(ROOT / "overrides", root / "overrides")
     shutil.copytree(ROOT / "content", root / "content", ignore=shutil.ignore_patterns("generated"))
     shutil.copytree(EXAMPLE, root / "data")
-    (root / "data" / FROZEN_FILE).unlink()  # edits below touch a published year; no erratum needed without it
+    unfreeze(root / "data")  # edits below touch a published year; no erratum needed without the register
     paths = pipeline.Paths(root)
     cache._MEMORY.clear()
     pipeline.generate(paths.data, paths.generated, paths.cache)  # as serve does before its first build
