@@ -16,7 +16,21 @@ from . import load
 from .cache import ObjectCache
 from .cache import key as cache_key
 from .problems import Report
-from .schema import BLANKS, TABLES, Published, Record, SiteSettings, YearReport
+from .schema import (
+    BLANKS,
+    TABLES,
+    Department,
+    Level,
+    Monitoring,
+    Project,
+    Published,
+    Record,
+    Rectification,
+    RectificationStatus,
+    SiteSettings,
+    Target,
+    YearReport,
+)
 
 YEAR_DIR = re.compile(r"^\d{4}$")
 YEAR_RANGE = (2000, 2100)  # the same range the 年度 fields accept
@@ -52,8 +66,6 @@ class YearData:
         report's own totals). With ``whole=False`` also those of tables with rows that could not be read (their
         counts are then not final: for knowing which names are citable)."""
         read_whole = whole
-        from .schema import Department, Level, Monitoring, Project, Rectification, RectificationStatus, Target
-
         out: dict[str, int] = {}
 
         def whole(model) -> bool:

@@ -467,7 +467,7 @@ def read_workbook(path: Path, result: ImportResult) -> tuple[Incoming, int | Non
                                           "工作簿过大；请检查是否误存了图片或其他内容"))
             return None
         wb = load_workbook(path, data_only=True)
-        uncached = _formulas_without_results(path, wb)
+        uncached = _formulas_without_results(path)
     except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError, SyntaxError):
         result.problems.append(Problem(str(path), None, "file-unreadable", "", "",
                                        "无法打开工作簿：文件已损坏、没有读取权限或不是 .xlsx 格式；请在 Excel/WPS 中打开后"
@@ -531,7 +531,7 @@ def _formula_problems(incoming: Incoming, uncached: dict[str, list[tuple[int, in
                     "请在 Excel/WPS 中打开、保存后重新导入，或把公式改为数值"))
 
 
-def _formulas_without_results(path: Path, values_wb) -> dict[str, list[tuple[int, int, str]]]:
+def _formulas_without_results(path: Path) -> dict[str, list[tuple[int, int, str]]]:
     """Cells holding a formula whose result the file does not store: read for their values they are blank, and an
     import would quietly empty the field. (Excel and WPS store results on saving; other programs may not.)"""
     import html
