@@ -11,12 +11,12 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from operator import attrgetter
 
 from .cache import ObjectCache
 from .cache import key as cache_key
-from .dataset import SETTINGS_FILE, WHOLE_FILE, Dataset, YearData
+from .dataset import WHOLE_FILE, Dataset, YearData
 from .problems import Report
 from .schema import (
     INDICATOR_LEVELS,
@@ -46,6 +46,7 @@ from .schema import (
     Target,
     YearReport,
     YearRules,
+    named_departments,
 )
 from .types import cents
 
@@ -173,8 +174,7 @@ class _AcrossYears:
 
     def digest(self, all_projects: dict) -> str:
         """Everything a year's checks read besides its own records: settings, and what other years hold."""
-        settings = self.dataset.root / SETTINGS_FILE
-        parts: list[str | bytes] = [settings.read_bytes() if settings.is_file() else b"", *sorted(all_projects),
+        parts: list[str | bytes] = [self.dataset.settings_bytes, *sorted(all_projects),
                                     "|", *map(str, sorted(self.dataset.years))]
         for model in (Evaluation, ExAnte, Monitoring):
             parts += ["|", *sorted(self._collect(model, withheld=False))]
@@ -486,7 +486,9 @@ class _YearChecks:
         exante = [] if d.failed.get(ExAnte) else d.records(ExAnte)
         if exante:
             self._count(f, "exante_projects", len(exante), "事前评估表的记录条数")
-            self._count(f, "exante_departments", len({x.department for x in exante}), "事前评估表涉及的主管部门数")
+            named = named_departments(exante)
+            if named is not None:
+                self._count(f, "exante_departments", len(named), "事前评估表涉及的主管部门数")
         evaluations = [] if d.failed.get(Evaluation) or d.failed.get(Department) else d.records(Evaluation)
         if evaluations:
             self_dept = [e for e in evaluations if e.kind is EvaluationType.SELF and e.target is Target.DEPARTMENT]
@@ -696,6 +698,8 @@ class _YearChecks:
                 self.err(e, "year-mismatch", "spending_year", e.spending_year,
                          f"评价年度（被评价资金的年度）不能晚于报告年度 {self.year}")
         for a in self.data.records(Application):
+            if a.budget_year is None:
+                continue
             if a.budget_year < self.year - 1:
                 self.err(a, "year-mismatch", "budget_year", a.budget_year,
                          f"结果应用影响的预算年度应不早于 {self.year - 1} 年")
@@ -764,15 +768,16 @@ def _field_value(record: Record, attr: str, value) -> tuple[str, object]:
     return field, "" if value is None else value
 
 
+_PLAIN_DECIMAL = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
 def _number(text: str | None) -> Decimal | None:
+    """An indicator value as a number when it is written as one (85, 95%, 1,200.5); None for text (定性 values).
+    Exponents are not numbers here: 1e-9999999 would overflow the ratio of a score check."""
     if text is None:
         return None
     cleaned = text.strip().rstrip("%").replace(",", "")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
+    return Decimal(cleaned) if _PLAIN_DECIMAL.fullmatch(cleaned) else None
 
 
 def _suggest(value: str, names: set[str]) -> str:

@@ -90,6 +90,7 @@ class Dataset:
     root: Path
     settings: SiteSettings
     years: dict[int, YearData]
+    settings_bytes: bytes = b""  # settings.yaml as read: what caches of work that depends on it are keyed by
 
 
 _PYDANTIC_CODES = {
@@ -123,7 +124,7 @@ def _message(error: dict, model: type[Record]) -> tuple[str, str]:
         return code, f"文字过长，最多 {error.get('ctx', {}).get('max_length')} 个字"
     if kind in ("string_type", "str_type"):
         return code, "应为文字"
-    if kind.startswith(("decimal_", "int_", "float_")):
+    if kind.startswith(("decimal_", "int_", "float_")) or kind == "finite_number":
         # Plain Decimal fields (settings: 下限, 权重, 容差) are parsed by pydantic itself, in English.
         return "bad-number", "应为数字（例如 90 或 0.5）"
     if kind.startswith("bool_"):
@@ -134,7 +135,7 @@ def _message(error: dict, model: type[Record]) -> tuple[str, str]:
         return code, "应为“键: 值”的结构"
     if code.startswith("bad-") or code == "out-of-range":
         return code, error["msg"]
-    return code, f"值不符合要求（{error['msg']}）"
+    return code, "值的类型或格式不符合要求，请对照网站“数据说明”页中此字段的说明"
 
 
 _PATTERN_HINTS = {
@@ -365,7 +366,12 @@ def read_dataset(root: Path, report: Report, years: list[int] | None = None,
         return None
     settings = SiteSettings(站点名称="预算绩效管理信息公开", 地区="（未设置）")
     settings_path = root / SETTINGS_FILE
+    settings_bytes = b""
     if settings_path.exists():
+        try:
+            settings_bytes = settings_path.read_bytes()
+        except OSError:
+            pass  # read_yaml reports it
         raw = load.read_yaml(settings_path, _name(root, settings_path), report)
         if raw is not None:
             parsed = parse_document(raw, SiteSettings, report)
@@ -401,7 +407,7 @@ def read_dataset(root: Path, report: Report, years: list[int] | None = None,
     if not found:
         report.error(_name(root, root), None, "file-missing", "", "",
                      "数据目录中没有任何年度文件夹（例如 data/2023/）")
-    return Dataset(root, settings, dict(sorted(found.items())))
+    return Dataset(root, settings, dict(sorted(found.items())), settings_bytes)
 
 
 def read_year(root: Path, year_dir: Path, year: int, report: Report, progress=None,

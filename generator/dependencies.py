@@ -29,15 +29,14 @@ import uuid
 
 from . import cache
 from .cache import ObjectCache
-from .dataset import SETTINGS_FILE, Dataset
+from .dataset import Dataset
 from .lifecycle import DepartmentHistory, DepartmentYear, ProjectHistory
 from .model import EvaluationView, GoalView, MonitoringView
 from .schema import Department, YearReport
 
 
 def site_key(ds: Dataset) -> str:
-    settings = ds.root / SETTINGS_FILE
-    parts: list[str | bytes] = ["site", settings.read_bytes() if settings.exists() else b""]
+    parts: list[str | bytes] = ["site", ds.settings_bytes]
     for year, data in sorted(ds.years.items()):
         parts.append(str(year))
         for name in (YearReport.FILE, Department.FILE):

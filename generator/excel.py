@@ -247,7 +247,7 @@ def canonical_text(model: type[schema.Record], column: Column, text: str) -> str
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return f"{value:.2f}" if column.kind is Kind.MONEY else format(value, "f")
+        return f"{types.cents(value):.2f}" if column.kind is Kind.MONEY else format(value, "f")
     if isinstance(value, StrEnum):
         return value.value
     return str(value)

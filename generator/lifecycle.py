@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from .model import Archive, EvaluationView, GoalView, MonitoringView, YearModel
+from .model import Archive, EvaluationView, GoalView, MonitoringView, YearModel, money_reduced
 from .schema import (
-    MONEY_REDUCING,
     Application,
     Department,
     ExAnte,
@@ -125,9 +124,7 @@ class DepartmentYear:
 
     @property
     def money_moved(self) -> Decimal | None:
-        """Money cut, cancelled or clawed back; None when no application states an amount."""
-        amounts = [a.amount for a in self.applications if a.amount is not None and a.measure in MONEY_REDUCING]
-        return sum(amounts, Decimal("0.00")) if amounts else None
+        return money_reduced(self.applications)
 
 
 @dataclass
@@ -250,7 +247,10 @@ def _by_department(y: YearModel) -> dict[str, dict[str, list]]:
 def _department_year(y: YearModel, name: str, groups: dict[str, dict[str, list]]) -> DepartmentYear | None:
     record = next((d for d in y.departments if d.name == name), None)
     lists = groups.get(name) or {kind: [] for kind in _DEPARTMENT_LISTS}
-    dy = DepartmentYear(y.year, record, **lists, provided=y.provided, name=name)
+    provided = y.provided
+    if any(x.department is None for x in y.exante):
+        provided = provided - {"exante"}  # records not naming their department: its count is unknown, not 0
+    dy = DepartmentYear(y.year, record, **lists, provided=provided, name=name)
     if record is None and not (dy.projects or dy.goals or dy.evaluations or dy.rectifications or dy.exante):
         return None
     return dy

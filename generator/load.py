@@ -42,15 +42,6 @@ def clean_cell(value: str) -> str:
     return value.strip(BLANKS)
 
 
-def display_path(path: Path, root: Path | None) -> str:
-    if root is not None:
-        try:
-            return path.relative_to(root.parent if root.name == "data" else root).as_posix()
-        except ValueError:
-            pass
-    return path.as_posix()
-
-
 @dataclass
 class RawRow:
     row: int  # line of the file where the record starts (the header is line 1)

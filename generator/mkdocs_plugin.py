@@ -14,7 +14,6 @@ import re
 import shutil
 from pathlib import Path
 
-from mkdocs.config import config_options
 from mkdocs.config.base import Config
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, InclusionLevel
@@ -22,8 +21,7 @@ from pymdownx.slugs import slugify
 
 from . import search
 from .escape import safe_title
-
-PREFIX = "generated/"
+from .render import GENERATED
 
 # Generated tables, charts and project lifecycles are finished HTML (escaped when built). Python-Markdown would only
 # pass them through, but parsing thousands of rows costs more than the rest of the page; they are set aside before
@@ -60,7 +58,7 @@ def _squeeze(chrome: str) -> str:
 
 
 class DisclosureConfig(Config):
-    generated_dir = config_options.Type(str, default="generated")
+    """No options: the generated pages' folder is fixed (render.GENERATED), the pipeline writes it too."""
 
 
 log = logging.getLogger("mkdocs.plugins.disclosure")
@@ -264,7 +262,7 @@ class DisclosurePlugin(BasePlugin[DisclosureConfig]):
 
         try:
             cache_dir = os.environ.get(CACHE_ENV)
-            generate(Path(data_dir), Path(config.docs_dir) / self.config.generated_dir,
+            generate(Path(data_dir), Path(config.docs_dir) / GENERATED,
                      Path(cache_dir) if cache_dir else None)
         except DataError as exc:
             log.error("数据有误，预览保留上一次的页面：\n%s", exc.report.as_text())
@@ -292,7 +290,7 @@ class DisclosurePlugin(BasePlugin[DisclosureConfig]):
         # ASCII letters, which turns Chinese headings into _1, _2 … by position.
         toc = config.mdx_configs.setdefault("toc", {})
         toc.setdefault("slugify", slugify(case="lower"))
-        generated = Path(config.docs_dir) / self.config.generated_dir
+        generated = Path(config.docs_dir) / GENERATED
         nav_file = generated / "nav.json"
         if nav_file.exists():
             config.nav = json.loads(nav_file.read_text(encoding="utf-8"))
@@ -323,7 +321,7 @@ class DisclosurePlugin(BasePlugin[DisclosureConfig]):
         return env
 
     def on_files(self, files, *, config):
-        prefix = self.config.generated_dir.rstrip("/") + "/"
+        prefix = GENERATED + "/"
         for name in ("nav.json", "site.json"):
             found = files.get_file_from_path(prefix + name)
             if found is not None:

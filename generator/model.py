@@ -32,6 +32,7 @@ from .schema import (
     Target,
     YearReport,
     YearStatus,
+    named_departments,
 )
 
 
@@ -140,9 +141,6 @@ class YearModel:
                                     *(m.record for m in self.monitoring), *(e.record for e in self.evaluations)]
         return any(r.sample for r in records)
 
-    def evaluations_of(self, kind: EvaluationType) -> list[EvaluationView]:
-        return [e for e in self.evaluations if e.record.kind is kind]
-
     def grade_distribution(self, bands: list[str]) -> list[Share]:
         counts = defaultdict(int)
         for e in self.evaluations:
@@ -152,9 +150,13 @@ class YearModel:
         return [Share(b, c, p) for b, c, p in zip(bands, values, largest_remainder(values), strict=True)]
 
     def application_total(self) -> Decimal | None:
-        """Money cut, cancelled or clawed back; None (“—”, not 0) when no such application states an amount."""
-        amounts = [a.amount for a in self.applications if a.amount is not None and a.measure in MONEY_REDUCING]
-        return sum(amounts, Decimal("0.00")) if amounts else None
+        return money_reduced(self.applications)
+
+
+def money_reduced(applications: list[Application]) -> Decimal | None:
+    """Money cut, cancelled or clawed back; None (“—”, not 0) when no such application states an amount."""
+    amounts = [a.amount for a in applications if a.amount is not None and a.measure in MONEY_REDUCING]
+    return sum(amounts, Decimal("0.00")) if amounts else None
 
 
 @dataclass
@@ -214,7 +216,7 @@ def build_year(data: YearData) -> YearModel:
     detail = {
         "goal_project_amount": bool(data.records(Project)),
         "exante_projects": bool(data.records(ExAnte)),
-        "exante_departments": bool(data.records(ExAnte)),
+        "exante_departments": bool(data.records(ExAnte)) and named_departments(data.records(ExAnte)) is not None,
         "self_eval_units": any(e.kind is EvaluationType.SELF and e.target is Target.DEPARTMENT
                                for e in data.records(Evaluation)),
         "finance_eval_projects": any(e.kind is EvaluationType.FINANCE for e in data.records(Evaluation)),

@@ -27,8 +27,8 @@ import xlsxwriter
 
 from . import schema
 from .escape import spreadsheet_text
-from .model import Archive, YearModel
-from .types import TYPE_LABELS, type_validator
+from .model import YearModel
+from .types import TYPE_LABELS, cents, type_validator
 
 CHECKSUMS = "SHA256SUMS"
 DATAPACKAGE = "datapackage.json"
@@ -144,7 +144,7 @@ _BUNDLE_FILES = {
     "全部数据.xlsx": "全部数据（Excel 工作簿：每类记录一个工作表，附字段说明）",
     "全部数据.json": "全部数据（JSON）",
     **{f"{Path(m.FILE).stem}.csv": f"{m.TITLE}（CSV）" for m in schema.TABLES},
-    "figures.csv": "报告汇总数（CSV）", "documents.csv": "引用文件（CSV）", "errata.csv": "更正说明（CSV）",
+    "figures.csv": "报告汇总数（CSV）", "fund-types.csv": "财政重点评价资金类型（CSV）", "documents.csv": "引用文件（CSV）", "errata.csv": "更正说明（CSV）",
 }
 _PACKAGE_FILES = {DATAPACKAGE: "数据包说明（每个文件、每个字段的含义与单位）", CHECKSUMS: "文件校验值（SHA-256）"}
 
@@ -164,6 +164,12 @@ def _figures_sheet(y: YearModel) -> Sheet:
     return Sheet("figures", "汇总数", fields, rows, ("项目",))
 
 
+def _fund_types_sheet(y: YearModel) -> Sheet:
+    fields = [FieldSpec("资金类型", "string", "报告列举的财政重点评价所涉资金类型", True)]
+    return Sheet("fund-types", "财政重点评价资金类型", fields, [[k] for k in y.report.finance_eval_fund_types],
+                 ("资金类型",))
+
+
 def _report_sheet(model: type[schema.Record], items: Sequence[schema.Record], name: str, title: str) -> Sheet:
     sheet = records_sheet(model, items)
     return Sheet(name, title, sheet.fields, sheet.rows)
@@ -173,30 +179,10 @@ def year_sheets(y: YearModel) -> list[Sheet]:
     """The tables of one year's export: each record kind with public records, then the report's own tables."""
     sheets = [records_sheet(model, records) for model, records in year_records(y).items()]
     sheets.append(_figures_sheet(y))
+    sheets.append(_fund_types_sheet(y))
     sheets.append(_report_sheet(schema.Document, y.report.documents, "documents", "引用文件"))
     sheets.append(_report_sheet(schema.Erratum, y.report.errata, "errata", "更正说明"))
     return [s for s in sheets if s.rows]
-
-
-def _with_year(sheet: Sheet, year: int) -> Sheet:
-    # Keys are unique within a year only (a department appears every year), so 年度 joins the key.
-    key = ("年度", *sheet.primary_key) if sheet.primary_key else ()
-    return Sheet(sheet.name, sheet.title, [FieldSpec("年度", "year", "报告年度", True), *sheet.fields],
-                 [[year, *row] for row in sheet.rows], key)
-
-
-def archive_sheets(archive: Archive) -> list[Sheet]:
-    """All years in one set of tables, each row led by its 年度, oldest year first."""
-    merged: dict[str, Sheet] = {}
-    for y in sorted(archive.years, key=lambda y: y.year):
-        for sheet in year_sheets(y):
-            tagged = _with_year(sheet, y.year)
-            if sheet.name in merged:
-                merged[sheet.name].rows.extend(tagged.rows)
-            else:
-                merged[sheet.name] = tagged
-    order = [Path(m.FILE).stem for m in schema.TABLES] + ["figures", "documents", "errata"]
-    return [merged[n] for n in order if n in merged]
 
 
 # --- cell values per format -----------------------------------------------------------------
@@ -209,7 +195,7 @@ def text_value(value: object, kind: str) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, Decimal):
-        return f"{value:.2f}" if kind == "money" else format(value, "f")
+        return f"{cents(value):.2f}" if kind == "money" else format(value, "f")
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
@@ -317,6 +303,7 @@ def year_json(y: YearModel, region: str) -> dict[str, object]:
             "成文日期": json_value(rep.written_on, "date"), "发布日期": json_value(rep.published_on, "date"),
         },
         "汇总数": _rows_as_objects(sheets["figures"]),
+        "财政重点评价资金类型": list(rep.finance_eval_fund_types),
         "引用文件": _rows_as_objects(sheets["documents"]),
         "更正说明": _rows_as_objects(sheets["errata"]),
         "记录": records,
@@ -452,29 +439,10 @@ def export_year(year: YearModel, dest: Path, *, region: str = "", creator: str =
     title = f"{region}{year.year}年度预算绩效管理公开数据" + ("（草稿，尚未正式发布）" if not year.published else "")
     about = [("标题", title), ("年度报告", rep.title), ("状态", rep.status.value), ("地区", region),
              ("年度", str(year.year)),
-             ("发布机构", rep.publisher or ""), ("发布日期", text_value(rep.published_on, "date")),
+             ("发布机构", rep.publisher or ""), ("索引号", rep.index_no or ""), ("文号", rep.doc_no or ""),
+             ("成文日期", text_value(rep.written_on, "date")), ("发布日期", text_value(rep.published_on, "date")),
              ("说明", NOTE), ("工作表", "、".join(s.title for s in sheets) + "、字段说明")]
     created = rep.published_on or rep.written_on
     files = _bundle(str(year.year), sheets, year_json(year, region), about, f"budget-performance-{year.year}",
                     title, created or date(year.year, 1, 1), creator, created)
-    return _write(dest, files)
-
-
-def export_archive(archive: Archive, dest: Path) -> list[Path]:
-    """Write every year's open data as one bundle (each row led by its 年度) into ``dest``; same files as a year."""
-    settings = archive.settings
-    years = sorted(y.year for y in archive.years)
-    span = f"{years[0]}-{years[-1]}" if years else "all"
-    sheets = archive_sheets(archive)
-    title = f"{settings.region}{span.replace('-', '—')}年度预算绩效管理公开数据"
-    document = {
-        "标题": title, "地区": settings.region, "说明": NOTE,
-        "年度": [year_json(y, settings.region) for y in sorted(archive.years, key=lambda y: y.year)],
-    }
-    about = [("标题", title), ("地区", settings.region), ("年度", "、".join(map(str, years))), ("说明", NOTE),
-             ("工作表", "、".join(s.title for s in sheets) + "、字段说明")]
-    dates = [d for y in archive.years for d in (y.report.published_on, y.report.written_on) if d]
-    created = max(dates) if dates else None
-    files = _bundle(span, sheets, document, about, f"budget-performance-{span}", title,
-                    created or date(years[-1] if years else 2000, 1, 1), settings.site_name, created)
     return _write(dest, files)

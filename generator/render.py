@@ -76,7 +76,6 @@ def make_env() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["cn"] = cn_ordinal
-    env.filters["money"] = lambda v: Markup(fmt_money(v))
     env.filters["block"] = lambda b: b.html() if isinstance(b, Table) else b
     env.filters["cellfmt"] = lambda v: Markup(BLANK) if v is None or v == "" else html_text(plain(v))
     env.globals["front_matter"] = front_matter
@@ -386,7 +385,7 @@ def render_site(archive: Archive, out: Path, *, bundles: Exports | None = None,
     for y in fresh:
         w.reuse(*groups[y.year])  # not reused: opens the group for the files below
         # Every bundle has at least datapackage.json and SHA256SUMS, so the year page always links to it.
-        page = year_page(archive, y, has_downloads=True)
+        page = year_page(archive, y)
         w.text(page.src, env.get_template("year.md.j2").render(page=page))
         _write_table_downloads(w, page.src, page.tables())
         for lp in list_pages(archive, y, departments):

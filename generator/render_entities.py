@@ -13,7 +13,7 @@ from .lifecycle import STAGES, DepartmentHistory, ProjectHistory, Step, anchor, 
 from .model import Archive, EvaluationView, GoalView, MonitoringView, YearModel
 from .render_year import PAGE_ROWS, Tables, department_year_src, rectification_status_shares
 from .schema import Application, ExAnte, Rectification, RectificationStatus
-from .tables import Column, Table, fmt_money, link_cell
+from .tables import Column, Table, fmt_money, fmt_percent, link_cell
 
 
 @dataclass
@@ -118,7 +118,7 @@ def _step_view(step: Step, src: str, positions, archive: Archive) -> StepView:
                    ("建议金额（万元）", _money(rec.recommended))]
     elif isinstance(rec, MonitoringView):
         m = rec.record
-        summary = [("监控期间", m.period), ("执行率", f"{m.execution_rate}%" if m.execution_rate is not None else None),
+        summary = [("监控期间", m.period), ("执行率", fmt_percent(m.execution_rate) if m.execution_rate is not None else None),
                    ("纠偏措施", m.corrective)]
     elif isinstance(rec, EvaluationView):
         e = rec.record
@@ -299,7 +299,7 @@ def trackers_page(archive: Archive) -> IndexPage:
     blocks.append(Table(f"整改情况（逾期按 {as_of.isoformat()} 判断）", [
         Column("年度"), Column("整改总数", "number"), Column("已整改", "number"), Column("整改中", "number"),
         # 逾期 counts those still open past their deadline and those completed after it (lifecycle.is_overdue).
-        Column("未整改", "number"), Column("逾期（含逾期完成）", "number")], rows, empty="尚无整改明细。",
+        Column("未整改", "number"), Column("逾期（含逾期完成）", "number")], rows, empty="尚未公开逐项整改明细。",
         download="rectifications-by-year.csv"))
     open_overdue = [(y, r) for y in archive.years for r in y.rectifications
                     if r.status is not RectificationStatus.DONE and is_overdue(r, as_of)]

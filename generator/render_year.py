@@ -348,7 +348,7 @@ def section_blocks(archive: Archive, y: YearModel, key: str, t: Tables) -> list[
         blocks += grade_blocks(y, archive.grade_names_of(y.year))
         blocks += _inline_or_link(t, y, "evaluations", f"{y.year}年绩效评价")
         if y.report.finance_eval_fund_types:
-            blocks.append(Table(f"{y.year}年财政重点评价涉及的资金类型", [Column("资金类型")],
+            blocks.append(Table(f"{y.year}年财政重点评价涉及的资金类型（报告列举）", [Column("资金类型")],
                                 [[k] for k in y.report.finance_eval_fund_types], download="fund-types.csv"))
     elif key == "绩效结果应用":
         if len(y.applications) > INLINE_MAX:
@@ -359,7 +359,7 @@ def section_blocks(archive: Archive, y: YearModel, key: str, t: Tables) -> list[
     return blocks
 
 
-def year_page(archive: Archive, y: YearModel, has_downloads: bool) -> YearPage:
+def year_page(archive: Archive, y: YearModel) -> YearPage:
     rep = y.report
     src = links.year_page(y.year)
     t = Tables(archive, y, src)
@@ -393,7 +393,7 @@ def year_page(archive: Archive, y: YearModel, has_downloads: bool) -> YearPage:
         notes=rep.data_notes + ([f"本年度有 {y.withheld} 条记录按规定不公开，未列入本站的表格、图表与下载；"
                                   "报告申报的汇总数按全部记录核对。"] if y.withheld else []),
         has_sample=y.has_sample,
-        downloads=links.md_link(src, links.OPEN_DATA) if has_downloads else None,
+        downloads=links.md_link(src, links.OPEN_DATA),
         section_links=section_links,
     )
 
@@ -401,8 +401,7 @@ def year_page(archive: Archive, y: YearModel, has_downloads: bool) -> YearPage:
 def list_pages(archive: Archive, y: YearModel,
                departments: dict[str, DepartmentHistory] | None = None) -> list[ListPage]:
     """The year's record lists, 200 rows a page, and its department-year pages (``departments``: the archive's
-    department histories, when the caller has them already)."""
-    """The per-section record lists of one year, paginated. Every record has its row (and anchor) here, so
+    department histories, when the caller has them already). Every record has its row (and anchor) in a list, so
     lifecycle and department pages can link to it; the year page lists small sections inline as well."""
     pages = []
     for section, rows in _section_rows(y).items():
@@ -457,6 +456,11 @@ def department_year_pages(archive: Archive, y: YearModel,
     return pages
 
 
+def _none(dy: DepartmentYear, kind: str, what: str) -> str:
+    """An empty list's text: none this year, or a year whose report gave no such records at all."""
+    return f"本年度该单位无{what}记录。" if kind in dy.provided else f"本年度未公开逐项{what}明细。"
+
+
 def department_year_page(archive: Archive, y: YearModel, d: DepartmentHistory, dy: DepartmentYear) -> ListPage:
     src = department_year_src(d.slug, y.year)
     t = Tables(archive, y, src)
@@ -465,7 +469,7 @@ def department_year_page(archive: Archive, y: YearModel, d: DepartmentHistory, d
     projects = Table(f"{y.year}年项目", [Column("项目名称"), Column("项目编码"), Column("项目属性"), Column("预算类型"),
                                        Column("金额（万元）", "money")],
                      [[t.project(p.code, p.name), p.code, p.kind, p.budget_type, p.amount] for p in dy.projects],
-                     {i for i, p in enumerate(dy.projects) if p.sample}, empty="本年度无项目明细。",
+                     {i for i, p in enumerate(dy.projects) if p.sample}, empty=_none(dy, "projects", "项目"),
                      download=f"{base}-projects.csv")
     # Search finds a project on its own page (and on the department's page); ten department-year pages listing
     # it would otherwise come first for any word of its name.
@@ -474,24 +478,26 @@ def department_year_page(archive: Archive, y: YearModel, d: DepartmentHistory, d
                                            Column("申请金额（万元）", "money"), Column("建议金额（万元）", "money")],
                    [[t.project(x.project, x.project_name) if x.project else x.project_name, x.assessor, x.conclusion,
                      x.requested, x.recommended] for x in dy.exante],
-                   empty="本年度无事前评估记录。", download=f"{base}-exante.csv")
+                   empty=("本年度的事前绩效评估记录未逐项写明主管部门，见年度报告。"
+                          if any(x.department is None for x in y.exante) else _none(dy, "exante", "事前评估")),
+                   download=f"{base}-exante.csv")
     evaluations = Table(f"{y.year}年绩效评价", [Column("评价类型"), Column("评价对象"), Column("评价年度", "number"),
                                             Column("得分", "number"), Column("等级")],
                         [[e.record.kind,
                           t.project(e.record.project, e.record.subject) if e.record.project
                           else (e.record.subject or e.record.target),
                           e.record.spending_year, e.record.score, e.record.grade] for e in dy.evaluations],
-                        empty="本年度无评价明细。", download=f"{base}-evaluations.csv")
+                        empty=_none(dy, "evaluations", "评价"), download=f"{base}-evaluations.csv")
     rectifications = Table(f"{y.year}年整改", [Column("问题", "long"), Column("项目"), Column("整改期限", "date"),
                                              Column("状态"), Column("完成日期", "date"), Column("逾期")],
                            [[r.problem, t.project(r.project), r.deadline, r.status, r.completed_on,
                              "逾期" if is_overdue(r, as_of) else "否"] for r in dy.rectifications],
-                           empty="本年度无整改记录。", download=f"{base}-rectifications.csv")
+                           empty=_none(dy, "rectifications", "整改"), download=f"{base}-rectifications.csv")
     applications = Table(f"{y.year}年结果应用（对预算的影响）", [
         Column("措施"), Column("项目"), Column("金额（万元）", "money"), Column("影响预算年度", "number"),
         Column("说明", "long")],
         [[a.measure, t.project(a.project), a.amount, a.budget_year, a.description] for a in dy.applications],
-        empty="本年度无结果应用记录。", download=f"{base}-applications.csv")
+        empty=_none(dy, "applications", "结果应用"), download=f"{base}-applications.csv")
     blocks: list[Table | Markup] = []
     for heading, table in (("项目", projects), ("事前绩效评估", exante), ("绩效评价", evaluations),
                            ("整改", rectifications), ("结果应用", applications)):

@@ -275,12 +275,19 @@ class ExAnte(Published):
     id: str = Field(alias="评估编号", max_length=40)
     project: str | None = Field(None, alias="项目编码")
     project_name: str = Field(alias="项目名称")
-    department: str = Field(alias="主管部门")
-    assessor: str = Field(alias="评估机构")
+    # Blank where the source does not say (a report may list the projects and the departments apart).
+    department: str | None = Field(None, alias="主管部门")
+    assessor: str | None = Field(None, alias="评估机构")
     conclusion: Conclusion | None = Field(None, alias="评估结论")
     requested: Money | None = Field(None, alias="申请金额")
     recommended: Money | None = Field(None, alias="建议金额")
     assessed_on: Day | None = Field(None, alias="评估日期")
+
+
+def named_departments(records: list[ExAnte]) -> set[str] | None:
+    """The departments ex-ante records name; None when one leaves it blank (a declared count cannot be checked)."""
+    names = {x.department for x in records}
+    return None if None in names else names
 
 
 class Monitoring(Published):
@@ -382,7 +389,8 @@ class Application(Published):
     project: str | None = Field(None, alias="项目编码")
     measure: Measure = Field(alias="措施")
     amount: Money | None = Field(None, alias="金额", description="调减、取消或增加的金额（万元）；未披露则留空")
-    budget_year: Year = Field(alias="影响预算年度")
+    budget_year: Year | None = Field(None, alias="影响预算年度",
+                                     description="措施影响的预算年度；督促整改、问责等不改变预算的措施可留空")
     description: str = Field(alias="说明")
 
 

@@ -217,10 +217,6 @@ class Synth:
         return tables, y.report()
 
 
-def _fmt_number(value: float, decimals: int) -> str:
-    return f"{value:.{decimals}f}" if decimals else str(int(round(value)))
-
-
 @dataclass
 class _IndicatorSpec:
     level1: Level1

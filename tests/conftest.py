@@ -41,6 +41,20 @@ def unfreeze(data: Path) -> None:
         report.write_text(re.sub(r"(?m)^更正说明:\n(?:[- ] .*\n)*", "更正说明: []\n", text), encoding="utf-8")
 
 
+def add_erratum(report: Path, on: str, description: str) -> None:
+    """Append an entry to a report's 更正说明 (the list made if there is none), as staff correct a published year."""
+    import re
+
+    text = report.read_text(encoding="utf-8")
+    item = f"  - 日期: {on}\n    说明: {description}\n"
+    block = re.search(r"(?m)^更正说明:\n(?:[- ] .*\n)*", text)
+    if block is None:
+        text = text.rstrip("\n") + "\n更正说明:\n" + item
+    else:
+        text = text[:block.end()] + item + text[block.end():]
+    report.write_text(text, encoding="utf-8")
+
+
 def build_site(data_dir: Path, site_dir: Path) -> Path:
     """Build a site from ``data_dir`` into ``site_dir`` with the project's mkdocs.yml and content/."""
     pipeline.build(pipeline.Paths(ROOT, data_dir, site_dir), strict=True, quiet=True)

@@ -15,7 +15,7 @@ from mkdocs.exceptions import Abort
 
 from generator import cli, pipeline, search
 from generator.problems import DataError
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, ROOT, add_erratum
 
 pytestmark = pytest.mark.slow
 
@@ -62,8 +62,8 @@ def valid_change(paths: pipeline.Paths) -> None:
     """A correction as a clerk makes it to a published year: a changed title and a new 更正说明 entry."""
     path = paths.data / "2023" / "report.yaml"
     text = path.read_text(encoding="utf-8").replace("标题: 岳池县2023年度", "标题: 岳池县2023年度（更正）", 1)
-    assert "更正说明:" not in text
-    path.write_text(text + "\n更正说明:\n  - {日期: 2030-01-01, 说明: 测试用更正}\n", encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
+    add_erratum(path, "2030-01-01", "测试用更正")
 
 
 def test_bad_data_changes_nothing(project):

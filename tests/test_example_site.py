@@ -8,7 +8,7 @@ import shutil
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.conftest import FIXTURES, ROOT, build_site
+from tests.conftest import FIXTURES, ROOT, add_erratum, build_site
 
 pytestmark = pytest.mark.slow
 
@@ -86,15 +86,19 @@ def test_goal_management_amount_is_declared_in_its_section(example_site):
     assert table is not None and "17395.88" in table.get_text() and "万元" in table.get_text()
 
 
-def test_exante_projects_departments_and_assessor_are_a_table(example_site):
+def test_exante_projects_are_a_table_without_invented_detail(example_site):
     part = section(example_site, "2023/index.html", "2. 事前绩效评估")
     rows = [[td.get_text(strip=True) for td in tr.find_all("td")]
             for tr in part.find_all("table")[-1].find("tbody").find_all("tr")]
     assert [r[0] for r in rows] == EXANTE_PROJECTS
-    assert sorted({r[1] for r in rows}) == sorted(EXANTE_DEPARTMENTS)
-    assert {r[2] for r in rows} == {"第三方机构"}
-    # 原文未载评估结论与金额：显示为“—”，不显示为 0
+    # 原文分列项目与部门，未写明项目所属部门、评估机构、结论与金额：显示为“—”，不推定、不显示为 0
+    assert {r[1] for r in rows} == {"—"} and {r[2] for r in rows} == {"—"}
     assert {r[3] for r in rows} == {"—"} and {r[4] for r in rows} == {"—"}
+    # The four departments stay in the report's words and the count of them is the report's own, not checked.
+    figures = {tr.find_all("td")[0].get_text(strip=True): [td.get_text(strip=True) for td in tr.find_all("td")]
+               for tr in part.find_all("table")[0].find("tbody").find_all("tr")}
+    assert figures["事前评估涉及部门数"][1] == "4" and "核对" not in figures["事前评估涉及部门数"][-1]
+    assert "、".join(EXANTE_DEPARTMENTS[1:]) in squeeze(part.get_text())
 
 
 def test_evaluation_counts_and_fund_types(example_site):
@@ -113,7 +117,7 @@ def test_four_kinds_of_results_application(example_site):
     table = part.find("table")
     rows = [[td.get_text(strip=True) for td in tr.find_all("td")] for tr in table.find("tbody").find_all("tr")]
     assert [(r[0], r[1]) for r in rows] == [("事前评估", "追减"), ("目标审核", "削减"), ("绩效监控", "调整"),
-                                            ("绩效评价", "问责")]
+                                            ("绩效评价", "督促整改")]
 
 
 def test_problems_plans_and_documents(example_site):
@@ -161,8 +165,8 @@ def test_figures_come_from_data(data_copy, tmp_path):
     report = data_copy / "2023" / "report.yaml"
     text = report.read_text(encoding="utf-8").replace("17395.88", "17395.89")
     # 2023 is published and frozen: a changed figure is accepted only with an erratum.
-    text = text.replace("数据说明:", "更正说明:\n  - 日期: 2024-03-01\n    说明: 测试更正\n数据说明:")
     report.write_text(text, encoding="utf-8")
+    add_erratum(report, "2026-12-01", "测试更正")
     site = build_site(data_copy, tmp_path / "site")
     text = article_text(site, "2023/index.html")
     assert "17395.89" in text and "17395.88" not in text
@@ -173,7 +177,7 @@ def test_nav_stays_small_and_generated_pages_are_marked(example_site):
     assert 0 < len(nav_links) < 50  # years, index pages and the guide; never one link per record
 
 
-def test_department_page_shows_its_exante_project_and_blank_not_zero(example_site):
+def test_department_page_shows_blank_not_zero_for_what_the_report_does_not_say(example_site):
     index = soup_of(example_site, "departments/index.html").find("article")
     link = next(a for a in index.find_all("a") if a.get_text(strip=True) == "县消防救援大队")
     page = (example_site / "departments" / link["href"]).resolve() / "index.html"
@@ -182,8 +186,8 @@ def test_department_page_shows_its_exante_project_and_blank_not_zero(example_sit
     cells = [td.get_text(strip=True) for td in years.find_all("td")]
     assert cells[0] == "2023年" and cells[2] == "—"  # no project detail published: blank, never 0.00
     # 2023 published ex-ante records only: every other kind has no count ("—"), not 0 (DOMAIN §3).
-    assert cells[4] == "1"  # 事前评估: the 营房 project
-    assert [cells[i] for i in (1, 3, 5, 6, 8, 9)] == ["—"] * 6  # 项目数 绩效目标 监控 评价 整改 未完成整改
+    # The report does not say which ex-ante project is whose: the department's count is unknown, not 0 or 1.
+    assert [cells[i] for i in (1, 3, 4, 5, 6, 8, 9)] == ["—"] * 7  # 项目数 目标 事前 监控 评价 整改 未完成整改
     assert article.find(id=re.compile(r"-open$")).get_text(strip=True) == "尚未公开整改明细。"
     rows = index.find("caption", string="预算单位一览").find_parent("table").find("tbody").find_all("tr")
     for row in rows:
@@ -191,8 +195,9 @@ def test_department_page_shows_its_exante_project_and_blank_not_zero(example_sit
     assert years.find("a")["href"] == "2023/"  # the department's 2023 records
     year_page = (page.parent / "2023" / "index.html").read_text(encoding="utf-8")
     year_article = BeautifulSoup(year_page, "html.parser").find("article")
-    exante = year_article.find("caption", string="2023年事前绩效评估").find_parent("table").get_text()
-    assert "岳池酉溪镇政府专职消防队营房建设项目" in exante and "第三方机构" in exante
+    exante = year_article.find("h2", string="事前绩效评估").find_next_sibling().get_text()
+    assert exante == "本年度的事前绩效评估记录未逐项写明主管部门，见年度报告。"
+    assert "未公开逐项整改明细" in year_article.get_text() and "无整改记录" not in year_article.get_text()
     back = {a.get_text(strip=True): a["href"] for a in year_article.find_all("a")}
     assert back["县消防救援大队（历年）"] == "../" and back["2023年度报告"] == "../../../2023/"
 
@@ -213,8 +218,7 @@ def test_a_table_published_empty_counts_zero(data_copy, tmp_path):
     (data_copy / "2023" / "rectifications.csv").write_text(
         "整改编号,来源类型,来源编号,单位名称,项目编码,问题,整改要求,发现日期,整改期限,状态,完成日期\n", encoding="utf-8")
     report = data_copy / "2023" / "report.yaml"  # 2023 is published: a change needs an erratum
-    report.write_text(report.read_text(encoding="utf-8").replace(
-        "数据说明:", "更正说明:\n  - 日期: 2024-03-01\n    说明: 测试：公开空的整改台账\n数据说明:"), encoding="utf-8")
+    add_erratum(report, "2026-12-01", "测试：公开空的整改台账")
     site = build_site(data_copy, tmp_path / "site")
     trackers = article_text(site, "trackers/index.html")
     assert "没有逾期未完成的整改" in trackers and "尚未公开整改明细" not in trackers
@@ -290,7 +294,7 @@ def test_a_published_year_cannot_go_back_to_draft_or_disappear(data_copy, tmp_pa
     text = report.read_text(encoding="utf-8")
     report.write_text(text.replace("状态: 已发布", "状态: 草稿"), encoding="utf-8")
     exante = data_copy / "2023" / "exante.csv"
-    exante.write_text(exante.read_text(encoding="utf-8").replace("第三方机构,,,", "第三方机构,,120.00,"),
+    exante.write_text(exante.read_text(encoding="utf-8").replace("建设项目,,,,,,,", "建设项目,,,,,120.00,,"),
                       encoding="utf-8")
     _, found = pipeline.validate(data_copy)
     errors = [(p.code, p.file, p.row) for p in found.errors]

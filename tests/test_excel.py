@@ -249,16 +249,16 @@ def test_malformed_workbook_gives_located_chinese_errors_and_changes_nothing(tem
         {"项目编码": PROJECT, "项目名称": "丙", "主管部门": "县教育局", "预算类型": "一般公共预算", "金额": 5},
     ])
     ex = wb["事前绩效评估"]
-    assessor = _label_cell(ex, "评估机构")
-    ex.delete_cols(assessor.column)
-    fill_list(ex, [{"评估编号": "事前2024-1", "项目名称": "丙", "主管部门": "县教育局"}])
+    name = _label_cell(ex, "项目名称")
+    ex.delete_cols(name.column)
+    fill_list(ex, [{"评估编号": "事前2024-1", "主管部门": "县教育局"}])
     book = tmp_path / "bad.xlsx"
     wb.save(book)
     before = _snapshot(new_year_data)
     result = import_workbook(book, new_year_data)
     assert not result.ok
     # The rows are checked in the same run as the sheets' own problems (a missing column, a repeated key); the
-    # missing 评估机构 column is said once, at its header, not again for each row.
+    # missing 项目名称 column is said once, at its header, not again for each row.
     assert set(result.locations()) == {
         ("duplicate-id", "项目", 5),
         ("missing-field", "事前绩效评估", 2),
@@ -266,7 +266,7 @@ def test_malformed_workbook_gives_located_chinese_errors_and_changes_nothing(tem
     }
     text = result.as_text()
     assert "工作表『项目』第5行 A列「项目编码」" in text
-    assert "缺少必填列「评估机构」" in text
+    assert "缺少必填列「项目名称」" in text
     assert _snapshot(new_year_data) == before
 
     # With the sheet-level problems fixed, the value problems are found by the same checks as validate.

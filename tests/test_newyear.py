@@ -14,6 +14,9 @@ from generator.problems import Report
 
 
 def test_new_year_creates_a_valid_draft(data_copy: Path, capsys):
+    previous = data_copy / "2023" / "report.yaml"
+    previous.write_text(previous.read_text(encoding="utf-8").replace("发布机构:\n", "发布机构: 岳池县财政局\n"),
+                        encoding="utf-8")
     assert cli.main(["--data", str(data_copy), "new-year", "2024"]) == 0
     out = capsys.readouterr().out
     assert "已新建 2024 年度（状态：草稿）" in out

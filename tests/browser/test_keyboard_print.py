@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE, open_browsing
+from tests.browser.conftest import DESKTOP, PHONE, lacks, open_browsing
 from tests.browser.test_accessibility import LARGE_TEXT_PX, MAX_TABS
 from tests.browser.ui import open_search_box, type_query, wait_for_results
 
@@ -56,7 +56,7 @@ def test_print_keeps_every_table_within_the_paper(browsing, any_site, kind):
     reader who uses large-text mode prints the same complete report, in print sizes."""
     path = any_site.key_pages()[kind]
     if path is None:
-        pytest.skip(f"网站尚无此类页面：{kind}")
+        lacks(any_site, f"此类页面：{kind}")
     page = browsing.page
     browsing.goto(any_site.url(path))
     page.set_viewport_size(PRINT_VIEWPORT)
@@ -236,7 +236,7 @@ def test_sortable_headers_work_with_space_and_tell_sort_order(browsing, any_site
     browsing.goto(any_site.url(any_site.key_pages()["year"]))
     heads = page.locator('table[data-jx-sort] thead th[tabindex="0"]')
     if heads.count() < 2:
-        pytest.skip("页面上没有可排序的表格")
+        lacks(any_site, "可排序的表格")
     first_table = page.locator("table[data-jx-sort]").first
     first_table.scroll_into_view_if_needed()
     first = first_table.locator('thead th[tabindex="0"]').first

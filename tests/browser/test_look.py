@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE, open_browsing
+from tests.browser.conftest import DESKTOP, PHONE, lacks, open_browsing
 from tests.browser.ui import type_query
 
 pytestmark = pytest.mark.browser
@@ -60,7 +60,7 @@ def assert_fits_phone(page, where: str):
 def test_key_page_screenshots_and_phone_width(browser, any_site, screenshot_dir, kind):
     path = any_site.key_pages()[kind]
     if path is None:
-        pytest.skip(f"网站尚无此类页面：{kind}")
+        lacks(any_site, f"此类页面：{kind}")
     outside = []
     for viewport in (PHONE, DESKTOP):
         context, seen = open_browsing(browser, viewport)
@@ -81,8 +81,7 @@ def test_large_text_fits_the_phone(browser, any_site, screenshot_dir):
     try:
         seen.goto(any_site.url(path))
         toggle = seen.page.locator("#jx-large-text")
-        if toggle.count() == 0:
-            pytest.skip("尚无大字模式开关（#jx-large-text）")
+        assert toggle.count() == 1, "每页都应有大字模式开关（#jx-large-text）"
         toggle.click()
         seen.page.wait_for_timeout(300)
         shoot(seen, screenshot_dir, f"{any_site.name}-year-large-text-{PHONE['width']}")

@@ -12,6 +12,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 
+from tests.browser.conftest import lacks
 from tests.browser.ui import follow, heading, link_to, unfold_navigation
 
 pytestmark = pytest.mark.browser
@@ -45,7 +46,7 @@ def test_project_lifecycle_to_department_to_another_year(browsing, any_site):
     site = any_site
     pages = site.key_pages()
     if pages["project"] is None:
-        pytest.skip("网站尚无项目页面（生命周期）")
+        lacks(site, "项目页面（生命周期）")
     page = browsing.page
     browsing.goto(site.url(f"/{site.latest_year}/"))
     # A project named in the latest report, whose name links to its lifecycle page.
@@ -134,7 +135,7 @@ def parse_download(name: str, body: bytes, fetch) -> str:
 def test_download_links_return_files_that_parse(browsing, any_site):
     downloads = any_site.index.downloads()
     if not downloads:
-        pytest.skip("网站尚未提供数据下载链接")
+        lacks(any_site, "数据下载链接")
     page = browsing.page
     browsing.goto(any_site.url(f"/{any_site.latest_year}/"))
 
