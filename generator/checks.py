@@ -21,6 +21,7 @@ from .problems import Report
 from .schema import (
     INDICATOR_LEVELS,
     RULE_FIELDS,
+    UNFINISHED,
     Application,
     Conclusion,
     Department,
@@ -46,6 +47,7 @@ from .schema import (
     Target,
     YearReport,
     YearRules,
+    YearStatus,
     named_departments,
 )
 from .types import cents
@@ -89,6 +91,7 @@ RULES: tuple[Rule, ...] = (
          "本年度“新增”的项目没有往年支出可评价（提示）",
          "年度关系：2023 年开展的评价针对 2022 年的支出，结果用于 2024 年预算"),
     Rule("unknown-placeholder", "正文中的 {{…}} 须对应汇总数、由明细统计的数或引用文件的编号", "报告中的数字来自数据"),
+    Rule("unfinished-text", "已发布年度的正文、标题中不得留有新建年度时的“（待填写）”", "公开的报告须完整"),
     Rule("typed-figure", "正文中直接写出的金额、单位数、项目数等（提示）：应改为引用汇总数或由明细统计的数",
          "报告中的数字来自数据，并与明细记录核对"),
     Rule("missing-field", "对象类型为“项目”时须填项目编码；对象类型为“政策”时须填评价对象",
@@ -544,6 +547,12 @@ class _YearChecks:
         scores_by_eval: dict[str, list[EvaluationScore]] = defaultdict(list)
         for s in self.data.records(EvaluationScore):
             scores_by_eval[s.evaluation].append(s)
+        # An evaluation with a score row that could not be read has no totals to check yet: that row's own error is
+        # what to fix (a 分值 of "30%" would also make the 分值 add up to 70). A row whose evaluation is not known
+        # either holds every evaluation's totals back.
+        unread = [r for r in self.data.partial.get(EvaluationScore, []) if r.evaluation]
+        all_unread = self.data.failed.get(EvaluationScore, 0) > len(unread)
+        unread_evaluations = {r.evaluation for r in unread}
         for e in self.data.records(Evaluation):
             if e.grade is not None and e.grade not in bands:
                 self.err(e, "bad-enum", "grade", e.grade, "等级应为以下之一：" + "、".join(sorted(bands)))
@@ -553,7 +562,7 @@ class _YearChecks:
                     self.err(e, "grade-score-mismatch", "grade", e.grade,
                              f"得分 {e.score} 按等级划分应为“{expected}”")
             rows = scores_by_eval.get(e.id, [])
-            if not rows:
+            if not rows or all_unread or e.id in unread_evaluations:
                 continue
             weights = sum((r.weight for r in rows), Decimal(0))
             if weights != 100:
@@ -727,7 +736,14 @@ class _YearChecks:
         texts += [(item, "body", "body", item.body) for item in [*rep.problems, *rep.plans]]
         if rep.preface:
             texts.append((rep, "preface", "preface", rep.preface))
+        texts += [(item, "title", "title", item.title) for item in [*rep.problems, *rep.plans]]
         for record, line_key, attr, text in texts:
+            if UNFINISHED in text and rep.status is YearStatus.PUBLISHED:
+                file, row = record.source
+                self.report.error(file, record._lines.get(line_key, row), "unfinished-text",
+                                  type(record).alias_of(attr), UNFINISHED,
+                                  "已发布年度的报告中仍有新建年度时留下的“（待填写）”；请写好这一段（不需要的删去），"
+                                  "或把状态改回“草稿”")
             typed = TYPED_FIGURE.findall(PLACEHOLDER.sub("", text))
             if typed:
                 file, row = record.source

@@ -105,11 +105,22 @@ _PYDANTIC_CODES = {
 }
 
 
+def _field_path(loc: tuple) -> str:
+    """Where in a YAML document a value is, as staff count: 引用文件第1项.文号 (pydantic says 引用文件.0.文号)."""
+    parts: list[str] = []
+    for part in loc:
+        if isinstance(part, int) and parts:
+            parts[-1] += f"第{part + 1}项"
+        else:
+            parts.append(str(part))
+    return ".".join(parts)
+
+
 def _message(error: dict, model: type[Record]) -> tuple[str, str]:
     kind = error["type"]
     code = _PYDANTIC_CODES.get(kind)
     if code is None:
-        code = kind if kind in {"bad-number", "bad-money", "bad-date", "bad-url", "out-of-range", "bad-enum"} \
+        code = kind if kind in {"bad-number", "bad-money", "bad-date", "bad-url", "bad-doc-number", "out-of-range", "bad-enum"} \
             else "bad-type"
     if kind in ("missing", "too_short"):
         return code, "这是必填项，不能为空"
@@ -204,6 +215,13 @@ def parse_table(raw: load.RawTable, model: type[Published], report: Report) -> T
     key_alias = model.alias_of(model.KEY) if model.KEY else None
     for raw_row in raw.rows:
         values = {k: v for k, v in raw_row.values.items() if k not in unknown}
+        mark = load.total_mark(v for v in values.values() if isinstance(v, str))
+        if mark is not None and (not key_alias or not values.get(key_alias) or mark in values[key_alias]):
+            # A spreadsheet's 合计 row saved with the detail: one mistake, not one per field it leaves blank.
+            records.failed += 1
+            report.error(raw.file, raw_row.row, "total-row", key_alias or "", mark,
+                         "这是合计行；数据文件只填逐条明细，合计由程序计算并与报告核对，请删除这一行")
+            continue
         notes: list = []
         try:
             record = model.model_validate(values, context={"notes": notes})
@@ -285,7 +303,7 @@ def parse_document(raw: load.RawDocument, model: type[Record], report: Report) -
         for error in exc.errors():
             loc = tuple(error["loc"])
             code, message = _message(error, _submodel_at(model, loc))
-            field_name = ".".join(str(p) for p in loc)
+            field_name = _field_path(loc)
             report.error(raw.file, raw.line_of(loc), code, field_name, _value_text(error.get("input")), message)
         return None
     finally:

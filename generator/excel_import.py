@@ -49,7 +49,11 @@ from .excel import (
 )
 from .problems import Problem, Report, Severity
 
-TOTAL_MARKS = frozenset({"合计", "总计", "小计", "合计数"})
+GRAND_TOTALS = frozenset({"合计", "总计", "合计数"})  # (a 小计 adds up a group: its rows cannot be told apart here)
+# Columns whose 合计 is a sum of the rows (not 执行率 or a year).
+SUMMED_KINDS = frozenset({Kind.MONEY, Kind.SCORE, Kind.COUNT})
+# "单位：元" in a title or note row: the unit of every amount below it.
+_UNIT_NOTE = re.compile(r"单位[:：]((?:万|千|百万|亿)?元)")
 IGNORED_HEADERS = frozenset({"序号", "行号"})
 HEADER_SEARCH_ROWS = 15
 _BLANKS = re.compile(r"[\s\u3000\u00a0*＊]+")
@@ -178,8 +182,11 @@ class Grid:
         return not any(self.row_texts(r))
 
     def is_total(self, r: int) -> bool:
-        first = [t for t in self.row_texts(r) if t][:3]
-        return any(_BLANKS.sub("", t) in TOTAL_MARKS for t in first)
+        return self.total_mark(r) is not None
+
+    def total_mark(self, r: int) -> str | None:
+        """合计, 总计, 小计 … when the row is a total row (the mark among its first filled cells)."""
+        return load.total_mark(self.row_texts(r))
 
     def is_title(self, r: int) -> bool:
         """A row holding one text spread over several merged columns (a form's title or a note)."""
@@ -332,14 +339,63 @@ def read_list_sheet(grid: Grid, sheet: ListSheet, incoming: Incoming) -> None:
             incoming.problems.append(_error(grid.name, header, None, "missing-field", c.alias, "",
                                             f"缺少必填列「{c.alias}」；请在表头加上这一列"))
     first = max(grid.end_row(header, c) for c in mapping) + 1 if mapping else header + 1
+    if any(col.kind is Kind.MONEY for col in mapping.values()):
+        _check_stated_unit(grid, range(1, first), incoming.problems)
     rows = incoming.rows.setdefault(sheet.model, [])
+    read: list[SheetRow] = []
+    totals: list[int] = []
     for r in range(first, grid.max_row + 1):
-        if grid.is_blank(r) or grid.is_total(r) or grid.is_title(r):
+        if grid.is_total(r):
+            totals.append(r)
+            continue
+        if grid.is_blank(r) or grid.is_title(r):
             continue
         values = {col.alias: canonical_text(sheet.model, col, cell_text(grid.cell(r, c), col))
                   for c, col in mapping.items()}
         cells = {col.alias: (r, get_column_letter(c)) for c, col in mapping.items()}
-        rows.append(SheetRow(grid.name, r, values, cells))
+        read.append(SheetRow(grid.name, r, values, cells))
+    rows.extend(read)
+    _check_totals(grid, totals, mapping, read, incoming.problems)
+
+
+def _check_stated_unit(grid: Grid, rows, problems: list) -> None:
+    """A title or note row saying the amounts are in 元 (tables from other systems): read as 万元 they would be
+    10,000 times too large, so the sheet is refused until they are converted."""
+    for r in rows:
+        for c in range(1, grid.max_col + 1):
+            found = _UNIT_NOTE.search(_BLANKS.sub("", grid.text(r, c))) if (r, c) in grid.cells else None
+            if found and load.wrong_money_unit(found.group(1)):
+                unit = found.group(1)
+                problems.append(_error(grid.name, r, c, "bad-header", "金额单位", grid.text(r, c),
+                                       f"此表注明金额单位为“{unit}”，而金额一律以万元计；请把金额换算为万元，"
+                                       f"并把“单位：{unit}”改为“单位：万元”"))
+
+
+def _check_totals(grid: Grid, totals: list[int], mapping: dict[int, Column], rows: list[SheetRow],
+                  problems: list) -> None:
+    """A 合计 row is not imported, but it must agree with the rows above it (DOMAIN: 8 + 8 projects reported as 15):
+    a wrong total in the workbook is a mistake in the rows or in the total, and staff are told which sum differs.
+    Skipped where a row's value cannot be read (its own error comes first) and where 小计 rows split the table."""
+    if not totals or any(grid.total_mark(r) not in GRAND_TOTALS for r in totals):
+        return
+    for r in totals:
+        for c, col in mapping.items():
+            if col.kind not in SUMMED_KINDS:
+                continue
+            stated = _decimal(cell_text(grid.cell(r, c), col))
+            parts = [_decimal(row.values.get(col.alias, "")) for row in rows if row.values.get(col.alias, "")]
+            if stated is None or not parts or None in parts:
+                continue
+            actual = sum(parts, Decimal(0))
+            if actual != stated:
+                problems.append(_error(grid.name, r, c, "total-mismatch", col.alias, cell_text(grid.cell(r, c), col),
+                                       f"合计行为 {format(stated, 'f')}，上方各行「{col.alias}」之和为 "
+                                       f"{format(actual, 'f')}；请核对明细或合计（合计行本身不导入）"))
+
+
+def _decimal(text: str) -> Decimal | None:
+    plain = load.normalise_digits(text).strip().replace(",", "")
+    return Decimal(plain) if re.fullmatch(r"[+-]?\d+(\.\d+)?", plain) else None
 
 
 def read_form_sheet(grid: Grid, sheet: FormSheet, incoming: Incoming) -> None:
@@ -356,6 +412,9 @@ def read_form_sheet(grid: Grid, sheet: FormSheet, incoming: Incoming) -> None:
             incoming.problems.append(_error(grid.name, child_headers[0], None, "missing-field", key, "",
                                             f"表头部分缺少「{key}」；每张{sheet.name}都要填写{key}"))
         return
+    if any(c.kind is Kind.MONEY for c in (*parent_cols, *child_cols)):
+        _check_stated_unit(grid, [r for r in range(1, grid.max_row + 1) if r < starts[0] or grid.is_title(r)],
+                           incoming.problems)
     for i, start in enumerate(starts):
         end = starts[i + 1] - 1 if i + 1 < len(starts) else grid.max_row
         header = next((r for r in child_headers if start < r <= end), None)
@@ -394,8 +453,12 @@ def _read_block(grid, sheet: FormSheet, incoming: Incoming, start, header, end, 
     children: list[SheetRow] = []
     if header is not None:
         mapping = _map_header(grid, header, child_cols, grid.name, incoming.problems)
+        totals: list[int] = []
         for r in range(header + 1, end + 1):
-            if grid.is_blank(r) or grid.is_total(r) or grid.is_title(r):
+            if grid.is_total(r):
+                totals.append(r)
+                continue
+            if grid.is_blank(r) or grid.is_title(r):
                 continue
             row_values = {col.alias: canonical_text(sheet.child, col, cell_text(grid.cell(r, c), col))
                           for c, col in mapping.items()}
@@ -403,6 +466,7 @@ def _read_block(grid, sheet: FormSheet, incoming: Incoming, start, header, end, 
                 continue
             children.append(SheetRow(grid.name, r, row_values,
                                      {col.alias: (r, get_column_letter(c)) for c, col in mapping.items()}))
+        _check_totals(grid, totals, mapping, children, incoming.problems)
     key = key_alias(sheet.parent)
     key_value = values.get(key, "")
     others = {k: v for k, v in values.items() if k != key and v}

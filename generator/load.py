@@ -108,6 +108,16 @@ def header_unit(header: str) -> tuple[str, str]:
     return (text[:found.start()], found.group(1).removeprefix("单位：").removeprefix("单位:")) if found else (text, "")
 
 
+# What a spreadsheet's total row says in its first cells; data files hold detail only (totals are worked out).
+TOTAL_MARKS = frozenset({"合计", "总计", "小计", "合计数"})
+
+
+def total_mark(cells) -> str | None:
+    """合计, 总计 … when one of the first three filled cells of a row says the row is a total."""
+    first = [re.sub(r"[\s\u3000\u00a0*＊]+", "", c) for c in cells if c and c.strip()][:3]
+    return next((c for c in first if c in TOTAL_MARKS), None)
+
+
 def wrong_money_unit(unit: str) -> bool:
     """A money column's header in 元 or 亿元: our amounts are in 万元, so its numbers would be read 10,000 times off."""
     return "元" in unit and unit != "万元"

@@ -20,7 +20,7 @@ from annotated_types import MinLen
 from . import dataset, excel, load, schema
 from .problems import Report
 
-PLACEHOLDER = "（待填写）"
+PLACEHOLDER = schema.UNFINISHED
 CARRIED_OVER = (schema.Department,)  # the list of budget units rarely changes from one year to the next
 _PLAIN = re.compile(r"^[\w\u4e00-\u9fff（）〔〕《》、，。·\-]+$")
 

@@ -215,7 +215,8 @@ def figures_table(y: YearModel, names: tuple[str, ...] | None, caption: str) -> 
         value = fmt_money(f.value) if isinstance(f.value, Decimal) else str(f.value)
         rows.append([f.label, value, f.unit, y.figure_source(f.checked)])
     return Table(caption, [Column("项目"), Column("数值", "number"), Column("单位"), Column("来源与核对")], rows,
-                 download=f"figures-{'-'.join(names) if names else 'all'}.csv".replace("_", "-"))
+                 download=f"figures-{'-'.join(names) if names else 'all'}.csv".replace("_", "-"),
+                 empty="本年度报告未申报汇总数。")
 
 
 def budget_type_blocks(y: YearModel) -> list[Table | Markup]:
@@ -335,7 +336,9 @@ def _inline_or_link(t: Tables, y: YearModel, section: str, caption: str) -> list
 def section_blocks(archive: Archive, y: YearModel, key: str, t: Tables) -> list[Table | Markup]:
     blocks: list[Table | Markup] = []
     if key in SECTION_FIGURES:
-        blocks.append(figures_table(y, SECTION_FIGURES[key], f"{y.year}年{key}汇总数"))
+        figures = figures_table(y, SECTION_FIGURES[key], f"{y.year}年{key}汇总数")
+        if figures.rows:  # (a section whose figures the report does not declare: its records speak for it)
+            blocks.append(figures)
     if key == "绩效目标管理":
         blocks += budget_type_blocks(y)
         blocks += _inline_or_link(t, y, "goals", f"{y.year}年绩效目标")

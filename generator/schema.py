@@ -120,6 +120,10 @@ class Level(StrEnum):
     THIRD = "三级"
 
 
+# What new-year writes where staff still have to write the report's text; a published year may not keep it.
+UNFINISHED = "（待填写）"
+
+
 class YearStatus(StrEnum):
     DRAFT = "草稿"
     PUBLISHED = "已发布"

@@ -244,8 +244,10 @@ def _site_image(value, info: ValidationInfo) -> str:
     return text
 
 
-# The year of a 文号 in anything but 六角括号: [2018] 【2018】 (2018) （2018） 〈2018〉 ［2018］ or no brackets.
-_DOC_NO_YEAR = re.compile(r"[\[【(（〈<［{｛]\s*((?:19|20)\d{2})\s*[\]】)）〉>］}｝]|(?<=[^\d〔〕])((?:19|20)\d{2})年?(?=\d+号)")
+# The year of a 文号 in anything but 六角括号: [2018] 【2018】 (2018) （2018） 〈2018〉 ［2018］, the look-alikes
+# ﹝2018﹞ (small brackets, which input methods offer for 〔〕) and 〖2018〗, or no brackets.
+_DOC_NO_YEAR = re.compile(r"[\[【(（〈<［{｛﹝〖]\s*((?:19|20)\d{2})\s*[\]】)）〉>］}｝﹞〗]"
+                          r"|(?<=[^\d〔〕﹝﹞〖〗])((?:19|20)\d{2})年?(?=\d+号)")
 
 
 def _doc_number(value, info: ValidationInfo) -> str:
@@ -254,7 +256,7 @@ def _doc_number(value, info: ValidationInfo) -> str:
     if wrong:
         year = wrong.group(1) or wrong.group(2)
         raise PydanticCustomError(
-            "bad-type", "文号的年份应放在六角括号〔〕中，例如 川财绩〔2018〕14号；此处应写作“{fixed}”",
+            "bad-doc-number", "文号的年份应放在六角括号〔〕中，例如 川财绩〔2018〕14号；此处应写作“{fixed}”",
             {"fixed": text[:wrong.start()] + f"〔{year}〕" + text[wrong.end():]})
     return text
 

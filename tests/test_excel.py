@@ -705,3 +705,48 @@ def test_a_formula_that_stored_an_empty_text_result_is_read_as_blank(templates: 
             dst.writestr(item, data)
     result = import_workbook(out, new_year_data)
     assert result.ok, result.as_text()
+
+
+def _project_sheet(book: Path, *, note: str = "单位：万元", total: object = None) -> Path:
+    """A 项目 list as another system exports it: a title, a unit note, the header, two projects, a 合计 row."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "项目"
+    ws["A1"] = "2024年项目支出预算表"
+    ws.merge_cells("A1:G1")
+    ws["A2"] = note
+    ws.append(["项目编码", "项目名称", "主管部门", "预算类型", "项目属性", "金额"])
+    ws.append([PROJECT, "营养改善计划", "县教育局", "一般公共预算", "延续", 1234.5])
+    ws.append(["51162124R000000000002", "校舍维修", "县教育局", "一般公共预算", "新增", "20.10"])
+    if total is not None:
+        ws.append(["合计", None, None, None, None, total])
+    dept = wb.create_sheet("预算单位")
+    dept.append(["单位名称", "级次"])
+    dept.append(["县教育局", "一级"])
+    wb.save(book)
+    return book
+
+
+def test_amounts_stated_in_yuan_above_the_header_are_refused(new_year_data: Path, tmp_path: Path):
+    """“单位：元” in a note row means every amount below is in 元: read as 万元 they would be 10,000 times too large."""
+    before = _snapshot(new_year_data)
+    result = import_workbook(_project_sheet(tmp_path / "yuan.xlsx", note="金额单位：元"), new_year_data, 2024)
+    assert not result.ok
+    assert set(result.locations()) == {("bad-header", "项目", 2)}
+    assert "换算为万元" in result.as_text()
+    assert _snapshot(new_year_data) == before
+    # The same sheet saying 万元 is read as it is.
+    assert import_workbook(_project_sheet(tmp_path / "wan.xlsx"), new_year_data, 2024).ok
+
+
+def test_a_total_row_must_agree_with_the_rows_above_it(new_year_data: Path, tmp_path: Path):
+    """A 合计 row is not imported, but a wrong one is a mistake to report (DOMAIN §4: 8 + 8 reported as 15)."""
+    before = _snapshot(new_year_data)
+    result = import_workbook(_project_sheet(tmp_path / "wrong.xlsx", total=5000), new_year_data, 2024)
+    assert not result.ok
+    assert set(result.locations()) == {("total-mismatch", "项目", 6)}
+    assert "1254.60" in result.as_text() or "1254.6" in result.as_text()
+    assert _snapshot(new_year_data) == before
+    result = import_workbook(_project_sheet(tmp_path / "right.xlsx", total="1,254.60"), new_year_data, 2024)
+    assert result.ok, result.as_text()
+    assert "合计" not in (new_year_data / "2024" / "projects.csv").read_text("utf-8")

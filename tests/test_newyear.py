@@ -105,3 +105,20 @@ def test_following_the_skeletons_hints_gives_a_valid_report(data_copy: Path, cap
     assert [(i.title, i.body) for i in rep.problems] == [("示例文字", "示例文字")]
     assert rep.documents[0].key == "示例文字" and rep.errata[0].on.isoformat() == "2025-01-10"
     assert rep.figures.exante_projects == 3
+
+
+def test_a_year_cannot_be_published_with_the_skeletons_placeholders(data_copy: Path):
+    """（待填写） is fine in a draft; published, the county's report would say it to the public."""
+    from generator import pipeline
+
+    newyear.new_year(data_copy, 2024)
+    report = data_copy / "2024" / "report.yaml"
+    _, found = pipeline.validate(data_copy)
+    assert found.ok, found.as_text()
+    report.write_text(report.read_text("utf-8").replace("状态: 草稿", "状态: 已发布"), encoding="utf-8")
+    _, found = pipeline.validate(data_copy)
+    unfinished = [p for p in found.errors if p.code == "unfinished-text"]
+    assert unfinished and all(p.file == "data/2024/report.yaml" and p.row for p in unfinished)
+    lines = report.read_text("utf-8").splitlines()
+    assert {lines[p.row - 1].strip() for p in unfinished} <= {"- （待填写）", "标题: （待填写）", "内容: （待填写）",
+                                                              "- 标题: （待填写）"}
