@@ -333,7 +333,10 @@ def read_list_sheet(grid: Grid, sheet: ListSheet, incoming: Incoming) -> None:
                                             + "、".join(c.alias for c in cols[:4])))
         return
     mapping = _map_header(grid, header, cols, grid.name, incoming.problems)
-    present = {c.alias for c in mapping.values()}
+    # A column whose header was refused (金额（元）) is there: it is not also reported as missing.
+    present = {c.alias for c in mapping.values()} | {
+        p.problem.field for p in incoming.problems
+        if isinstance(p, CellProblem) and p.sheet == grid.name and p.row == header and p.code == "bad-header"}
     for c in cols:
         if c.required and c.alias not in present:
             incoming.problems.append(_error(grid.name, header, None, "missing-field", c.alias, "",
@@ -750,6 +753,23 @@ def _merge_children(model, out: Merged, groups: dict[str, list[SheetRow]], alias
     out.origin = [o for _, o in pairs]
 
 
+def _tell_kept(model, existing: load.RawTable, incoming: Incoming, name: str, result: ImportResult) -> None:
+    """Import adds and updates the records a sheet lists; one it leaves out stays in the data. A clerk who deleted
+    a row in the workbook expects it gone: say where it stayed and how to remove it."""
+    rows = incoming.rows.get(model)
+    if not rows:
+        return
+    key = key_alias(model)
+    listed = {r.values.get(key, "") for r in rows}
+    kept = [raw.values.get(key, "") for raw in existing.rows if raw.values.get(key, "") not in listed]
+    if kept:
+        shown = "、".join(kept[:5]) + (f" 等 {len(kept)} 条" if len(kept) > 5 else "")
+        result.problems.append(CellProblem(rows[0].sheet, None, "", Problem(
+            name, None, "records-kept", key, shown,
+            f"工作表中没有 {name} 里已有的这些记录，它们保持不变：导入只新增或更新工作表中列出的记录。"
+            f"如要删除，请在 {name} 中删去这些行（已发布的年度还须附更正说明）", Severity.NOTICE)))
+
+
 def serialise(merged: Merged) -> tuple[str, dict[int, SheetRow]]:
     """CSV text (UTF-8, \\n line ends, minimal quoting) and the line where each imported record starts."""
     buf = io.StringIO()
@@ -833,6 +853,8 @@ def _stage_and_apply(data_dir, year, incoming, result, stage_root, progress) -> 
         name = f"{data_dir.name}/{rel}"
         existing = load.read_csv(stage / rel, name, read_report) if (stage / rel).exists() else None
         merged = merge(model, existing, incoming, link)
+        if link is None and existing is not None:
+            _tell_kept(model, existing, incoming, name, result)
         if progress:
             progress(sum(o is not None for o in merged.origin))
         text, lines = serialise(merged)
@@ -847,7 +869,8 @@ def _stage_and_apply(data_dir, year, incoming, result, stage_root, progress) -> 
     _, report = pipeline.validate(stage, progress=progress)
     # A column a sheet lacks was reported once, at its header: its rows are not each told the value is missing.
     missing_columns = {(c.sheet, c.problem.field) for c in result.problems
-                       if isinstance(c, CellProblem) and c.code == "missing-field" and not c.column}
+                       if isinstance(c, CellProblem) and (c.code == "missing-field" and not c.column
+                                                          or c.code == "bad-header")}
     # A cell the workbook reading already reported (a blank ID …) is not reported again by the validation.
     told = {(c.sheet, c.row, c.column, c.code) for c in result.problems if isinstance(c, CellProblem)}
     for p in report.sorted():

@@ -12,6 +12,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,8 +28,10 @@ from .types import Count
 class FrozenYear(Record):
     checksum: str = Field(alias="校验值", pattern=r"^[0-9a-f]{64}$")
     errata: Count = Field(alias="更正条数")
-    # What the files say, however saved (BOM, line endings, quoting): opening a published CSV in Excel and saving
-    # it again is not a change. Registrations made before this was kept compare the bytes only.
+    # What each file says, however saved (BOM, line endings, quoting, 2600.00 saved as 2600, 2024-07-31 as
+    # 2024/7/31): opening a published CSV in Excel and saving it again is not a change, and a change names its file.
+    files: dict[str, str] | None = Field(None, alias="文件内容校验值")
+    # The same for the whole year, as registered before per-file checksums were kept (compared only then).
     content: str | None = Field(None, alias="内容校验值", pattern=r"^[0-9a-f]{64}$")
 
 
@@ -50,8 +53,9 @@ def year_checksum(year_dir: Path) -> str | None:
 
 
 def content_checksum(year_dir: Path) -> str | None:
-    """SHA-256 over what the year's files hold: CSV as cell texts (encoding, quoting, line endings and blank rows
-    aside), YAML as text with line endings and trailing blanks evened out; None if a file cannot be read."""
+    """SHA-256 over what the year's files hold, as registrations made before ``file_checksums`` kept it: CSV as
+    cell texts (encoding, quoting, line endings and blank rows aside), YAML as text with line endings and trailing
+    blanks evened out; None if a file cannot be read."""
     digest = hashlib.sha256()
     try:
         for path in sorted(p for p in year_dir.rglob("*") if p.is_file() and not p.name.startswith(".")):
@@ -62,7 +66,34 @@ def content_checksum(year_dir: Path) -> str | None:
     return digest.hexdigest()
 
 
-def _content(path: Path) -> bytes:
+def file_checksums(year_dir: Path) -> dict[str, str] | None:
+    """Each file's content checksum by its path in the year: as ``content_checksum`` reads it, and with the
+    values a spreadsheet rewrites when it saves a CSV evened out (2600.00 → 2600, 2024/7/31 → 2024-07-31);
+    None if a file cannot be read."""
+    try:
+        return {path.relative_to(year_dir).as_posix(): hashlib.sha256(_content(path, values=True)).hexdigest()
+                for path in sorted(p for p in year_dir.rglob("*") if p.is_file() and not p.name.startswith("."))}
+    except OSError:
+        return None
+
+
+_TRAILING_ZEROS = re.compile(r"^([+-]?\d+)(?:\.0*|(\.\d*?[1-9])0+)$")
+_SLASH_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
+
+
+def _same_value(cell: str) -> str:
+    """A cell as a spreadsheet may write the same value: decimals without trailing zeros, dates in ISO form. Leading
+    zeros are kept: a code saved as a number (0012 → 12) has changed."""
+    found = _TRAILING_ZEROS.match(cell)
+    if found:
+        return found.group(1) + (found.group(2) or "")
+    found = _SLASH_DATE.match(cell)
+    if found:
+        return f"{found.group(1)}-{int(found.group(2)):02d}-{int(found.group(3)):02d}"
+    return cell
+
+
+def _content(path: Path, *, values: bool = False) -> bytes:
     raw = path.read_bytes()
     decoded = load.decode_text(raw, path.name, Report())
     if decoded is None:
@@ -76,6 +107,8 @@ def _content(path: Path) -> bytes:
         while rows and rows[-1] and not any(rows[-1]):
             rows.pop()
         rows = [r[:max((i + 1 for i, c in enumerate(r) if c), default=0)] for r in rows if any(r)]
+        if values:
+            rows = [[_same_value(c) for c in r] for r in rows]
         return json.dumps(rows, ensure_ascii=False).encode("utf-8")
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     return "\n".join(lines).strip("\n").encode("utf-8")
@@ -99,20 +132,33 @@ class FreezeState:
     recorded: FrozenYear | None
     errata: int
     path: Path | None = None
-    _content: str | None = None
+    _files: dict[str, str] | None = None
 
     @property
-    def content(self) -> str | None:
-        """The content checksum, worked out only when the bytes differ from the registration (or to register)."""
-        if self._content is None and self.path is not None:
-            self._content = content_checksum(self.path)
-        return self._content
+    def files(self) -> dict[str, str] | None:
+        """The files' content checksums, worked out only when the bytes differ from the registration (or to
+        register)."""
+        if self._files is None and self.path is not None:
+            self._files = file_checksums(self.path)
+        return self._files
 
     @property
     def changed(self) -> bool:
         if self.recorded is None or self.recorded.checksum == self.checksum:
             return False
-        return self.recorded.content is None or self.recorded.content != self.content
+        if self.recorded.files is not None:
+            return self.recorded.files != self.files
+        if self.recorded.content is not None and self.path is not None:
+            return self.recorded.content != content_checksum(self.path)
+        return True
+
+    @property
+    def changed_files(self) -> list[str]:
+        """The files whose content differs from the registration (added and removed ones too), where it says."""
+        before, now = (self.recorded.files if self.recorded else None), self.files
+        if before is None or now is None:
+            return []
+        return sorted(name for name in before.keys() | now.keys() if before.get(name) != now.get(name))
 
     @property
     def resaved(self) -> bool:
@@ -120,7 +166,7 @@ class FreezeState:
         return self.recorded is not None and self.recorded.checksum != self.checksum and not self.changed
 
     def registration(self) -> FrozenYear:
-        return FrozenYear(校验值=self.checksum, 更正条数=self.errata, 内容校验值=self.content)
+        return FrozenYear(校验值=self.checksum, 更正条数=self.errata, 文件内容校验值=self.files)
 
     @property
     def erratum_added(self) -> bool:
@@ -171,8 +217,9 @@ def check(ds: Dataset, report: Report) -> None:
                          f"{s.year} 年度已发布，登记时有 {s.recorded.errata} 条更正说明，现在只有 {s.errata} 条；"
                          "更正说明公开后不能删除，请恢复")
         elif s.changed and not s.erratum_added:
+            which = f"改动的文件：{'、'.join(s.changed_files)}；" if s.changed_files else ""
             report.error(file, None, "frozen-year-changed", "更正说明", f"{s.errata} 条",
-                         f"{s.year} 年度已发布，其数据已被修改（校验值与 {FROZEN_FILE} 不符），但没有新增更正说明；"
+                         f"{s.year} 年度已发布，其数据已被修改（{which}校验值与 {FROZEN_FILE} 不符），但没有新增更正说明；"
                          "请在“更正说明”中写明日期、说明与变更内容，或撤销修改")
         elif s.changed:
             report.notice(name, None, "frozen-year-recorded", str(s.year), "已附更正说明",
@@ -184,8 +231,8 @@ def record_all(ds: Dataset, report: Report) -> list[int]:
     frozen = read_frozen(ds.root, report)
     updated = []
     for s in states(ds, frozen):
-        # (A registration made before content checksums were kept gains one while the year is unchanged.)
-        migrate = s.recorded is not None and s.recorded.content is None and not s.changed
+        # (A registration made before per-file content checksums were kept gains them while the year is unchanged.)
+        migrate = s.recorded is not None and s.recorded.files is None and not s.changed
         if (s.recorded is None and not s.errata) or (s.changed and s.erratum_added) or s.resaved or migrate:
             frozen.years[s.year] = s.registration()
             updated.append(s.year)
@@ -224,6 +271,9 @@ def write_frozen(root: Path, frozen: FrozenFile) -> None:
     for year in sorted(frozen.years):
         entry = frozen.years[year]
         lines += [f"  {year}:", f"    校验值: {entry.checksum}", f"    更正条数: {entry.errata}"]
-        if entry.content:
+        if entry.files is not None:
+            lines.append("    文件内容校验值:")
+            lines += [f"      {json.dumps(name, ensure_ascii=False)}: {digest}" for name, digest in sorted(entry.files.items())]
+        elif entry.content:
             lines.append(f"    内容校验值: {entry.content}")
     (root / FROZEN_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")

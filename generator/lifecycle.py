@@ -229,7 +229,9 @@ def department_histories(archive: Archive) -> dict[str, DepartmentHistory]:
             if dy is not None:
                 years_of[y.dept_slugs.get(name, "")].append(dy)
     histories = {slug: DepartmentHistory(years[-1].name, slug, years) for slug, years in years_of.items()}
-    return dict(sorted(histories.items(), key=lambda item: item[1].name))
+    # By 单位编码 (a unit's sub-units follow it), units without a code after them: sorting Chinese names by character
+    # code gives no order a reader can follow.
+    return dict(sorted(histories.items(), key=lambda item: (item[1].code is None, item[1].code or "", item[1].name)))
 
 
 

@@ -21,6 +21,7 @@ from pymdownx.slugs import slugify
 
 from . import search
 from .escape import safe_title
+from .pipeline import PREVIEW_LOGGER
 from .render import GENERATED
 
 # Generated tables, charts and project lifecycles are finished HTML (escaped when built). Python-Markdown would only
@@ -62,6 +63,10 @@ class DisclosureConfig(Config):
 
 
 log = logging.getLogger("mkdocs.plugins.disclosure")
+# Outside MkDocs' loggers: what it logs there counts as an error under strict: true and stops the build, and then
+# MkDocs' preview server holds every request until the data are fixed. Bad data found while previewing is told here
+# and the last good pages stay in place and keep being served (content/guide/preview.md).
+preview_log = logging.getLogger(PREVIEW_LOGGER)
 
 
 def _data_stamp(data_dir: Path) -> tuple:
@@ -265,7 +270,7 @@ class DisclosurePlugin(BasePlugin[DisclosureConfig]):
             generate(Path(data_dir), Path(config.docs_dir) / GENERATED,
                      Path(cache_dir) if cache_dir else None)
         except DataError as exc:
-            log.error("数据有误，预览保留上一次的页面：\n%s", exc.report.as_text())
+            preview_log.error("数据有误，预览保留上一次的页面；改正后自动更新：\n%s", exc.report.as_text())
 
     def on_page_markdown(self, markdown, *, page, config, files):
         blocks: list[str] = []

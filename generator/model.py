@@ -6,6 +6,7 @@ publish them by accident.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -113,6 +114,7 @@ class YearModel:
     dept_slugs: dict[str, str] = field(default_factory=dict)
     counted: dict[str, int] = field(default_factory=dict)  # figures counted from the records (YearData.counted)
     withheld: int = 0  # records marked 公开: 否, counted so pages can say totals exclude them
+    withheld_of: dict[str, int] = field(default_factory=dict)  # the same by section ("projects" …)
     # The kinds of record ("projects", "goals" … as the attributes above) whose table the year published, perhaps
     # empty; a kind not published has no count ("—"), where an empty table has 0.
     provided: frozenset[str] = frozenset(SECTIONS.values())
@@ -163,6 +165,24 @@ def money_reduced(applications: list[Application]) -> Decimal | None:
 class Archive:
     settings: SiteSettings
     years: list[YearModel]  # newest first
+
+    @functools.cached_property
+    def drafts(self) -> frozenset[int]:
+        """The years not yet published: whatever a page shows of them says 草稿, not only their own year page."""
+        return frozenset(y.year for y in self.years if not y.published)
+
+    def year_label(self, year: int) -> str:
+        """2023年, or 2024年（草稿） for a year not yet published."""
+        return f"{year}年" + ("（草稿）" if year in self.drafts else "")
+
+    @functools.cached_property
+    def project_names(self) -> dict[str, str]:
+        """Each public project's name, as its newest year calls it: tables that name a project by its code show this."""
+        names: dict[str, str] = {}
+        for y in self.years:  # newest first: the first name met is kept
+            for p in y.projects:
+                names.setdefault(p.code, p.name)
+        return names
 
     @property
     def as_of(self) -> date:
@@ -242,6 +262,8 @@ def build_year(data: YearData) -> YearModel:
         dept_slugs={name: department_slug(d, name) for name, d in all_departments.items()},
         counted=data.counted(),
         withheld=sum(1 for records in data.tables.values() for r in records if not r.public),
+        withheld_of={SECTIONS[m]: n for m, records in data.tables.items()
+                     if m in SECTIONS and (n := sum(1 for r in records if not r.public))},
         provided=frozenset(SECTIONS[m] for m in data.provided if m in SECTIONS),
     )
 

@@ -7,6 +7,7 @@ import gc
 import hashlib
 import logging
 import os
+import re
 import shutil
 import sys
 from dataclasses import dataclass
@@ -263,14 +264,15 @@ def show_mkdocs_log(*, quiet: bool, mkdocs_info: bool = True) -> None:
     command line sets this up; called from Python, MkDocs counts its errors but would print none of them. Without
     ``mkdocs_info`` MkDocs' own progress lines (English: "Cleaning site directory" …) are left out; warnings and
     errors always show, marked in Chinese."""
-    logger = logging.getLogger("mkdocs")
-    logger.setLevel(logging.WARNING if quiet else logging.INFO)
-    handler = next((h for h in logger.handlers if isinstance(h, _Stderr)), None)
-    if handler is None:
-        handler = _Stderr()
-        handler.setFormatter(_ChineseLevels())
-        logger.addHandler(handler)
-    handler.mkdocs_info = mkdocs_info
+    for name in ("mkdocs", PREVIEW_LOGGER):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.WARNING if quiet else logging.INFO)
+        handler = next((h for h in logger.handlers if isinstance(h, _Stderr)), None)
+        if handler is None:
+            handler = _Stderr()
+            handler.setFormatter(_ChineseLevels())
+            logger.addHandler(handler)
+        handler.mkdocs_info = mkdocs_info
 
 
 class _ChineseLevels(logging.Formatter):
@@ -303,10 +305,33 @@ class _Stderr(logging.StreamHandler):
                                        "如需出现在菜单里，请加入 mkdocs.yml 的 nav"), None
         elif record.levelno <= logging.INFO and not self.mkdocs_info and not record.name.startswith(_OURS):
             return False
+        else:
+            for english, chinese in _MKDOCS_MESSAGES:
+                found = english.match(message)
+                if found:
+                    record.msg, record.args = chinese.format(*found.groups()), None
+                    break
         return super().filter(record)
 
 
+# MkDocs' own progress lines, as staff read them (the preview prints them as it rebuilds).
+_MKDOCS_MESSAGES = [(re.compile(english, re.S), chinese) for english, chinese in (
+    (r"Building documentation\.\.\.$", "正在构建网站……"),
+    (r"Cleaning site directory$", "正在清理输出目录"),
+    (r"Documentation built in ([\d.]+) seconds$", "网站构建完成，用时 {} 秒"),
+    (r"Serving on (\S+)$", "预览地址：{}"),
+    (r"Watching paths for changes: (.*)$", "正在监视这些位置的改动：{}"),
+    (r"Detected file changes$", "发现文件改动"),
+    (r"Reloading browsers$", "刷新浏览器"),
+    (r"Browser connected: (\S+)$", "浏览器已连接：{}"),
+    (r"Shutting down\.\.\.$", "正在关闭预览……"),
+    (r"Aborted with (\d+) errors? in strict mode!$", "发现 {} 个错误，构建已停止"),
+    (r"An error happened during the rebuild\..*$", "重新构建时出错；改正之前，预览中的页面不会更新"),
+)]
+
+
 _OURS = "mkdocs.plugins.disclosure"  # the plugin's logger (mkdocs_plugin.log)
+PREVIEW_LOGGER = "jxgk.preview"  # bad data found while previewing (mkdocs_plugin.preview_log)
 _NOT_IN_NAV = "The following pages exist in the docs directory, but are not included in the"
 
 

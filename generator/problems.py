@@ -26,6 +26,7 @@ CODES: dict[str, str] = {
     "yaml-unsafe": "YAML 含不安全内容",
     "bad-csv": "CSV 格式错误",
     "total-row": "数据中有合计行",
+    "records-kept": "工作表未列出的已有记录保持不变",
     "bad-header": "表头错误",
     "missing-field": "缺少必填字段",
     "unknown-field": "未知字段",

@@ -103,7 +103,8 @@ def _step_view(step: Step, src: str, positions, archive: Archive) -> StepView:
     record_id = step.record_id
     page = 1 + positions.get((step.disclosed_in, step.list_page, record_id), 0) // PAGE_ROWS
     url = links.href(src, links.year_section(step.disclosed_in, step.list_page, page), step.anchor)
-    link = Markup(f'<a href="{escape(url)}">{step.disclosed_in}年公开记录 {escape(record_id)}</a>')
+    kind = "草稿记录" if step.disclosed_in in archive.drafts else "公开记录"
+    link = Markup(f'<a href="{escape(url)}">{step.disclosed_in}年{kind} {escape(record_id)}</a>')
     indicators = None
     if isinstance(rec, GoalView):
         g = rec.goal
@@ -177,7 +178,7 @@ def project_page(archive: Archive, h: ProjectHistory, positions, dept_slugs: dic
                                  Column("目标资金总额（万元）", "money"), Column("监控执行率", "percent"),
                                  Column("评价得分", "number"), Column("等级"), Column("整改条数", "number"),
                                  Column("结果应用条数", "number")], rows, download=f"{h.slug}-years.csv",
-                    searchable=False)  # figures only: a quarter of the text indexed, and nobody searches 752.04
+                    searchable=False, sticky_first=True)  # figures only: a quarter of the text indexed, and nobody searches 752.04
     cycles = [CycleView(c.spending_year,
                         [(stage, [_step_view(s, src, positions, archive) for s in c.of(stage)]) for stage in STAGES])
               for c in reversed(h.cycles)]
@@ -190,7 +191,7 @@ def department_page(archive: Archive, d: DepartmentHistory, by_year_models: dict
     src = links.department_page(d.slug)
     as_of = archive.as_of
     # A kind of record the year did not publish as a table has no count: "—", not 0 (DOMAIN §3).
-    summary = [[link_cell(f"{dy.year}年", links.href(src, department_year_src(d.slug, dy.year))),
+    summary = [[link_cell(archive.year_label(dy.year), links.href(src, department_year_src(d.slug, dy.year))),
                 dy.count("projects"), dy.budget, dy.count("goals"), dy.count("exante"), dy.count("monitoring"),
                 dy.count("evaluations"), dy.mean_score, dy.count("rectifications"), dy.open_rectifications,
                 dy.money_moved]
@@ -200,7 +201,7 @@ def department_page(archive: Archive, d: DepartmentHistory, by_year_models: dict
         Column("绩效目标", "number"), Column("事前评估", "number"), Column("监控", "number"), Column("评价", "number"),
         Column("平均得分", "number"), Column("整改", "number"), Column("未完成整改", "number"),
         Column("削减/取消/追减（万元）", "money")],
-        summary, download=f"{d.slug}-years.csv", searchable=False)
+        summary, download=f"{d.slug}-years.csv", searchable=False, sticky_first=True)
     proj_rows, open_rows = [], []
     seen: set[str] = set()
     for dy in reversed(d.years):
@@ -213,7 +214,8 @@ def department_page(archive: Archive, d: DepartmentHistory, by_year_models: dict
             if r.status is not RectificationStatus.DONE:
                 open_rows.append([dy.year, r.problem, t.project(r.project), r.deadline, r.status,
                                   "逾期" if is_overdue(r, as_of) else "否"])
-    year_links = [(f"{dy.year}年", links.md_link(src, department_year_src(d.slug, dy.year))) for dy in reversed(d.years)]
+    year_links = [(archive.year_label(dy.year), links.md_link(src, department_year_src(d.slug, dy.year)))
+                  for dy in reversed(d.years)]
     return DepartmentPage(
         src, d.name, d.code, d.former_names, by_year, year_links,
         Table("项目", [Column("项目名称"), Column("项目编码"), Column("最近年度", "number"),
@@ -247,13 +249,15 @@ def departments_index(archive: Archive, histories: dict[str, DepartmentHistory])
     src = links.DEPARTMENTS
     rows = []
     for d in histories.values():
-        latest = d.years[-1]
+        # The newest published year's figures: a draft's may still change (its own pages say 草稿).
+        latest = next((dy for dy in reversed(d.years) if dy.year not in archive.drafts), d.years[-1])
         rows.append([link_cell(d.name, links.href(src, links.department_page(d.slug))), d.code,
                      year_span([dy.year for dy in d.years]), latest.count("projects"), latest.budget,
                      _known_sum(dy.count("evaluations") for dy in d.years),
                      _known_sum(dy.open_rectifications for dy in d.years)])
     table = Table("预算单位一览", [Column("单位名称"), Column("单位编码"), Column("公开年度"),
-                                   Column("最近年度项目数", "number"), Column("最近年度项目金额（万元）", "money"),
+                                   Column("最近发布年度项目数", "number"),
+                                   Column("最近发布年度项目金额（万元）", "money"),
                                    Column("评价（各年合计）", "number"), Column("未完成整改", "number")], rows,
                   download="departments.csv")
     return IndexPage(src, "预算单位", "按单位查看历年绩效目标、监控、评价、整改与结果应用。", [table])
@@ -283,47 +287,55 @@ def projects_index(archive: Archive, histories: dict[str, ProjectHistory]) -> In
 def trackers_page(archive: Archive) -> IndexPage:
     src = links.TRACKERS
     as_of = archive.as_of
-    blocks: list[Table | Markup] = []
+    blocks: list[Table | Markup] = [Markup("## 整改情况")]
     all_rect = [r for y in archive.years for r in y.rectifications]
-    rows = []
-    for y in archive.years:
-        if not y.rectifications:
-            continue
-        c = Counter(r.status for r in y.rectifications)
-        overdue = sum(1 for r in y.rectifications if is_overdue(r, as_of))
-        rows.append([link_cell(f"{y.year}年整改台账", links.href(src, links.year_section(y.year, "rectifications"))),
-                     len(y.rectifications), c[RectificationStatus.DONE], c[RectificationStatus.IN_PROGRESS],
-                     c[RectificationStatus.OPEN], overdue])
-    if all_rect:
-        blocks.append(charts.share_chart("历年整改状态", rectification_status_shares(all_rect)))
-    blocks.append(Table(f"整改情况（逾期按 {as_of.isoformat()} 判断）", [
-        Column("年度"), Column("整改总数", "number"), Column("已整改", "number"), Column("整改中", "number"),
-        # 逾期 counts those still open past their deadline and those completed after it (lifecycle.is_overdue).
-        Column("未整改", "number"), Column("逾期（含逾期完成）", "number")], rows, empty="尚未公开逐项整改明细。",
-        download="rectifications-by-year.csv"))
-    open_overdue = [(y, r) for y in archive.years for r in y.rectifications
-                    if r.status is not RectificationStatus.DONE and is_overdue(r, as_of)]
-    t_rows = []
-    for y, r in open_overdue:
-        t = Tables(archive, y, src)
-        t_rows.append([y.year, r.problem, t.dept(r.department), t.project(r.project), r.deadline, r.status])
-    blocks.append(Table("逾期未完成的整改", [Column("公开年度", "number"), Column("问题", "long"), Column("单位名称"),
-                                          Column("项目"), Column("整改期限", "date"), Column("状态")], t_rows,
-                        empty="没有逾期未完成的整改。" if any("rectifications" in y.provided for y in archive.years)
-                        else "尚未公开整改明细。", download="overdue.csv"))
+    if not any("rectifications" in y.provided for y in archive.years):
+        blocks.append(Markup('<p class="jx-empty">尚未公开逐项整改明细。</p>'))
+    else:
+        rows = []
+        for y in archive.years:
+            if not y.rectifications:
+                continue
+            c = Counter(r.status for r in y.rectifications)
+            overdue = sum(1 for r in y.rectifications if is_overdue(r, as_of))
+            rows.append([link_cell(f"{archive.year_label(y.year)}整改台账",
+                                   links.href(src, links.year_section(y.year, "rectifications"))),
+                         len(y.rectifications), c[RectificationStatus.DONE], c[RectificationStatus.IN_PROGRESS],
+                         c[RectificationStatus.OPEN], overdue])
+        if all_rect:
+            blocks.append(charts.share_chart("历年整改状态", rectification_status_shares(all_rect)))
+        blocks.append(Table(f"整改情况（逾期按 {as_of.isoformat()} 判断）", [
+            Column("年度"), Column("整改总数", "number"), Column("已整改", "number"), Column("整改中", "number"),
+            # 逾期 counts those still open past their deadline and those completed after it (lifecycle.is_overdue).
+            Column("未整改", "number"), Column("逾期（含逾期完成）", "number")], rows, empty="尚无整改明细。",
+            download="rectifications-by-year.csv"))
+        t_rows = []
+        for y in archive.years:
+            t = Tables(archive, y, src)
+            for r in y.rectifications:
+                if r.status is not RectificationStatus.DONE and is_overdue(r, as_of):
+                    t_rows.append([archive.year_label(y.year), r.problem, t.dept(r.department), t.project(r.project),
+                                   r.deadline, r.status])
+        blocks += [Markup("## 逾期未完成的整改"),
+                   Table("逾期未完成的整改", [Column("公开年度"), Column("问题", "long"), Column("单位名称"),
+                                             Column("项目"), Column("整改期限", "date"), Column("状态")], t_rows,
+                         empty="没有逾期未完成的整改。", download="overdue.csv")]
     app_rows = []
     for y in archive.years:
         if y.applications:
-            app_rows.append([link_cell(f"{y.year}年", links.href(src, links.year_section(y.year, "applications"))),
+            app_rows.append([link_cell(archive.year_label(y.year),
+                                       links.href(src, links.year_section(y.year, "applications"))),
                              len(y.applications), y.application_total()])
-    blocks.append(Table("结果应用（历年）", [Column("年度"), Column("条数", "number"),
-                                          Column("削减/取消/追减合计（万元）", "money")], app_rows,
-                        empty="尚无结果应用记录。", download="applications-by-year.csv"))
+    blocks += [Markup("## 结果应用"),
+               Table("结果应用（历年）", [Column("年度"), Column("条数", "number"),
+                                        Column("削减/取消/追减合计（万元）", "money")], app_rows,
+                     empty="尚无结果应用记录。", download="applications-by-year.csv")]
     grade_rows = []
     for y in archive.years:
         shares = y.grade_distribution(archive.grade_names)
         if any(s.count for s in shares):
-            grade_rows.append([y.year, *(f"{s.count}（{s.percent}%）" for s in shares)])
-    blocks.append(Table("评价等级分布（历年）", [Column("年度", "number"), *(Column(g) for g in archive.grade_names)],
-                        grade_rows, empty="尚无评价明细。", download="grades-by-year.csv"))
+            grade_rows.append([archive.year_label(y.year), *(f"{s.count}（{s.percent}%）" for s in shares)])
+    blocks += [Markup("## 评价等级分布"),
+               Table("评价等级分布（历年）", [Column("年度"), *(Column(g) for g in archive.grade_names)],
+                     grade_rows, empty="尚无评价明细。", download="grades-by-year.csv")]
     return IndexPage(src, "整改与结果应用", "跟踪各年度发现问题的整改进度，以及评价结果对预算的影响。", blocks)

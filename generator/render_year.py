@@ -122,9 +122,11 @@ class Tables:
         return link_cell(name, links.href(self.src, links.department_page(slug))) if slug else name
 
     def project(self, code: str | None, label: str | None = None):
+        """A link to the project's page, named (a bare 项目编码 tells a reader nothing) unless it has no public name."""
         if not code:
             return label
-        return link_cell(label or code, links.href(self.src, links.project_page(project_slug(code))))
+        name = label or self.archive.project_names.get(code) or code
+        return link_cell(name, links.href(self.src, links.project_page(project_slug(code))))
 
     def projects(self, rows, caption: str) -> Table:
         return Table(caption, [
@@ -237,7 +239,7 @@ def budget_type_blocks(y: YearModel) -> list[Table | Markup]:
         download="budget-types.csv")
     chart = charts.bar_chart(f"{y.year}年项目金额（按预算类型）", [str(k) for k in kinds],
                              [amounts[k] for k in kinds], "万元")
-    return [chart, table]
+    return [chart, table, *withheld_note(y, "projects", "项目")]
 
 
 def grade_blocks(y: YearModel, grades: list[str]) -> list[Table | Markup]:
@@ -260,7 +262,9 @@ def execution_blocks(y: YearModel) -> list[Table | Markup]:
     for m in y.monitoring:
         by_dept[m.record.department][m.record.target].append(m.record)
     rows = []
-    for name, groups in sorted(by_dept.items()):
+    # In the order of the year's 预算单位 table (the official order staff keep), not by character code.
+    order = {d.name: i for i, d in enumerate(y.departments)}
+    for name, groups in sorted(by_dept.items(), key=lambda item: (order.get(item[0], len(order)), item[0])):
         target = next(t for t in (Target.DEPARTMENT, Target.PROJECT, Target.POLICY) if groups.get(t))
         records = groups[target]
         budget = sum((r.budget for r in records), Decimal("0.00"))
@@ -293,7 +297,17 @@ def rectification_blocks(y: YearModel) -> list[Table | Markup]:
                   [[s.label, s.count, s.percent] for s in shares],
                   footer=["合计", sum(s.count for s in shares), sum(s.percent for s in shares)],
                   download="rectification-status.csv")
-    return [charts.share_chart(f"{y.year}年整改状态", shares), table]
+    return [charts.share_chart(f"{y.year}年整改状态", shares), table, *withheld_note(y, "rectifications", "整改记录")]
+
+
+def withheld_note(y: YearModel, section: str, what: str) -> list[Markup]:
+    """Said next to a table's 合计 when records of its kind are withheld: the report's own figures (the prose)
+    count them, so the two would otherwise disagree before the reader's eyes with no reason given."""
+    n = y.withheld_of.get(section, 0)
+    if not n:
+        return []
+    return [Markup('<p class="jx-note">另有 {} 条{}按规定不公开，未列入本表；报告正文中的数字按全部记录统计。</p>')
+            .format(n, what)]
 
 
 def application_totals(rows) -> Table:
@@ -506,8 +520,10 @@ def department_year_page(archive: Archive, y: YearModel, d: DepartmentHistory, d
                            ("整改", rectifications), ("结果应用", applications)):
         blocks += [Markup(f"## {heading}"), table]
     code = Markup("单位编码：{}。").format(md_text(d.code)) if d.code else ""
+    draft = "" if y.published else "（草稿）"
     intro = Markup("{}本页列出该单位{}年度公开的项目、事前绩效评估、绩效评价、整改与结果应用；"
-                   "各年数字的对比见单位页面。").format(code, y.year)
+                   "各年数字的对比见单位页面。{}").format(
+        code, y.year, "" if y.published else f"{y.year} 年度报告尚未正式发布（草稿），以下内容可能变动。")
     back = [(Markup("{}（历年）").format(md_text(d.name)), links.md_link(src, links.department_page(d.slug))),
-            (f"{y.year}年度报告", links.md_link(src, links.year_page(y.year)))]
-    return ListPage(src, f"{dy.name or d.name} {y.year}年度", intro, back, blocks, None)
+            (f"{y.year}年度报告{draft}", links.md_link(src, links.year_page(y.year)))]
+    return ListPage(src, f"{dy.name or d.name} {y.year}年度{draft}", intro, back, blocks, None)

@@ -723,6 +723,6 @@ def _freeze(out: Path, errata: dict[int, int]) -> Path:
     frozen = freeze.FrozenFile()
     for year, count in errata.items():
         frozen.years[year] = freeze.FrozenYear(校验值=freeze.year_checksum(out / str(year)), 更正条数=count,
-                                               内容校验值=freeze.content_checksum(out / str(year)))
+                                               文件内容校验值=freeze.file_checksums(out / str(year)))
     freeze.write_frozen(out, frozen)
     return out / freeze.FROZEN_FILE

@@ -236,6 +236,8 @@ class Table:
     # False keeps the rows out of the search index (Pagefind): long lists whose every record is also shown, and
     # found, on its own project or department page; tables of figures only; repeated tables.
     searchable: bool = True
+    # The first column (the year of a 历年对比) stays in view while a wide table scrolls sideways on a phone.
+    sticky_first: bool = False
     # Each row's cell texts, noted by ``html`` for ``csv_rows`` (the download) so they are not worked out twice.
     _texts: list[list[str]] | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -346,7 +348,8 @@ class Table:
                         f'download>{escape(DOWNLOAD_LABEL)}</a></p>')
         num = " ".join(str(j) for j in numeric if j <= NUM_STYLED_COLUMNS)
         attrs = ((" data-jx-sort" if sortable else "") + (f' data-jx-num="{escape(num)}"' if num else "")
-                 + ("" if self.searchable else " data-pagefind-ignore"))
+                 + ("" if self.searchable else " data-pagefind-ignore")
+                 + (" data-jx-sticky" if self.sticky_first else ""))  # (a class would lose the theme's table style)
         rows = "\n".join(body)
         return Markup(f'<div class="jx-table"><table id="{escape(self.anchor)}"{attrs}>\n'
                       f"<caption>{escape(self.caption)}</caption>\n<thead><tr>{head}</tr></thead>\n"

@@ -67,7 +67,7 @@ def _read_decimal(value, info: ValidationInfo, *, allow_percent: bool, what: str
             raise PydanticCustomError(
                 "bad-number", "此栏应为{what}，不能带百分号“%”；请只填数字", {"what": what})
         text = text[:-1].strip()
-        _note(info, raw, text, "已去掉百分号，按百分数读取")
+        _note(info, raw, text, "已去掉百分号（数值本身即百分数）")
     if _THOUSANDS.match(text):
         plain = text.replace(",", "")
         _note(info, raw, plain, "已去掉千位分隔符")

@@ -144,7 +144,8 @@ def test_changing_a_frozen_year_without_erratum_fails(tmp_path):
     departments = data / "2022" / "departments.csv"
     departments.write_bytes(departments.read_bytes().replace("示例县教育局".encode(), "示例县教育和体育局".encode(), 1))
     _, report = pipeline.validate(data)
-    assert ("frozen-year-changed", "data/2022/report.yaml") in {(p.code, p.file) for p in report.errors}
+    changed = [p for p in report.errors if (p.code, p.file) == ("frozen-year-changed", "data/2022/report.yaml")]
+    assert changed and "改动的文件：departments.csv；" in changed[0].message  # staff are told where to look
 
 
 def test_a_published_year_saved_again_unchanged_is_not_a_change(tmp_path):
@@ -162,6 +163,13 @@ def test_a_published_year_saved_again_unchanged_is_not_a_change(tmp_path):
     projects.write_bytes(out.getvalue().encode("utf-8-sig"))
     report_yaml = data / "2022" / "report.yaml"
     report_yaml.write_bytes(report_yaml.read_bytes().replace(b"\n", b"\r\n"))
+    # Excel also rewrites values it reads as numbers or dates: 2600.00 as 2600, 2022-07-31 as 2022/7/31.
+    for path in (data / "2022").glob("*.csv"):
+        text = path.read_bytes().decode("utf-8-sig")
+        text = re.sub(r"\b(\d+)\.00\b", r"\1", text)
+        text = re.sub(r"\b(20\d\d)-0?(\d{1,2})-0?(\d{1,2})\b", r"\1/\2/\3", text)
+        path.write_bytes(text.encode("gb18030"))
+    assert "/7/" in "".join(p.read_bytes().decode("gb18030") for p in (data / "2022").glob("*.csv"))
     ds, report = pipeline.validate(data)
     assert report.ok, report.as_text()
     assert not [p for p in report.problems if p.code.startswith("frozen-year")], report.as_text()
@@ -357,16 +365,74 @@ def test_an_emptied_register_is_noticed_for_a_year_with_errata(tmp_path):
 
 
 def test_a_registration_made_before_content_checksums_gains_one(tmp_path):
+    """Registrations with the bytes' checksum only, or a whole-year content checksum, gain per-file content
+    checksums while their year is unchanged; a resave is told from a change by the old checksum until then."""
     from generator import freeze
 
     data = tmp_path / "data"
     shutil.copytree(ROOT / "examples" / "shixian" / "data", data)
     frozen = data / "frozen.yaml"
-    frozen.write_text("".join(line for line in frozen.read_text("utf-8").splitlines(keepends=True)
-                              if "内容校验值" not in line), encoding="utf-8")
+    lines = frozen.read_text("utf-8").splitlines(keepends=True)
+    bare = [line for line in lines if not line.startswith("      ") and "文件内容校验值" not in line]
+    frozen.write_text("".join(bare), encoding="utf-8")
     ds, report = pipeline.validate(data)
     assert report.ok, report.as_text()
     assert freeze.record_all(ds, report) == [2021, 2022, 2023]
-    assert frozen.read_text("utf-8").count("内容校验值") == 3
+    assert frozen.read_text("utf-8").count("文件内容校验值") == 3
     ds, report = pipeline.validate(data)
     assert freeze.record_all(ds, report) == []
+    # A registration of the previous kind (内容校验值 of the whole year) still tells a resave from a change.
+    old = "".join(bare).replace("  2022:\n", "  2022:\n    内容校验值: " + freeze.content_checksum(data / "2022") + "\n")
+    frozen.write_text(old, encoding="utf-8")
+    projects = data / "2022" / "projects.csv"
+    projects.write_bytes(projects.read_bytes().replace(b"\n", b"\r\n"))
+    ds, report = pipeline.validate(data)
+    assert report.ok and 2022 in freeze.record_all(ds, report)
+    assert "文件内容校验值" in frozen.read_text("utf-8").split("  2022:")[1].split("  2023:")[0]
+
+
+def test_a_draft_years_records_say_draft_wherever_they_are_shown(shixian_site):
+    """2024 is a draft: its figures on pages spanning years (a unit's comparison, a project's chain, the trackers,
+    the unit's 2024 page) say 草稿 as its year page does; the unit list's latest figures are the newest published."""
+    index = soup(shixian_site, "departments/index.html").find("article")
+    assert "最近发布年度项目数" in index.get_text()
+    unit = soup(shixian_site, "departments/999007/index.html").find("article")
+    years = [tr.find("td").get_text(strip=True)
+             for tr in unit.find("caption", string="历年对比").find_parent("table").find("tbody").find_all("tr")]
+    assert "2024年（草稿）" in years and "2023年" in years
+    unit_2024 = soup(shixian_site, "departments/999007/2024/index.html")
+    assert "草稿" in unit_2024.find("h1").get_text() and "尚未正式发布" in unit_2024.find("article").get_text()
+    steps = [a.get_text(strip=True) for page in shixian_site.glob("projects/*/index.html")
+             for a in soup(shixian_site, page.relative_to(shixian_site)).select("article a")]
+    assert any(t.startswith("2024年草稿记录") for t in steps)
+    assert not any(t.startswith("2024年公开记录") for t in steps)
+    trackers = soup(shixian_site, "trackers/index.html").find("article")
+    assert "2024年（草稿）整改台账" in trackers.get_text()
+    assert [h.get_text(strip=True) for h in trackers.find_all("h2")] == ["整改情况", "逾期未完成的整改", "结果应用",
+                                                                       "评价等级分布"]
+
+
+def test_tables_name_projects_instead_of_showing_their_codes(shixian_site):
+    """A 项目 or 对象 cell links to the project's page under its name; a bare 项目编码 tells a reader nothing."""
+    code = re.compile(r"^51999\d{2}R\d+$")
+    for rel in ("2023/index.html", "2023/evaluations/index.html", "2023/goals/index.html",
+                "departments/999007/2024/index.html"):
+        links = soup(shixian_site, rel).find("article").select("td a[href*='projects/']")
+        assert links, rel
+        assert not [a.get_text(strip=True) for a in links if code.match(a.get_text(strip=True))], rel
+
+
+def test_a_table_with_withheld_records_says_so_beside_its_total(shixian_site):
+    """2024 withholds a rectification: the status table's 合计 is one short of the prose's {{整改问题数}}, and the
+    table says why, where the reader compares them."""
+    article = soup(shixian_site, "2024/index.html").find("article")
+    table = article.find("caption", string="2024年整改状态").find_parent("div", class_="jx-table")
+    note = table.find_next_sibling("p", class_="jx-note")
+    assert note is not None and "条整改记录按规定不公开" in note.get_text()
+
+
+def test_units_are_listed_by_their_code(shixian_site):
+    rows = soup(shixian_site, "departments/index.html").find("article").find("tbody").find_all("tr")
+    codes = [tr.find_all("td")[1].get_text(strip=True) for tr in rows]
+    assert codes == sorted(codes) and "999002001" in codes
+    assert codes.index("999002001") == codes.index("999002") + 1  # a sub-unit under its parent

@@ -208,7 +208,7 @@ def test_unpublished_tables_are_not_counted_as_none(example_site):
     projects = article_text(example_site, "projects/index.html")
     assert "共 0 个项目" not in projects and "尚未公开项目明细" in projects
     trackers = soup_of(example_site, "trackers/index.html").find("article")
-    assert "没有逾期未完成的整改" not in trackers.get_text() and "尚未公开整改明细" in trackers.get_text()
+    assert "没有逾期未完成的整改" not in trackers.get_text() and "尚未公开逐项整改明细" in trackers.get_text()
     row = trackers.find("caption", string="结果应用（历年）").find_parent("table").find("tbody").find("tr")
     assert [td.get_text(strip=True) for td in row.find_all("td")] == ["2023年", "4", "—"]
 
@@ -221,7 +221,7 @@ def test_a_table_published_empty_counts_zero(data_copy, tmp_path):
     add_erratum(report, "2026-12-01", "测试：公开空的整改台账")
     site = build_site(data_copy, tmp_path / "site")
     trackers = article_text(site, "trackers/index.html")
-    assert "没有逾期未完成的整改" in trackers and "尚未公开整改明细" not in trackers
+    assert "没有逾期未完成的整改" in trackers and "尚未公开逐项整改明细" not in trackers
     index = soup_of(site, "departments/index.html").find("article")
     row = index.find("caption", string="预算单位一览").find_parent("table").find("tbody").find("tr")
     assert [td.get_text(strip=True) for td in row.find_all("td")][3:] == ["—", "—", "—", "0"]

@@ -664,6 +664,8 @@ def test_a_money_column_headed_in_yuan_is_refused(templates: Path, new_year_data
     assert not result.ok
     assert any(p.problem.code == "bad-header" and "万元" in p.problem.message and p.row == header.row
                for p in result.problems), result.as_text()
+    # One cause, one error: the column is not also said to be missing, in its header or in each row.
+    assert not [p for p in result.problems if p.problem.field == "金额" and p.code != "bad-header"], result.as_text()
     assert _snapshot(new_year_data) == before
 
 
@@ -750,3 +752,18 @@ def test_a_total_row_must_agree_with_the_rows_above_it(new_year_data: Path, tmp_
     result = import_workbook(_project_sheet(tmp_path / "right.xlsx", total="1,254.60"), new_year_data, 2024)
     assert result.ok, result.as_text()
     assert "合计" not in (new_year_data / "2024" / "projects.csv").read_text("utf-8")
+
+
+def test_a_record_left_out_of_the_sheet_stays_and_the_clerk_is_told(new_year_data: Path, tmp_path: Path):
+    """Import adds and updates; a row deleted in the workbook stays in the data, and the notice says where and how
+    to remove it (a clerk expects deleting the row to delete the record)."""
+    assert import_workbook(_project_sheet(tmp_path / "both.xlsx"), new_year_data, 2024).ok
+    wb = load_workbook(_project_sheet(tmp_path / "one.xlsx"))
+    wb["项目"].delete_rows(5)  # 校舍维修
+    wb.save(tmp_path / "one.xlsx")
+    result = import_workbook(tmp_path / "one.xlsx", new_year_data, 2024)
+    assert result.ok, result.as_text()
+    kept = [p for p in result.problems if p.code == "records-kept" and p.problem.file.endswith("projects.csv")]
+    assert len(kept) == 1 and kept[0].problem.value == "51162124R000000000002"
+    assert "删去这些行" in kept[0].problem.message
+    assert "51162124R000000000002" in (new_year_data / "2024" / "projects.csv").read_text("utf-8")

@@ -115,3 +115,25 @@ def test_builds_elsewhere_while_previewing_leave_the_preview_alone(project, tmp_
     # After the preview ends, a build is a build again (MkDocs keeps the plugin for the life of the process).
     plugin = preview.config.plugins["disclosure"]
     assert plugin._preview is False and plugin._previewed is None
+
+
+def test_bad_data_while_previewing_keeps_the_last_good_pages_served(project, tmp_path, caplog):
+    """A data mistake made while previewing is told (in Chinese) and the build goes on with the last good pages:
+    counted as a MkDocs error under strict: true it stopped the build, and MkDocs' server then held every request
+    until the data were fixed (the browser waited instead of showing the page, contrary to the guide)."""
+    projects = project.data / "2024" / "projects.csv"
+    with serve.PreviewBuilds(project.config, tmp_path / "preview") as preview:
+        page = preview.site_dir / "2024/projects/index.html"
+        good = page.read_bytes()
+        text = projects.read_text(encoding="utf-8")
+        amount = text.splitlines()[1].split(",")[6]
+        projects.write_text(text.replace(f",{amount},", f",{amount}万,", 1), encoding="utf-8")
+        with caplog.at_level("ERROR", logger=pipeline.PREVIEW_LOGGER):
+            preview.build()  # (raised mkdocs' Abort before)
+        told = [r.getMessage() for r in caplog.records if r.name == pipeline.PREVIEW_LOGGER]
+        assert told and "预览保留上一次的页面" in told[0] and "bad-money" in told[0]
+        assert page.read_bytes() == good
+        name = text.splitlines()[1].split(",")[1]
+        projects.write_text(text.replace(f",{name},", f",{name}（改正后）,", 1), encoding="utf-8")
+        preview.build()  # fixed (and one more change): the preview follows again
+        assert "（改正后）" in page.read_text(encoding="utf-8")

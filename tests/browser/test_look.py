@@ -100,3 +100,24 @@ def test_search_results_on_a_phone_screenshot(browser, yuechi, screenshot_dir):
         assert_fits_phone(seen.page, "搜索结果")
     finally:
         context.close()
+
+
+def test_a_wide_comparison_keeps_its_year_column_in_view_on_a_phone(browser, shixian):
+    """A unit's 历年对比 is wider than a phone: scrolled sideways to its last columns, the year stays at the left."""
+    path = shixian.key_pages()["department"]
+    context, seen = open_browsing(browser, PHONE)
+    try:
+        seen.goto(shixian.url(path))
+        page = seen.page
+        box = page.locator("div.jx-table:has(table[data-jx-sticky])").first
+        box.scroll_into_view_if_needed()
+        widths = box.evaluate("b => [b.scrollWidth, b.clientWidth]")
+        assert widths[0] > widths[1], "历年对比在手机上本应比屏幕宽（否则此项检查无意义）"
+        box.evaluate("b => { b.scrollLeft = b.scrollWidth; }")
+        page.wait_for_timeout(100)
+        first = page.locator("table[data-jx-sticky] tbody tr td").first
+        left = first.evaluate("td => td.getBoundingClientRect().left - td.closest('.jx-table').getBoundingClientRect().left")
+        assert abs(left) < 2, f"横向滚动后年度列离开了表格左缘 {left}px"
+        assert first.is_visible() and "年" in first.inner_text()
+    finally:
+        context.close()
