@@ -108,6 +108,7 @@ class HomePage:
 @dataclass
 class ArchivePage:
     table: Table
+    figures: Table  # the reports' declared figures side by side, year by year
 
 
 @dataclass
@@ -135,6 +136,23 @@ def archive_table(archive: Archive) -> Table:
             for y in archive.years]
     return Table("历年公开的年度报告", [Column("年度"), Column("标题"), Column("状态"), Column("发布日期", "date"),
                                           Column("更正")], rows)
+
+
+def archive_figures(archive: Archive) -> Table:
+    """The figures each year's report declares, one row a year: comparing years without opening each report."""
+    labels: dict[str, str] = {}
+    for y in sorted(archive.years, key=lambda y: y.year):
+        for f in y.figures:
+            labels.setdefault(f.label, f.unit)
+    rows = []
+    for y in archive.years:
+        values = {f.label: f.value for f in y.figures}
+        rows.append([link_cell(archive.year_label(y.year), links.href(links.ARCHIVE, links.year_page(y.year))),
+                     *(values.get(label) for label in labels)])
+    return Table("历年报告汇总数", [Column("年度"), *(Column(f"{label}（{unit}）", "money" if unit == "万元" else "number")
+                                                  for label, unit in labels.items())],
+                 rows if labels else [], empty="各年度报告均未申报汇总数。", download="figures-by-year.csv",
+                 sticky_first=True)
 
 
 def year_links(archive: Archive, from_src: str) -> list[YearLink]:
@@ -369,7 +387,9 @@ def render_site(archive: Archive, out: Path, *, bundles: Exports | None = None,
     env = make_env()
     w = Writer(out, manifest)
     w.text(links.HOME, env.get_template("home.md.j2").render(page=home_page(archive)))
-    w.text(links.ARCHIVE, env.get_template("archive.md.j2").render(page=ArchivePage(archive_table(archive))))
+    archive_page = ArchivePage(archive_table(archive), archive_figures(archive))
+    w.text(links.ARCHIVE, env.get_template("archive.md.j2").render(page=archive_page))
+    _write_table_downloads(w, links.ARCHIVE, [archive_page.figures])
     dictionary = dictionary_page()
     w.text(links.DICTIONARY, env.get_template("dictionary.md.j2").render(page=dictionary))
     _write_table_downloads(w, links.DICTIONARY, [f.table for f in dictionary.files] + [dictionary.rules])

@@ -436,3 +436,19 @@ def test_units_are_listed_by_their_code(shixian_site):
     codes = [tr.find_all("td")[1].get_text(strip=True) for tr in rows]
     assert codes == sorted(codes) and "999002001" in codes
     assert codes.index("999002001") == codes.index("999002") + 1  # a sub-unit under its parent
+
+
+def test_the_archive_compares_the_reports_figures_year_by_year(shixian_site):
+    """A reviewer compares the counties' declared totals across years on one page, each as its report declares it."""
+    article = soup(shixian_site, "archive/index.html").find("article")
+    table = article.find("caption", string="历年报告汇总数").find_parent("table")
+    heads = [th.get_text(strip=True) for th in table.find("thead").find_all("th")]
+    rows = {tr.find("td").get_text(strip=True): [td.get_text(strip=True) for td in tr.find_all("td")]
+            for tr in table.find("tbody").find_all("tr")}
+    assert set(rows) == {"2021年", "2022年", "2023年", "2024年（草稿）"}
+    column = heads.index("纳入绩效目标管理的项目支出金额（万元）")
+    for year in ("2021", "2022", "2023"):
+        figures = soup(shixian_site, f"{year}/index.html").find("article").find("caption", string=f"{year}年报告汇总数")
+        declared = {tr.find_all("td")[0].get_text(strip=True): tr.find_all("td")[1].get_text(strip=True)
+                    for tr in figures.find_parent("table").find("tbody").find_all("tr")}
+        assert rows[f"{year}年"][column] == declared["纳入绩效目标管理的项目支出金额"]
