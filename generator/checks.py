@@ -91,6 +91,7 @@ RULES: tuple[Rule, ...] = (
          "本年度“新增”的项目没有往年支出可评价（提示）",
          "年度关系：2023 年开展的评价针对 2022 年的支出，结果用于 2024 年预算"),
     Rule("unknown-placeholder", "正文中的 {{…}} 须对应汇总数、由明细统计的数或引用文件的编号", "报告中的数字来自数据"),
+    Rule("second-goal", "同一项目同一年度只有一张绩效目标表（提示）：第二张多半是改了编号的旧表", "绩效目标管理"),
     Rule("unfinished-text", "已发布年度的正文、标题中不得留有新建年度时的“（待填写）”", "公开的报告须完整"),
     Rule("typed-figure", "正文中直接写出的金额、单位数、项目数等（提示）：应改为引用汇总数或由明细统计的数",
          "报告中的数字来自数据，并与明细记录核对"),
@@ -323,6 +324,16 @@ class _YearChecks:
                           "（列出曾用名）；如果不是更名，请核对单位编码")
         if self.data.report:
             self._unique(self.data.report.documents, lambda d: d.key, "key")
+        # One 绩效目标表 a project a year: a second one is most often the first renumbered in the workbook (import
+        # adds a renumbered record; it does not replace the old one), and the site would show both.
+        goal_of: dict[str, Goal] = {}
+        for g in self.data.records(Goal):
+            if g.target is Target.PROJECT and g.project:
+                first = goal_of.setdefault(g.project, g)
+                if first is not g:
+                    self.note(g, "second-goal", "id", g.id,
+                              f"项目 {g.project} 本年度已有绩效目标 {first.id}（{first.source[0]} 第{first.source[1]}行）；"
+                              "若是改了编号，请删去旧编号的那一行（连同其指标），否则两张目标表都会公开")
 
     def _unique(self, records, key, attr) -> None:
         first: dict = {}

@@ -120,7 +120,7 @@ def _department_year_part(dy: DepartmentYear) -> str | None:
         # Which tables the year published counts too: an empty table shows 0 where a missing one shows "—".
         parts = [f"y{dy.year}:{_stored(dy.record) if dy.record is not None else '-'}:{','.join(sorted(dy.provided))}"]
         for group in (dy.projects, dy.goals, dy.monitoring, dy.evaluations, dy.rectifications, dy.applications,
-                      dy.exante):
+                      dy.exante, dy.implemented):
             parts.append(",".join(_digest(r, _stored) for r in group))
     except _NoDigest:
         return None

@@ -99,6 +99,9 @@ class DepartmentYear:
     rectifications: list[Rectification]
     applications: list[Application]
     exante: list[ExAnte] = field(default_factory=list)
+    # Projects another unit (its 主管部门) is responsible for and this one carries out (实施单位): a sub-unit's
+    # page would otherwise be empty although it does the work.
+    implemented: list[Project] = field(default_factory=list)
     provided: frozenset[str] = frozenset(_DEPARTMENT_LISTS)  # as YearModel.provided
     name: str = ""  # the unit's name that year (records name units by name; a renamed unit keeps its code)
 
@@ -243,6 +246,9 @@ def _by_department(y: YearModel) -> dict[str, dict[str, list]]:
         for item in getattr(y, kind):
             record = item.goal if isinstance(item, GoalView) else getattr(item, "record", item)
             groups[record.department][kind].append(item)
+    for p in y.projects:
+        if p.implementer and p.implementer != p.department:
+            groups[p.implementer].setdefault("implemented", []).append(p)
     return groups
 
 
@@ -253,7 +259,8 @@ def _department_year(y: YearModel, name: str, groups: dict[str, dict[str, list]]
     if any(x.department is None for x in y.exante):
         provided = provided - {"exante"}  # records not naming their department: its count is unknown, not 0
     dy = DepartmentYear(y.year, record, **lists, provided=provided, name=name)
-    if record is None and not (dy.projects or dy.goals or dy.evaluations or dy.rectifications or dy.exante):
+    if record is None and not (dy.projects or dy.goals or dy.evaluations or dy.rectifications or dy.exante
+                               or dy.implemented):
         return None
     return dy
 

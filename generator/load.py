@@ -113,9 +113,23 @@ TOTAL_MARKS = frozenset({"合计", "总计", "小计", "合计数"})
 
 
 def total_mark(cells) -> str | None:
-    """合计, 总计 … when one of the first three filled cells of a row says the row is a total."""
-    first = [re.sub(r"[\s\u3000\u00a0*＊]+", "", c) for c in cells if c and c.strip()][:3]
-    return next((c for c in first if c in TOTAL_MARKS), None)
+    """合计, 总计 … when one of the first three filled cells of a row says the row is a total. (Asked of every row
+    read: it looks at no more than three cells, and spends a regular expression only on a cell holding 计.)"""
+    filled = 0
+    for cell in cells:
+        if not cell or cell.isspace():
+            continue
+        if "计" in cell:
+            mark = _MARK_BLANKS.sub("", cell)
+            if mark in TOTAL_MARKS:
+                return mark
+        filled += 1
+        if filled == 3:
+            break
+    return None
+
+
+_MARK_BLANKS = re.compile(r"[\s\u3000\u00a0*＊]+")
 
 
 def wrong_money_unit(unit: str) -> bool:

@@ -121,6 +121,13 @@ def _step_view(step: Step, src: str, positions, archive: Archive) -> StepView:
         m = rec.record
         summary = [("监控期间", m.period), ("执行率", fmt_percent(m.execution_rate) if m.execution_rate is not None else None),
                    ("纠偏措施", m.corrective)]
+        if rec.indicators:  # (DOMAIN §2: per indicator 完成值, 全年预计完成, 偏差原因, 完成可能性)
+            indicators = Table(f"监控指标（{m.id}）", [
+                Column("三级指标"), Column("全年指标值"), Column(f"{m.period}完成值"), Column("全年预计完成值"),
+                Column("完成可能性"), Column("偏差原因", "long")],
+                [[i.name, i.target_value, i.period_value, i.expected_value, i.likelihood, i.deviation]
+                 for i in rec.indicators],
+                download=f"{anchor('monitoring-indicators', m.id)}.csv")
     elif isinstance(rec, EvaluationView):
         e = rec.record
         summary = [("评价类型", e.kind), ("评价年度", e.spending_year), ("得分", e.score), ("等级", e.grade),

@@ -519,6 +519,14 @@ def department_year_page(archive: Archive, y: YearModel, d: DepartmentHistory, d
     for heading, table in (("项目", projects), ("事前绩效评估", exante), ("绩效评价", evaluations),
                            ("整改", rectifications), ("结果应用", applications)):
         blocks += [Markup(f"## {heading}"), table]
+        if heading == "项目" and dy.implemented:
+            # Under another unit's responsibility: listed here, counted there (its 主管部门's figures hold them).
+            implemented = Table(f"{y.year}年由本单位实施的项目（主管部门为其他单位）", [
+                Column("项目名称"), Column("项目编码"), Column("主管部门"), Column("金额（万元）", "money")],
+                [[t.project(p.code, p.name), p.code, t.dept(p.department), p.amount] for p in dy.implemented],
+                {i for i, p in enumerate(dy.implemented) if p.sample}, download=f"{base}-implemented.csv")
+            implemented.searchable = False
+            blocks.append(implemented)
     code = Markup("单位编码：{}。").format(md_text(d.code)) if d.code else ""
     draft = "" if y.published else "（草稿）"
     intro = Markup("{}本页列出该单位{}年度公开的项目、事前绩效评估、绩效评价、整改与结果应用；"

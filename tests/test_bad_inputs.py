@@ -487,6 +487,14 @@ def test_excel_number_spellings_are_normalised_with_a_note(rich):
     }
 
 
+def test_a_second_goal_for_one_project_gets_a_note(rich):
+    """A goal renumbered in the workbook is added next to the old one (import does not replace by project): both
+    would be published; the second is pointed out where it is."""
+    lines = _path(rich, GOALS).read_text(encoding="utf-8").splitlines()
+    add_line(GOALS, lines[1].replace("G2024-01,", "G2024-91,", 1))(rich)
+    assert _notices(rich) == {("second-goal", GOALS, len(lines) + 1, "目标编号")}
+
+
 def test_a_record_naming_another_unit_than_its_project_gets_a_note(rich):
     """An evaluation or rectification of a project names the project's 主管部门 or 实施单位; any other unit (which
     exists, so no error) is pointed out for checking, without stopping publication."""

@@ -452,3 +452,16 @@ def test_the_archive_compares_the_reports_figures_year_by_year(shixian_site):
         declared = {tr.find_all("td")[0].get_text(strip=True): tr.find_all("td")[1].get_text(strip=True)
                     for tr in figures.find_parent("table").find("tbody").find_all("tr")}
         assert rows[f"{year}年"][column] == declared["纳入绩效目标管理的项目支出金额"]
+
+
+def test_a_sub_unit_page_lists_the_projects_it_carries_out(shixian_site):
+    """示例县疾病预防控制中心 is the 实施单位 of projects 示例县卫生健康局 is responsible for: its page lists them
+    (it was empty), and they stay counted under the 主管部门 only."""
+    article = soup(shixian_site, "departments/999002002/2023/index.html").find("article")
+    table = article.find("caption", string=re.compile("由本单位实施的项目")).find_parent("table")
+    names = [tr.find("td").find("a").get_text(strip=True) for tr in table.find("tbody").find_all("tr")]
+    assert "城西街道家庭医生签约服务" in names and "永安镇家庭医生签约服务" in names
+    unit = soup(shixian_site, "departments/999002002/index.html").find("article")
+    row = next(tr for tr in unit.find("caption", string="历年对比").find_parent("table").find("tbody").find_all("tr")
+               if tr.find("td").get_text(strip=True) == "2023年")
+    assert row.find_all("td")[1].get_text(strip=True) == "0"  # its own projects (主管部门): none
