@@ -17,6 +17,7 @@ from operator import attrgetter
 from .cache import ObjectCache
 from .cache import key as cache_key
 from .dataset import WHOLE_FILE, Dataset, YearData
+from .load import plain_decimal
 from .problems import Report
 from .schema import (
     INDICATOR_LEVELS,
@@ -795,16 +796,9 @@ def _field_value(record: Record, attr: str, value) -> tuple[str, object]:
     return field, "" if value is None else value
 
 
-_PLAIN_DECIMAL = re.compile(r"[+-]?\d+(\.\d+)?")
-
-
 def _number(text: str | None) -> Decimal | None:
-    """An indicator value as a number when it is written as one (85, 95%, 1,200.5); None for text (定性 values).
-    Exponents are not numbers here: 1e-9999999 would overflow the ratio of a score check."""
-    if text is None:
-        return None
-    cleaned = text.strip().rstrip("%").replace(",", "")
-    return Decimal(cleaned) if _PLAIN_DECIMAL.fullmatch(cleaned) else None
+    """An indicator value as a number when it is written as one (85, 95%, 1,200.5); None for text (定性 values)."""
+    return None if text is None else plain_decimal(text.strip().rstrip("%"))
 
 
 def _suggest(value: str, names: set[str]) -> str:

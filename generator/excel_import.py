@@ -385,8 +385,8 @@ def _check_totals(grid: Grid, totals: list[int], mapping: dict[int, Column], row
         for c, col in mapping.items():
             if col.kind not in SUMMED_KINDS:
                 continue
-            stated = _decimal(cell_text(grid.cell(r, c), col))
-            parts = [_decimal(row.values.get(col.alias, "")) for row in rows if row.values.get(col.alias, "")]
+            stated = load.plain_decimal(cell_text(grid.cell(r, c), col))
+            parts = [load.plain_decimal(row.values.get(col.alias, "")) for row in rows if row.values.get(col.alias, "")]
             if stated is None or not parts or None in parts:
                 continue
             actual = sum(parts, Decimal(0))
@@ -394,11 +394,6 @@ def _check_totals(grid: Grid, totals: list[int], mapping: dict[int, Column], row
                 problems.append(_error(grid.name, r, c, "total-mismatch", col.alias, cell_text(grid.cell(r, c), col),
                                        f"合计行为 {format(stated, 'f')}，上方各行「{col.alias}」之和为 "
                                        f"{format(actual, 'f')}；请核对明细或合计（合计行本身不导入）"))
-
-
-def _decimal(text: str) -> Decimal | None:
-    plain = load.normalise_digits(text).strip().replace(",", "")
-    return Decimal(plain) if re.fullmatch(r"[+-]?\d+(\.\d+)?", plain) else None
 
 
 def read_form_sheet(grid: Grid, sheet: FormSheet, incoming: Incoming) -> None:

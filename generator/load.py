@@ -12,6 +12,7 @@ import re
 import sys
 import unicodedata
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import yaml
@@ -106,6 +107,16 @@ def header_unit(header: str) -> tuple[str, str]:
     text = re.sub(r"[\s\u3000]+", "", header)
     found = _HEADER_UNIT.search(text)
     return (text[:found.start()], found.group(1).removeprefix("单位：").removeprefix("单位:")) if found else (text, "")
+
+
+_PLAIN_DECIMAL = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def plain_decimal(text: str) -> Decimal | None:
+    """A number written plainly (85, -3.5, 1,200.50, full-width digits); None for anything else, exponents (1e5)
+    included: 1e-9999999 would overflow the arithmetic done with it."""
+    cleaned = normalise_digits(text).strip().replace(",", "")
+    return Decimal(cleaned) if _PLAIN_DECIMAL.fullmatch(cleaned) else None
 
 
 # What a spreadsheet's total row says in its first cells; data files hold detail only (totals are worked out).
