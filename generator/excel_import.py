@@ -56,7 +56,7 @@ SUMMED_KINDS = frozenset({Kind.MONEY, Kind.SCORE, Kind.COUNT})
 _UNIT_NOTE = re.compile(r"单位[:：]((?:万|千|百万|亿)?元)")
 IGNORED_HEADERS = frozenset({"序号", "行号"})
 HEADER_SEARCH_ROWS = 15
-_BLANKS = re.compile(r"[\s\u3000\u00a0*＊]+")
+_BLANKS = load.BLANK_MARKS
 _UNIT_SUFFIX = re.compile(r"[（(][^（）()]*[）)]$")
 _COPY_SUFFIX = re.compile(r"\s*[（(]\d+[）)]$|\d+$")
 
@@ -343,7 +343,7 @@ def read_list_sheet(grid: Grid, sheet: ListSheet, incoming: Incoming) -> None:
                                             f"缺少必填列「{c.alias}」；请在表头加上这一列"))
     first = max(grid.end_row(header, c) for c in mapping) + 1 if mapping else header + 1
     if any(col.kind is Kind.MONEY for col in mapping.values()):
-        _check_stated_unit(grid, range(1, first), incoming.problems)
+        _check_stated_unit(grid, range(1, header), incoming.problems)  # (a header in 元 is told by _map_header)
     rows = incoming.rows.setdefault(sheet.model, [])
     read: list[SheetRow] = []
     totals: list[int] = []

@@ -9,12 +9,14 @@ change only with that new erratum, and the next build records the new checksum.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field
 
@@ -30,7 +32,7 @@ class FrozenYear(Record):
     errata: Count = Field(alias="更正条数")
     # What each file says, however saved (BOM, line endings, quoting, 2600.00 saved as 2600, 2024-07-31 as
     # 2024/7/31): opening a published CSV in Excel and saving it again is not a change, and a change names its file.
-    files: dict[str, str] | None = Field(None, alias="文件内容校验值")
+    files: dict[str, Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] | None = Field(None, alias="文件内容校验值")
     # The same for the whole year, as registered before per-file checksums were kept (compared only then).
     content: str | None = Field(None, alias="内容校验值", pattern=r"^[0-9a-f]{64}$")
 
@@ -142,7 +144,7 @@ class FreezeState:
             self._files = file_checksums(self.path)
         return self._files
 
-    @property
+    @functools.cached_property
     def changed(self) -> bool:
         if self.recorded is None or self.recorded.checksum == self.checksum:
             return False

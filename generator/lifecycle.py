@@ -102,6 +102,8 @@ class DepartmentYear:
     # Projects another unit (its 主管部门) is responsible for and this one carries out (实施单位): a sub-unit's
     # page would otherwise be empty although it does the work.
     implemented: list[Project] = field(default_factory=list)
+    # The names its records' projects have this year, as the pages show them (and so part of the pages' key).
+    project_names: dict[str, str] = field(default_factory=dict)
     provided: frozenset[str] = frozenset(_DEPARTMENT_LISTS)  # as YearModel.provided
     name: str = ""  # the unit's name that year (records name units by name; a renamed unit keeps its code)
 
@@ -244,12 +246,15 @@ def _by_department(y: YearModel) -> dict[str, dict[str, list]]:
     groups: dict[str, dict[str, list]] = defaultdict(lambda: {kind: [] for kind in _DEPARTMENT_LISTS})
     for kind in _DEPARTMENT_LISTS:
         for item in getattr(y, kind):
-            record = item.goal if isinstance(item, GoalView) else getattr(item, "record", item)
-            groups[record.department][kind].append(item)
+            groups[_record(item).department][kind].append(item)
     for p in y.projects:
         if p.implementer and p.implementer != p.department:
             groups[p.implementer].setdefault("implemented", []).append(p)
     return groups
+
+
+def _record(item):
+    return item.goal if isinstance(item, GoalView) else getattr(item, "record", item)
 
 
 def _department_year(y: YearModel, name: str, groups: dict[str, dict[str, list]]) -> DepartmentYear | None:
@@ -262,6 +267,9 @@ def _department_year(y: YearModel, name: str, groups: dict[str, dict[str, list]]
     if record is None and not (dy.projects or dy.goals or dy.evaluations or dy.rectifications or dy.exante
                                or dy.implemented):
         return None
+    codes = {r.project for kind in _DEPARTMENT_LISTS if kind != "projects" for item in getattr(dy, kind)
+             if (r := _record(item)).project}
+    dy.project_names = {code: y.project_names.get(code, "") for code in sorted(codes)}
     return dy
 
 

@@ -131,7 +131,7 @@ def total_mark(cells) -> str | None:
         if not cell or cell.isspace():
             continue
         if "计" in cell:
-            mark = _MARK_BLANKS.sub("", cell)
+            mark = BLANK_MARKS.sub("", cell)
             if mark in TOTAL_MARKS:
                 return mark
         filled += 1
@@ -140,7 +140,8 @@ def total_mark(cells) -> str | None:
     return None
 
 
-_MARK_BLANKS = re.compile(r"[\s\u3000\u00a0*＊]+")
+# Spaces of every width and the * marking a required column: what a header or mark cell may carry around its words.
+BLANK_MARKS = re.compile(r"[\s\u3000\u00a0*＊]+")
 
 
 def wrong_money_unit(unit: str) -> bool:

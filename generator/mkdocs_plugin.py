@@ -21,7 +21,6 @@ from pymdownx.slugs import slugify
 
 from . import search
 from .escape import safe_title
-from .pipeline import PREVIEW_LOGGER
 from .render import GENERATED
 
 # Generated tables, charts and project lifecycles are finished HTML (escaped when built). Python-Markdown would only
@@ -66,6 +65,7 @@ log = logging.getLogger("mkdocs.plugins.disclosure")
 # Outside MkDocs' loggers: what it logs there counts as an error under strict: true and stops the build, and then
 # MkDocs' preview server holds every request until the data are fixed. Bad data found while previewing is told here
 # and the last good pages stay in place and keep being served (content/guide/preview.md).
+PREVIEW_LOGGER = "jxgk.preview"  # (pipeline.show_mkdocs_log prints it too)
 preview_log = logging.getLogger(PREVIEW_LOGGER)
 
 

@@ -154,6 +154,12 @@ class YearModel:
     def application_total(self) -> Decimal | None:
         return money_reduced(self.applications)
 
+    @functools.cached_property
+    def project_names(self) -> dict[str, str]:
+        """The year's public projects by code: tables that name a project by its code show this name, the year's
+        own (a year's pages are made from its data alone, and a draft's names stay off published years)."""
+        return {p.code: p.name for p in self.projects}
+
 
 def money_reduced(applications: list[Application]) -> Decimal | None:
     """Money cut, cancelled or clawed back; None (“—”, not 0) when no such application states an amount."""
@@ -174,15 +180,6 @@ class Archive:
     def year_label(self, year: int) -> str:
         """2023年, or 2024年（草稿） for a year not yet published."""
         return f"{year}年" + ("（草稿）" if year in self.drafts else "")
-
-    @functools.cached_property
-    def project_names(self) -> dict[str, str]:
-        """Each public project's name, as its newest year calls it: tables that name a project by its code show this."""
-        names: dict[str, str] = {}
-        for y in self.years:  # newest first: the first name met is kept
-            for p in y.projects:
-                names.setdefault(p.code, p.name)
-        return names
 
     @property
     def as_of(self) -> date:
@@ -242,6 +239,7 @@ def build_year(data: YearData) -> YearModel:
         "finance_eval_projects": any(e.kind is EvaluationType.FINANCE for e in data.records(Evaluation)),
         "finance_eval_departments": any(e.kind is EvaluationType.FINANCE for e in data.records(Evaluation)),
     }
+    withheld = {m: n for m, records in data.tables.items() if (n := sum(1 for r in records if not r.public))}
     figures = [
         Figure(f.alias, getattr(rep.figures, name), FIGURE_UNITS.get(name, "个"), detail.get(name, False))
         for name, f in type(rep.figures).model_fields.items()
@@ -261,9 +259,8 @@ def build_year(data: YearData) -> YearModel:
         figures=figures,
         dept_slugs={name: department_slug(d, name) for name, d in all_departments.items()},
         counted=data.counted(),
-        withheld=sum(1 for records in data.tables.values() for r in records if not r.public),
-        withheld_of={SECTIONS[m]: n for m, records in data.tables.items()
-                     if m in SECTIONS and (n := sum(1 for r in records if not r.public))},
+        withheld=sum(withheld.values()),
+        withheld_of={SECTIONS[m]: n for m, n in withheld.items() if m in SECTIONS},
         provided=frozenset(SECTIONS[m] for m in data.provided if m in SECTIONS),
     )
 

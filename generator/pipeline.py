@@ -163,7 +163,7 @@ def _bundle_key(year: int, files: str, settings: bytes) -> str:
 
 
 def year_keys(ds: dataset.Dataset) -> dict[int, str]:
-    settings = _settings_bytes(ds.root)
+    settings = ds.settings_bytes
     keys = {year: _year_key(year, data, settings) for year, data in ds.years.items()}
     return {year: key for year, key in keys.items() if key is not None}
 
@@ -319,19 +319,19 @@ _MKDOCS_MESSAGES = [(re.compile(english, re.S), chinese) for english, chinese in
     (r"Building documentation\.\.\.$", "正在构建网站……"),
     (r"Cleaning site directory$", "正在清理输出目录"),
     (r"Documentation built in ([\d.]+) seconds$", "网站构建完成，用时 {} 秒"),
-    (r"Serving on (\S+)$", "预览地址：{}"),
+    (r"Serving on (\S+)", "预览地址：{}"),
     (r"Watching paths for changes: (.*)$", "正在监视这些位置的改动：{}"),
     (r"Detected file changes$", "发现文件改动"),
     (r"Reloading browsers$", "刷新浏览器"),
     (r"Browser connected: (\S+)$", "浏览器已连接：{}"),
     (r"Shutting down\.\.\.$", "正在关闭预览……"),
-    (r"Aborted with (\d+) errors? in strict mode!$", "发现 {} 个错误，构建已停止"),
     (r"An error happened during the rebuild\..*$", "重新构建时出错；改正之前，预览中的页面不会更新"),
 )]
 
 
 _OURS = "mkdocs.plugins.disclosure"  # the plugin's logger (mkdocs_plugin.log)
-PREVIEW_LOGGER = "jxgk.preview"  # bad data found while previewing (mkdocs_plugin.preview_log)
+PREVIEW_LOGGER = "jxgk.preview"  # bad data found while previewing (mkdocs_plugin.preview_log; not imported:
+# the plugin is loaded by every MkDocs run, this module only when pages are generated)
 _NOT_IN_NAV = "The following pages exist in the docs directory, but are not included in the"
 
 

@@ -119,7 +119,7 @@ def _step_view(step: Step, src: str, positions, archive: Archive) -> StepView:
                    ("建议金额（万元）", _money(rec.recommended))]
     elif isinstance(rec, MonitoringView):
         m = rec.record
-        summary = [("监控期间", m.period), ("执行率", fmt_percent(m.execution_rate) if m.execution_rate is not None else None),
+        summary = [("监控期间", m.period), ("执行率", fmt_percent(m.execution_rate)),
                    ("纠偏措施", m.corrective)]
         if rec.indicators:  # (DOMAIN §2: per indicator 完成值, 全年预计完成, 偏差原因, 完成可能性)
             indicators = Table(f"监控指标（{m.id}）", [
@@ -257,9 +257,10 @@ def departments_index(archive: Archive, histories: dict[str, DepartmentHistory])
     rows = []
     for d in histories.values():
         # The newest published year's figures: a draft's may still change (its own pages say 草稿).
-        latest = next((dy for dy in reversed(d.years) if dy.year not in archive.drafts), d.years[-1])
+        latest = next((dy for dy in reversed(d.years) if dy.year not in archive.drafts), None)
         rows.append([link_cell(d.name, links.href(src, links.department_page(d.slug))), d.code,
-                     year_span([dy.year for dy in d.years]), latest.count("projects"), latest.budget,
+                     year_span([dy.year for dy in d.years]), latest.count("projects") if latest else None,
+                     latest.budget if latest else None,
                      _known_sum(dy.count("evaluations") for dy in d.years),
                      _known_sum(dy.open_rectifications for dy in d.years)])
     table = Table("预算单位一览", [Column("单位名称"), Column("单位编码"), Column("公开年度"),

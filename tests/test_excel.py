@@ -767,3 +767,12 @@ def test_a_record_left_out_of_the_sheet_stays_and_the_clerk_is_told(new_year_dat
     assert len(kept) == 1 and kept[0].problem.value == "51162124R000000000002"
     assert "删去这些行" in kept[0].problem.message
     assert "51162124R000000000002" in (new_year_data / "2024" / "projects.csv").read_text("utf-8")
+
+
+def test_a_header_saying_its_unit_is_yuan_is_one_error(new_year_data: Path, tmp_path: Path):
+    book = _project_sheet(tmp_path / "header.xlsx")
+    wb = load_workbook(book)
+    wb["项目"]["F3"] = "金额（单位：元）"
+    wb.save(book)
+    result = import_workbook(book, new_year_data, 2024)
+    assert [(p.code, p.row, p.column) for p in result.problems if p.severity.value == "错误"] == [("bad-header", 3, "F")]

@@ -88,6 +88,9 @@ def test_every_kind_of_edit_matches_a_full_build(work, monkeypatch):
         "evaluation-score": lambda: edit_cell(data / "2023" / schema.EvaluationScore.FILE, 1, "完成值",
                                               lambda v: v + "（复核）"),
         "added-record": lambda: _add_rectification(data / "2024" / schema.Rectification.FILE),
+        # a project renamed in one year: tables of that year and its department's pages name it (by its code)
+        "project-renamed": lambda: edit_cell(data / "2023" / schema.Project.FILE, 2, "项目名称",
+                                             lambda v: v + "（更名）"),
         "removed-goal": lambda: _remove_goal(data / "2021"),
         "settings": lambda: (data / "settings.yaml").write_text(
             (data / "settings.yaml").read_text(encoding="utf-8").replace("站点名称: ", "站点名称: 新", 1),

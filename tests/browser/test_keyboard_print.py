@@ -265,11 +265,21 @@ def test_sortable_headers_work_with_space_and_tell_sort_order(browsing, any_site
 
 # 6. A focused search result --------------------------------------------------------------------------------
 
-FOCUS_RING = """() => {
+FOCUS_RING = r"""() => {
     const el = document.activeElement;
     const style = getComputedStyle(el);
-    let back = 'rgba(0, 0, 0, 0)';
-    for (let p = el; p && back.endsWith(', 0)'); p = p.parentElement) back = getComputedStyle(p).backgroundColor;
+    // The colour the ring is seen against: each translucent background (the theme's focus tint, which fades in)
+    // laid over the ones below it, down to an opaque one or the white page.
+    const layers = [];
+    for (let p = el; p; p = p.parentElement) {
+        const m = getComputedStyle(p).backgroundColor.match(/[\d.]+/g).map(Number);
+        const alpha = m.length > 3 ? m[3] : 1;
+        if (alpha > 0) layers.push([m[0], m[1], m[2], alpha]);
+        if (alpha >= 1) break;
+    }
+    let rgb = [255, 255, 255];
+    for (const [r, g, b, a] of layers.reverse()) rgb = [r * a + rgb[0] * (1 - a), g * a + rgb[1] * (1 - a), b * a + rgb[2] * (1 - a)];
+    const back = `rgb(${rgb.map(Math.round).join(', ')})`;
     return {link: el.matches('.md-search-result__link'), style: style.outlineStyle,
             width: parseFloat(style.outlineWidth), color: style.outlineColor, back};
 }"""
