@@ -388,6 +388,8 @@ await pagefind.options({ baseUrl: "/" });
 await pagefind.init();
 // The same literal filter as content/assets/jx-search.js: a result must contain every part of the query.
 const normalise = (text) => String(text || "").replace(/\u200b/g, "").replace(/\s+/g, " ").toLocaleLowerCase();
+// (as assets/jx-search.js: a 文号's year typed in other brackets is searched in 六角括号)
+const docNumber = (query) => query.replace(/[\[【(（〈<［{｛﹝〖]\s*((?:19|20)\d{2})\s*[\]】)）〉>］}｝﹞〗]/g, "〔$1〕");
 const out = [];
 let seen = 0;
 // Also the same candidates: the query's results, then those of its first Chinese character (a word prefix).
@@ -399,8 +401,9 @@ const candidates = async (query) => {
   return found.concat((await pagefind.search(first[0])).results.filter((r) => !ids.has(r.id)));
 };
 for (const query of queries) {
-  const found = { results: await candidates(query) };
-  const parts = normalise(query).split(" ").filter(Boolean);
+  const searched = docNumber(query);
+  const found = { results: await candidates(searched) };
+  const parts = normalise(searched).split(" ").filter(Boolean);
   const kept = [];
   for (let next = 0; kept.length < 10 && next < found.results.length && next < 50; next += 10) {
     const batch = await Promise.all(found.results.slice(next, next + 10).map((r) => r.data()));

@@ -66,6 +66,12 @@
     return String(text || "").replace(/\u200b/g, "").replace(/\s+/g, " ").toLocaleLowerCase();
   }
 
+  // A 文号 is published with 六角括号 (川财绩〔2018〕14号); readers type the year in whatever brackets their keyboard
+  // gives. Kept in step with generator/search.py (probe), which runs this search in the tests.
+  function docNumber(query) {
+    return query.replace(/[\[【(（〈<［{｛﹝〖]\s*((?:19|20)\d{2})\s*[\]】)）〉>］}｝﹞〗]/g, "〔$1〕");
+  }
+
   function containsAll(data, parts) {
     var text = normalise(((data.meta && data.meta.title) || "") + " " + data.content);
     return parts.every(function (part) { return text.indexOf(part) !== -1; });
@@ -142,7 +148,7 @@
   }
 
   function search() {
-    var query = input.value.trim();
+    var query = docNumber(input.value.trim());
     var mine = ++latest;
     if (!query) {
       list.textContent = "";

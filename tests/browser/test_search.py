@@ -29,6 +29,9 @@ YUECHI_QUERIES = [
     ("整改", None, "整改"),  # the rectification tracker
     ("县民政局", "县民政局", None),
     ("县住房和城乡建设局", "县住房和城乡建设局", None),
+    # A 文号 typed with the brackets a keyboard gives finds the page citing it in 六角括号 (川财绩〔2018〕14号).
+    ("川财绩[2018]14号", None, None),
+    ("川财绩（2018）14号", None, None),
 ]
 
 
