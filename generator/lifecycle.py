@@ -261,7 +261,7 @@ def _department_year(y: YearModel, name: str, groups: dict[str, dict[str, list]]
     record = next((d for d in y.departments if d.name == name), None)
     lists = groups.get(name) or {kind: [] for kind in _DEPARTMENT_LISTS}
     provided = y.provided
-    if any(x.department is None for x in y.exante):
+    if y.exante_unassigned:
         provided = provided - {"exante"}  # records not naming their department: its count is unknown, not 0
     dy = DepartmentYear(y.year, record, **lists, provided=provided, name=name)
     if record is None and not (dy.projects or dy.goals or dy.evaluations or dy.rectifications or dy.exante

@@ -155,6 +155,12 @@ class YearModel:
         return money_reduced(self.applications)
 
     @functools.cached_property
+    def exante_unassigned(self) -> bool:
+        """Some ex-ante record names no 主管部门 (the report lists projects and departments apart): how many each
+        department had is then unknown."""
+        return any(x.department is None for x in self.exante)
+
+    @functools.cached_property
     def project_names(self) -> dict[str, str]:
         """The year's public projects by code: tables that name a project by its code show this name, the year's
         own (a year's pages are made from its data alone, and a draft's names stay off published years)."""

@@ -496,7 +496,7 @@ def department_year_page(archive: Archive, y: YearModel, d: DepartmentHistory, d
                    [[t.project(x.project, x.project_name) if x.project else x.project_name, x.assessor, x.conclusion,
                      x.requested, x.recommended] for x in dy.exante],
                    empty=("本年度的事前绩效评估记录未逐项写明主管部门，见年度报告。"
-                          if any(x.department is None for x in y.exante) else _none(dy, "exante", "事前评估")),
+                          if y.exante_unassigned else _none(dy, "exante", "事前评估")),
                    download=f"{base}-exante.csv")
     evaluations = Table(f"{y.year}年绩效评价", [Column("评价类型"), Column("评价对象"), Column("评价年度", "number"),
                                             Column("得分", "number"), Column("等级")],
