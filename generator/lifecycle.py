@@ -11,7 +11,6 @@ import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 
 from .model import Archive, EvaluationView, GoalView, MonitoringView, YearModel, money_reduced
@@ -271,11 +270,3 @@ def _department_year(y: YearModel, name: str, groups: dict[str, dict[str, list]]
              if (r := _record(item)).project}
     dy.project_names = {code: y.project_names.get(code, "") for code in sorted(codes)}
     return dy
-
-
-def is_overdue(r: Rectification, as_of: date) -> bool:
-    """Open past its deadline, or closed after it (逾期完成)."""
-    if r.status is RectificationStatus.DONE:
-        return r.completed_on is not None and r.completed_on > r.deadline
-    return r.deadline < as_of
-

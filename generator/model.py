@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
@@ -17,6 +17,7 @@ from .dataset import Dataset, YearData
 from .schema import (
     MONEY_REDUCING,
     Application,
+    BudgetType,
     Department,
     Evaluation,
     EvaluationScore,
@@ -24,17 +25,20 @@ from .schema import (
     ExAnte,
     Goal,
     Indicator,
+    Measure,
     Monitoring,
     MonitoringIndicator,
     Project,
     Published,
     Rectification,
+    RectificationStatus,
     SiteSettings,
     Target,
     YearReport,
     YearStatus,
     named_departments,
 )
+from .types import cents
 
 
 def largest_remainder(counts: list[int], places: int = 2) -> list[Decimal]:
@@ -91,6 +95,74 @@ class Share:
     label: str
     count: int
     percent: Decimal
+
+
+@dataclass
+class Group:
+    """One line of a breakdown by kind (预算类型, 措施): how many records, their money and, where a page shows it,
+    their share of the whole."""
+
+    kind: BudgetType | Measure
+    count: int
+    amount: Decimal | None
+    share: Decimal | None = None
+
+
+@dataclass
+class Execution:
+    """A department's spending in the monitoring period, on one basis (see ``YearModel.execution``)."""
+
+    department: str
+    basis: str
+    budget: Decimal
+    executed: Decimal
+    rate: Decimal | None
+
+
+@dataclass
+class RectificationTally:
+    total: int
+    done: int
+    in_progress: int
+    open: int
+    overdue: int
+
+
+def is_overdue(r: Rectification, as_of: date) -> bool:
+    """Open past its deadline, or closed after it (逾期完成)."""
+    if r.status is RectificationStatus.DONE:
+        return r.completed_on is not None and r.completed_on > r.deadline
+    return r.deadline < as_of
+
+
+def status_shares(rows: list[Rectification]) -> list[Share]:
+    """Rectifications by status, every status listed, with shares that add up to 100%."""
+    counts = Counter(r.status for r in rows)
+    statuses = list(RectificationStatus)
+    values = [counts[s] for s in statuses]
+    return [Share(str(s), c, p) for s, c, p in zip(statuses, values, largest_remainder(values), strict=True)]
+
+
+def tally(rows: list[Rectification], as_of: date) -> RectificationTally:
+    c = Counter(r.status for r in rows)
+    return RectificationTally(len(rows), c[RectificationStatus.DONE], c[RectificationStatus.IN_PROGRESS],
+                              c[RectificationStatus.OPEN], sum(1 for r in rows if is_overdue(r, as_of)))
+
+
+def measure_totals(applications: list[Application]) -> list[Group]:
+    """Applications by measure, in the order of ``Measure``; a measure's amount is None (“—”) when none of its
+    records states one."""
+    amounts: dict[Measure, Decimal] = {}
+    counts: Counter = Counter()
+    for a in applications:
+        counts[a.measure] += 1
+        if a.amount is not None:
+            amounts[a.measure] = amounts.get(a.measure, Decimal("0.00")) + a.amount
+    return [Group(m, counts[m], amounts.get(m)) for m in Measure if counts[m]]
+
+
+def total_amount(rows) -> Decimal:
+    return sum((r.amount for r in rows), Decimal("0.00"))
 
 
 # The tables behind each kind of record a year model lists.
@@ -153,6 +225,40 @@ class YearModel:
 
     def application_total(self) -> Decimal | None:
         return money_reduced(self.applications)
+
+    @functools.cached_property
+    def budget_types(self) -> list[Group]:
+        """The year's projects by 预算类型, with each type's share of the money (to the fen, adding up to 100%)."""
+        amounts: dict[BudgetType, Decimal] = defaultdict(lambda: Decimal("0.00"))
+        counts: Counter = Counter()
+        for p in self.projects:
+            amounts[p.budget_type] += p.amount
+            counts[p.budget_type] += 1
+        kinds = [k for k in BudgetType if counts[k]]
+        shares = largest_remainder([int(amounts[k] * 100) for k in kinds])
+        return [Group(k, counts[k], amounts[k], s) for k, s in zip(kinds, shares, strict=True)]
+
+    @functools.cached_property
+    def execution(self) -> list[Execution]:
+        """Each department's execution in the monitoring period. A 部门整体 record covers the department's whole
+        spending, its projects included: where one exists it stands for the department, and its project records
+        are not added to it (that would count their money twice); otherwise the department's project records are
+        summed, and without those its policy records. In the order of the year's 预算单位 table (the official
+        order staff keep), not by character code."""
+        by_dept: dict[str, dict[Target, list[Monitoring]]] = defaultdict(lambda: defaultdict(list))
+        for m in self.monitoring:
+            by_dept[m.record.department][m.record.target].append(m.record)
+        order = {d.name: i for i, d in enumerate(self.departments)}
+        rows = []
+        for name, groups in sorted(by_dept.items(), key=lambda item: (order.get(item[0], len(order)), item[0])):
+            target = next(t for t in (Target.DEPARTMENT, Target.PROJECT, Target.POLICY) if groups.get(t))
+            records = groups[target]
+            budget = sum((r.budget for r in records), Decimal("0.00"))
+            executed = sum((r.executed for r in records), Decimal("0.00"))
+            basis = {Target.DEPARTMENT: "部门整体", Target.PROJECT: f"{len(records)}个项目合计",
+                     Target.POLICY: f"{len(records)}项政策合计"}[target]
+            rows.append(Execution(name, basis, budget, executed, cents(executed / budget * 100) if budget else None))
+        return rows
 
     @functools.cached_property
     def exante_unassigned(self) -> bool:

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from markupsafe import Markup, escape
 
 from . import charts, links
-from .lifecycle import STAGES, DepartmentHistory, ProjectHistory, Step, anchor, is_overdue
-from .model import Archive, EvaluationView, GoalView, MonitoringView, YearModel
-from .render_year import PAGE_ROWS, Tables, department_year_src, rectification_status_shares
+from .lifecycle import STAGES, DepartmentHistory, ProjectHistory, Step, anchor
+from .model import (
+    Archive,
+    EvaluationView,
+    GoalView,
+    MonitoringView,
+    YearModel,
+    is_overdue,
+    status_shares,
+    tally,
+    total_amount,
+)
+from .render_year import PAGE_ROWS, Tables, department_year_src
 from .schema import Application, ExAnte, Rectification, RectificationStatus
 from .tables import Column, Table, fmt_money, fmt_percent, link_cell
 
@@ -278,7 +287,7 @@ def projects_index(archive: Archive, histories: dict[str, ProjectHistory]) -> In
     for y in archive.years:
         if y.projects:
             year_rows.append([link_cell(f"{y.year}年项目", links.href(src, links.year_section(y.year, "projects"))),
-                              len(y.projects), sum((p.amount for p in y.projects), Decimal("0.00"))])
+                              len(y.projects), total_amount(y.projects)])
     blocks.append(Table("各年度项目", [Column("年度"), Column("项目数", "number"), Column("金额（万元）", "money")],
                         year_rows, empty="尚无项目明细。", download="projects-by-year.csv"))
     multi = [h for h in histories.values() if len(h.years) > 1]
@@ -304,14 +313,12 @@ def trackers_page(archive: Archive) -> IndexPage:
         for y in archive.years:
             if not y.rectifications:
                 continue
-            c = Counter(r.status for r in y.rectifications)
-            overdue = sum(1 for r in y.rectifications if is_overdue(r, as_of))
+            n = tally(y.rectifications, as_of)
             rows.append([link_cell(f"{archive.year_label(y.year)}整改台账",
                                    links.href(src, links.year_section(y.year, "rectifications"))),
-                         len(y.rectifications), c[RectificationStatus.DONE], c[RectificationStatus.IN_PROGRESS],
-                         c[RectificationStatus.OPEN], overdue])
+                         n.total, n.done, n.in_progress, n.open, n.overdue])
         if all_rect:
-            blocks.append(charts.share_chart("历年整改状态", rectification_status_shares(all_rect)))
+            blocks.append(charts.share_chart("历年整改状态", status_shares(all_rect)))
         blocks.append(Table(f"整改情况（逾期按 {as_of.isoformat()} 判断）", [
             Column("年度"), Column("整改总数", "number"), Column("已整改", "number"), Column("整改中", "number"),
             # 逾期 counts those still open past their deadline and those completed after it (lifecycle.is_overdue).

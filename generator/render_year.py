@@ -3,7 +3,6 @@ department's records of the year (``departments/<id>/<year>/``, linked from the 
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -16,14 +15,12 @@ from .lifecycle import (
     DepartmentYear,
     anchor,
     department_histories,
-    is_overdue,
     project_slug,
 )
-from .model import Archive, Share, YearModel, largest_remainder
+from .model import Archive, YearModel, is_overdue, measure_totals, status_shares, total_amount
 from .narrative import narrative
-from .schema import BudgetType, Measure, RectificationStatus, Target
+from .schema import RectificationStatus
 from .tables import Cell, Column, Table, fmt_money, link_cell
-from .types import cents
 
 INLINE_MAX = 20  # a section lists its records inline up to this many; more go to the section's own pages
 PAGE_ROWS = 200  # rows per list page: keeps every page well under 300 KB on a ten-year archive
@@ -222,23 +219,16 @@ def figures_table(y: YearModel, names: tuple[str, ...] | None, caption: str) -> 
 
 
 def budget_type_blocks(y: YearModel) -> list[Table | Markup]:
-    if not y.projects:
+    groups = y.budget_types
+    if not groups:
         return []
-    amounts: dict[BudgetType, Decimal] = defaultdict(lambda: Decimal("0.00"))
-    counts: Counter = Counter()
-    for p in y.projects:
-        amounts[p.budget_type] += p.amount
-        counts[p.budget_type] += 1
-    kinds = [k for k in BudgetType if counts[k]]
-    total = sum(amounts.values(), Decimal("0.00"))
-    shares = largest_remainder([int(amounts[k] * 100) for k in kinds])
     table = Table(f"{y.year}年项目金额（按预算类型）", [
         Column("预算类型"), Column("项目数", "number"), Column("金额（万元）", "money"), Column("占比", "percent")],
-        [[k, counts[k], amounts[k], s] for k, s in zip(kinds, shares, strict=True)],
-        footer=["合计", sum(counts.values()), total, Decimal(100) if kinds else None],
+        [[g.kind, g.count, g.amount, g.share] for g in groups],
+        footer=["合计", len(y.projects), total_amount(y.projects), Decimal(100)],
         download="budget-types.csv")
-    chart = charts.bar_chart(f"{y.year}年项目金额（按预算类型）", [str(k) for k in kinds],
-                             [amounts[k] for k in kinds], "万元")
+    chart = charts.bar_chart(f"{y.year}年项目金额（按预算类型）", [str(g.kind) for g in groups],
+                             [g.amount for g in groups], "万元")
     return [chart, table, *withheld_note(y, "projects", "项目")]
 
 
@@ -254,45 +244,22 @@ def grade_blocks(y: YearModel, grades: list[str]) -> list[Table | Markup]:
 
 
 def execution_blocks(y: YearModel) -> list[Table | Markup]:
-    """Each department's execution in the monitoring period. A 部门整体 record covers the department's whole
-    spending, its projects included: where one exists it stands for the department, and its project records are not
-    added to it (that would count their money twice); otherwise the department's project records are summed, and
-    without those its policy records."""
-    by_dept: dict[str, dict[Target, list]] = defaultdict(lambda: defaultdict(list))
-    for m in y.monitoring:
-        by_dept[m.record.department][m.record.target].append(m.record)
-    rows = []
-    # In the order of the year's 预算单位 table (the official order staff keep), not by character code.
-    order = {d.name: i for i, d in enumerate(y.departments)}
-    for name, groups in sorted(by_dept.items(), key=lambda item: (order.get(item[0], len(order)), item[0])):
-        target = next(t for t in (Target.DEPARTMENT, Target.PROJECT, Target.POLICY) if groups.get(t))
-        records = groups[target]
-        budget = sum((r.budget for r in records), Decimal("0.00"))
-        executed = sum((r.executed for r in records), Decimal("0.00"))
-        basis = {Target.DEPARTMENT: "部门整体", Target.PROJECT: f"{len(records)}个项目合计",
-                 Target.POLICY: f"{len(records)}项政策合计"}[target]
-        rows.append((name, basis, budget, executed, cents(executed / budget * 100) if budget else None))
+    rows = y.execution
     if not rows:
         return []
-    chart = charts.bar_chart(f"{y.year}年各单位监控期预算执行率", [r[0] for r in rows],
-                             [r[4] for r in rows], "%", max_value=Decimal(100))
-    table = Table(f"{y.year}年各单位监控期预算执行率", [
+    title = f"{y.year}年各单位监控期预算执行率"
+    chart = charts.bar_chart(title, [r.department for r in rows], [r.rate for r in rows], "%", max_value=Decimal(100))
+    table = Table(title, [
         Column("单位名称"), Column("口径"), Column("全年预算数（万元）", "money"), Column("执行数（万元）", "money"),
-        Column("执行率", "percent")], [list(r) for r in rows], download="execution.csv")
+        Column("执行率", "percent")], [[r.department, r.basis, r.budget, r.executed, r.rate] for r in rows],
+        download="execution.csv")
     return [chart, table]
-
-
-def rectification_status_shares(rows) -> list[Share]:
-    counts = Counter(r.status for r in rows)
-    statuses = list(RectificationStatus)
-    values = [counts[s] for s in statuses]
-    return [Share(str(s), c, p) for s, c, p in zip(statuses, values, largest_remainder(values), strict=True)]
 
 
 def rectification_blocks(y: YearModel) -> list[Table | Markup]:
     if not y.rectifications:
         return []
-    shares = rectification_status_shares(y.rectifications)
+    shares = status_shares(y.rectifications)
     table = Table(f"{y.year}年整改状态", [Column("状态"), Column("数量", "number"), Column("占比", "percent")],
                   [[s.label, s.count, s.percent] for s in shares],
                   footer=["合计", sum(s.count for s in shares), sum(s.percent for s in shares)],
@@ -311,16 +278,11 @@ def withheld_note(y: YearModel, section: str, what: str) -> list[Markup]:
 
 
 def application_totals(rows) -> Table:
-    amounts: dict[Measure, Decimal] = defaultdict(lambda: Decimal("0.00"))
-    counts: Counter = Counter()
-    for a in rows:
-        counts[a.measure] += 1
-        if a.amount is not None:
-            amounts[a.measure] += a.amount
-    measures = [m for m in Measure if counts[m]]
+    groups = measure_totals(rows)
+    amounts = [g.amount for g in groups if g.amount is not None]
     return Table("结果应用汇总（按措施）", [Column("措施"), Column("条数", "number"), Column("金额（万元）", "money")],
-                 [[m, counts[m], amounts[m] if m in amounts else None] for m in measures],
-                 footer=["合计", sum(counts.values()), sum(amounts.values(), Decimal("0.00")) if amounts else None],
+                 [[g.kind, g.count, g.amount] for g in groups],
+                 footer=["合计", len(rows), sum(amounts, Decimal("0.00")) if amounts else None],
                  download="application-totals.csv")
 
 

@@ -189,3 +189,30 @@ def test_doc_numbers_keep_the_year_in_hexagonal_brackets(number, ok):
         assert not ok
     else:
         assert ok
+
+
+def _rect(n: int, status: str, deadline: str, completed: str | None = None) -> schema.Rectification:
+    return schema.Rectification.model_validate(
+        {"整改编号": f"R{n}", "来源类型": "绩效评价", "单位名称": "县民政局", "问题": "p", "发现日期": "2023-01-01",
+         "整改期限": deadline, "状态": status, "完成日期": completed}, context={"notes": []})
+
+
+def test_rectification_tally_counts_late_completion_as_overdue():
+    from datetime import date
+
+    rows = [_rect(1, "已整改", "2023-06-30", "2023-06-01"), _rect(2, "已整改", "2023-06-30", "2023-07-15"),
+            _rect(3, "整改中", "2023-12-31"), _rect(4, "未整改", "2023-03-31")]
+    n = model.tally(rows, date(2023, 9, 30))
+    assert (n.total, n.done, n.in_progress, n.open, n.overdue) == (4, 2, 1, 1, 2)
+    shares = model.status_shares(rows)
+    assert sorted((s.label, s.count) for s in shares) == sorted([("已整改", 2), ("整改中", 1), ("未整改", 1)])
+    assert sum(s.percent for s in shares) == Decimal("100.00")
+
+
+def test_measure_totals_leave_an_unstated_amount_blank_not_zero():
+    def app(n, measure, amount=None):
+        return schema.Application.model_validate({"应用编号": f"A{n}", "来源类型": "绩效评价", "措施": measure,
+                                                  "金额": amount, "说明": "x"}, context={"notes": []})
+
+    groups = model.measure_totals([app(1, "削减", "10.50"), app(2, "削减", None), app(3, "督促整改"), app(4, "削减", "2")])
+    assert [(str(g.kind), g.count, g.amount) for g in groups] == [("削减", 3, Decimal("12.50")), ("督促整改", 1, None)]
