@@ -287,9 +287,9 @@ def partial_record(model: type[Published], values: dict[str, str], failed: set) 
 
 
 def _is_money(model: type[Record], attr: str) -> bool:
-    from .types import _money, type_validator
+    from .types import Kind, field_kind
 
-    return type_validator(model.model_fields[attr]) is _money
+    return field_kind(model.model_fields[attr]) is Kind.MONEY
 
 
 def parse_document(raw: load.RawDocument, model: type[Record], report: Report) -> Record | None:

@@ -26,6 +26,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from . import load, schema, types
 from .problems import Report
+from .types import Kind
 
 # --- layouts ----------------------------------------------------------------------------------
 
@@ -108,29 +109,10 @@ TEXT_OPTIONS = {"level2": level2_options}
 # --- field kinds ------------------------------------------------------------------------------
 
 
-class Kind(StrEnum):
-    MONEY = "money"
-    PERCENT = "percent"
-    SCORE = "score"
-    QUANTITY = "quantity"
-    COUNT = "count"
-    YEAR = "year"
-    DATE = "date"
-    YES_NO = "yesno"
-    URL = "url"
-    ENUM = "enum"
-    TEXT = "text"
-
-
-_TYPED = (
-    (types.Money, Kind.MONEY), (types.Percent, Kind.PERCENT), (types.Score, Kind.SCORE),
-    (types.Quantity, Kind.QUANTITY), (types.Count, Kind.COUNT), (types.Year, Kind.YEAR),
-    (types.Day, Kind.DATE), (types.YesNo, Kind.YES_NO), (types.Url, Kind.URL),
-)
 NUMBER_FORMATS = {
     Kind.MONEY: "0.00", Kind.PERCENT: '0.00"%"', Kind.SCORE: "0.00", Kind.QUANTITY: "General",
     Kind.COUNT: "0", Kind.YEAR: "0", Kind.DATE: "yyyy-mm-dd", Kind.TEXT: "@", Kind.ENUM: "@",
-    Kind.YES_NO: "@", Kind.URL: "@",
+    Kind.YES_NO: "@", Kind.URL: "@", Kind.WEB_ADDRESS: "@", Kind.SITE_IMAGE: "@", Kind.DOC_NUMBER: "@",
 }
 NUMERIC_KINDS = frozenset({Kind.MONEY, Kind.PERCENT, Kind.SCORE, Kind.QUANTITY, Kind.COUNT, Kind.YEAR})
 
@@ -151,25 +133,13 @@ class Column:
         return max(10.0, len(self.alias) * 2.2 + 2)
 
 
-def _inner(annotation):
-    args = [a for a in typing.get_args(annotation) if a is not type(None)]
-    if args and (typing.get_origin(annotation) is typing.Union or type(annotation).__name__ == "UnionType"):
-        return args[0] if len(args) == 1 else annotation
-    return annotation
-
-
 def _kind(field) -> tuple[Kind, tuple[str, ...]]:
-    inner = _inner(field.annotation)
-    metadata = list(field.metadata) + list(getattr(inner, "__metadata__", ()))
-    for alias_type, kind in _TYPED:
-        if any(m in alias_type.__metadata__ for m in metadata):
-            return kind, (("是", "否") if kind is Kind.YES_NO else ())
-    base = typing.get_origin(inner) or inner
-    if typing.get_origin(inner) is typing.Annotated:
-        base = typing.get_args(inner)[0]
-    if isinstance(base, type) and issubclass(base, StrEnum):
-        return Kind.ENUM, tuple(m.value for m in base)
-    return Kind.TEXT, ()
+    """The field's kind and the values a cell may take (a drop-down list in the template)."""
+    kind = types.field_kind(field)
+    if kind is Kind.YES_NO:
+        return kind, ("是", "否")
+    enum = types.field_enum(field)
+    return kind, (tuple(m.value for m in enum) if enum else ())
 
 
 def columns(model: type[schema.Record], skip: tuple[str, ...] = ()) -> list[Column]:

@@ -38,7 +38,6 @@ from .excel import (
     YEAR_LABEL,
     Column,
     FormSheet,
-    Kind,
     ListSheet,
     canonical_text,
     columns,
@@ -48,6 +47,7 @@ from .excel import (
     same_value,
 )
 from .problems import Problem, Report, Severity
+from .types import Kind
 
 GRAND_TOTALS = frozenset({"合计", "总计", "合计数"})  # (a 小计 adds up a group: its rows cannot be told apart here)
 # Columns whose 合计 is a sum of the rows (not 执行率 or a year).

@@ -15,12 +15,11 @@ import csv
 import hashlib
 import io
 import json
-import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from enum import Enum, StrEnum
+from enum import Enum
 from pathlib import Path
 
 import xlsxwriter
@@ -28,7 +27,7 @@ import xlsxwriter
 from . import schema
 from .escape import spreadsheet_text
 from .model import YearModel
-from .types import TYPE_LABELS, cents, type_validator
+from .types import TYPE_LABELS, Kind, cents, field_enum, field_kind
 
 CHECKSUMS = "SHA256SUMS"
 DATAPACKAGE = "datapackage.json"
@@ -36,20 +35,21 @@ XLSX_MEDIATYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sh
 NOTE = ("本数据为公开记录的公开字段；标为不公开的记录和仅供内部使用的字段均不含在内。"
         "金额单位为万元，保留两位小数；百分数不带百分号；空白表示未填报。")
 
-# Field kinds (named after the validators in generator/types.py) -> Table Schema type and unit.
+# Each kind of field (types.Kind) -> its Table Schema type and unit.
 _TABLE_SCHEMA_TYPES = {
-    "money": ("number", "万元"), "percent": ("number", "%"), "score": ("number", "分"),
-    "quantity": ("number", None), "count": ("integer", None), "year": ("year", None), "date": ("date", None),
-    "yes_no": ("boolean", None), "url": ("string", None), "web_address": ("string", None),
-    "site_image": ("string", None), "doc_number": ("string", None), "enum": ("string", None), "string": ("string", None),
+    Kind.MONEY: ("number", "万元"), Kind.PERCENT: ("number", "%"), Kind.SCORE: ("number", "分"),
+    Kind.QUANTITY: ("number", None), Kind.COUNT: ("integer", None), Kind.YEAR: ("year", None),
+    Kind.DATE: ("date", None), Kind.YES_NO: ("boolean", None), Kind.URL: ("string", None),
+    Kind.WEB_ADDRESS: ("string", None), Kind.SITE_IMAGE: ("string", None), Kind.DOC_NUMBER: ("string", None),
+    Kind.ENUM: ("string", None), Kind.TEXT: ("string", None),
 }
 # The 类型 column of the workbook's 字段说明 sheet, for people (datapackage.json keeps the Table Schema types).
 _KIND_LABELS = {
-    "money": "金额", "percent": "百分数", "score": "分数", "quantity": "数值", "count": "整数", "year": "年度",
-    "date": "日期", "yes_no": "是/否", "url": "链接", "web_address": "网址", "site_image": "图片路径", "doc_number": "文号",
-    "enum": "可选值之一", "string": "文本",
+    Kind.MONEY: "金额", Kind.PERCENT: "百分数", Kind.SCORE: "分数", Kind.QUANTITY: "数值", Kind.COUNT: "整数",
+    Kind.YEAR: "年度", Kind.DATE: "日期", Kind.YES_NO: "是/否", Kind.URL: "链接", Kind.WEB_ADDRESS: "网址",
+    Kind.SITE_IMAGE: "图片路径", Kind.DOC_NUMBER: "文号", Kind.ENUM: "可选值之一", Kind.TEXT: "文本",
 }
-_NUMBER_FORMATS = {"money": "0.00", "percent": "0.00", "score": "0.00", "date": "yyyy-mm-dd"}
+_NUMBER_FORMATS = {Kind.MONEY: "0.00", Kind.PERCENT: "0.00", Kind.SCORE: "0.00", Kind.DATE: "yyyy-mm-dd"}
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class FieldSpec:
     """One column of a download: its Chinese header, kind (see ``_TABLE_SCHEMA_TYPES``) and description."""
 
     name: str
-    kind: str
+    kind: Kind
     description: str = ""
     required: bool = False
     enum: tuple[str, ...] = ()
@@ -81,31 +81,16 @@ class Sheet:
 # --- from the model to sheets ---------------------------------------------------------------
 
 
-def field_kind(f) -> str:
-    """The kind of a pydantic field, from the validator its type carries (Money, Percent …) or its enum."""
-    func = type_validator(f)
-    if func is not None:
-        return func.__name__.strip("_")
-    annotation = f.annotation
-    args = [a for a in typing.get_args(annotation) if a is not type(None)]
-    if len(args) == 1:
-        annotation = args[0]
-    if isinstance(annotation, type) and issubclass(annotation, StrEnum):
-        return "enum"
-    return "string"
-
-
 def record_fields(model: type[schema.Record]) -> list[FieldSpec]:
     """The public fields of a record type, in schema order (the order of the data files' columns)."""
-    labels = {func.__name__.strip("_"): label for func, label in TYPE_LABELS.items()}
     specs = []
     for name in model.public_fields():
         f = model.model_fields[name]
         kind = field_kind(f)
-        annotation = [a for a in (f.annotation, *typing.get_args(f.annotation)) if isinstance(a, type)]
-        enum = next((tuple(m.value for m in a) for a in annotation if issubclass(a, StrEnum)), ())
+        enum_type = field_enum(f)
+        enum = tuple(m.value for m in enum_type) if enum_type else ()
         # Every field gets a description: the schema's own, else what its type accepts.
-        description = f.description or labels.get(kind) or ("可选值：" + "、".join(enum) if enum else "文字")
+        description = f.description or TYPE_LABELS.get(kind) or ("可选值：" + "、".join(enum) if enum else "文字")
         specs.append(FieldSpec(f.alias or name, kind, description, f.is_required(), enum))
     return specs
 
@@ -158,14 +143,14 @@ def describe_files(year: int, names: Sequence[str]) -> list[tuple[str, str]]:
 
 
 def _figures_sheet(y: YearModel) -> Sheet:
-    fields = [FieldSpec("项目", "string", "报告中的汇总数名称", True), FieldSpec("数值", "quantity", "汇总数的值", True),
-              FieldSpec("单位", "string", "数值的单位"), FieldSpec("核对情况", "string", "是否已与明细记录核对")]
+    fields = [FieldSpec("项目", Kind.TEXT, "报告中的汇总数名称", True), FieldSpec("数值", Kind.QUANTITY, "汇总数的值", True),
+              FieldSpec("单位", Kind.TEXT, "数值的单位"), FieldSpec("核对情况", Kind.TEXT, "是否已与明细记录核对")]
     rows = [[f.label, f.value, f.unit, y.figure_source(f.checked)] for f in y.figures]
     return Sheet("figures", "汇总数", fields, rows, ("项目",))
 
 
 def _fund_types_sheet(y: YearModel) -> Sheet:
-    fields = [FieldSpec("资金类型", "string", "报告列举的财政重点评价所涉资金类型", True)]
+    fields = [FieldSpec("资金类型", Kind.TEXT, "报告列举的财政重点评价所涉资金类型", True)]
     return Sheet("fund-types", "财政重点评价资金类型", fields, [[k] for k in y.report.finance_eval_fund_types],
                  ("资金类型",))
 
@@ -188,20 +173,20 @@ def year_sheets(y: YearModel) -> list[Sheet]:
 # --- cell values per format -----------------------------------------------------------------
 
 
-def text_value(value: object, kind: str) -> str:
+def text_value(value: object, kind: Kind) -> str:
     """A value as CSV text: blanks empty, money with exactly two places, dates ISO, 是/否 for yes/no."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, Decimal):
-        return f"{cents(value):.2f}" if kind == "money" else format(value, "f")
+        return f"{cents(value):.2f}" if kind is Kind.MONEY else format(value, "f")
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
 
 
-def json_value(value: object, kind: str) -> object:
+def json_value(value: object, kind: Kind) -> object:
     """A value for JSON: decimals as strings (exact), dates ISO, yes/no as true/false, blanks null."""
     if isinstance(value, Decimal):
         return text_value(value, kind)
@@ -242,7 +227,7 @@ def xlsx_bytes(sheets: Sequence[Sheet], about: Sequence[tuple[str, str]], stamp:
         ws.write_row(0, 0, header, bold)
         for r, row in enumerate(rows, start=1):
             for c, value in enumerate(row):
-                _write_cell(ws, r, c, value, formats.get(kinds[c]) if kinds else None, formats["date"])
+                _write_cell(ws, r, c, value, formats.get(kinds[c]) if kinds else None, formats[Kind.DATE])
 
     info = wb.add_worksheet("说明")
     for r, (key, value) in enumerate(about):
@@ -300,7 +285,7 @@ def year_json(y: YearModel, region: str) -> dict[str, object]:
         "说明": NOTE,
         "年度报告": {
             "发布机构": rep.publisher, "状态": rep.status.value, "索引号": rep.index_no, "文号": rep.doc_no,
-            "成文日期": json_value(rep.written_on, "date"), "发布日期": json_value(rep.published_on, "date"),
+            "成文日期": json_value(rep.written_on, Kind.DATE), "发布日期": json_value(rep.published_on, Kind.DATE),
         },
         "汇总数": _rows_as_objects(sheets["figures"]),
         "财政重点评价资金类型": list(rep.finance_eval_fund_types),
@@ -440,7 +425,7 @@ def export_year(year: YearModel, dest: Path, *, region: str = "", creator: str =
     about = [("标题", title), ("年度报告", rep.title), ("状态", rep.status.value), ("地区", region),
              ("年度", str(year.year)),
              ("发布机构", rep.publisher or ""), ("索引号", rep.index_no or ""), ("文号", rep.doc_no or ""),
-             ("成文日期", text_value(rep.written_on, "date")), ("发布日期", text_value(rep.published_on, "date")),
+             ("成文日期", text_value(rep.written_on, Kind.DATE)), ("发布日期", text_value(rep.published_on, Kind.DATE)),
              ("说明", NOTE), ("工作表", "、".join(s.title for s in sheets) + "、字段说明")]
     created = rep.published_on or rep.written_on
     files = _bundle(str(year.year), sheets, year_json(year, region), about, f"budget-performance-{year.year}",

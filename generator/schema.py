@@ -595,12 +595,11 @@ TABLES: tuple[type[Published], ...] = (
 
 def field_rows(model: type[Record]) -> list[dict[str, str]]:
     """Data-dictionary rows for one model: alias, required, type, description, public."""
-    from .types import TYPE_LABELS, type_validator
+    from .types import TYPE_LABELS, field_kind
 
     rows = []
     for name, f in model.model_fields.items():
-        func = type_validator(f)
-        label = TYPE_LABELS[func] if func else _annotation_label(f.annotation)
+        label = TYPE_LABELS.get(field_kind(f)) or _annotation_label(f.annotation)
         rows.append({
             "name": f.alias or name,
             "required": "必填" if f.is_required() else "选填",

@@ -7,8 +7,11 @@ validation context) and rejects the rest with a stable error code.
 from __future__ import annotations
 
 import re
+import typing
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from types import UnionType
 from typing import Annotated
 
 from pydantic import BeforeValidator, ValidationInfo
@@ -274,35 +277,75 @@ WebAddress = Annotated[str, BeforeValidator(_web_address)]
 SiteImage = Annotated[str, BeforeValidator(_site_image)]
 DocNumber = Annotated[str, BeforeValidator(_doc_number)]
 
-# Labels for the data dictionary page, keyed by the validator that defines each type.
+class Kind(StrEnum):
+    """What a field holds, from the type it is declared with: spreadsheets, downloads and the data dictionary all
+    format, check and describe a field by this one classification."""
+
+    MONEY = "money"
+    PERCENT = "percent"
+    SCORE = "score"
+    QUANTITY = "quantity"
+    COUNT = "count"
+    YEAR = "year"
+    DATE = "date"
+    YES_NO = "yes_no"
+    URL = "url"
+    WEB_ADDRESS = "web_address"
+    SITE_IMAGE = "site_image"
+    DOC_NUMBER = "doc_number"
+    ENUM = "enum"
+    TEXT = "text"
+
+
+_KINDS = {
+    _money: Kind.MONEY, _percent: Kind.PERCENT, _score: Kind.SCORE, _quantity: Kind.QUANTITY, _count: Kind.COUNT,
+    _year: Kind.YEAR, _date: Kind.DATE, _yes_no: Kind.YES_NO, _url: Kind.URL, _web_address: Kind.WEB_ADDRESS,
+    _site_image: Kind.SITE_IMAGE, _doc_number: Kind.DOC_NUMBER,
+}
+
+# What each typed kind accepts, for the data dictionary and the downloads' field descriptions.
 TYPE_LABELS = {
-    _money: "金额（万元，最多两位小数）",
-    _percent: "百分数（0–100，可带 %）",
-    _score: "分数（0–100，最多两位小数）",
-    _quantity: "数值",
-    _count: "非负整数",
-    _year: "年度（四位数）",
-    _date: "日期（如 2023-05-31）",
-    _yes_no: "是/否",
-    _url: "链接（http(s):// 或站内路径）",
-    _web_address: "网址（http:// 或 https:// 开头）",
-    _site_image: "站内图片路径（content/ 下，如 assets/dzjg.png）",
-    _doc_number: "文号（年份用六角括号，如 川财绩〔2018〕14号）",
+    Kind.MONEY: "金额（万元，最多两位小数）",
+    Kind.PERCENT: "百分数（0–100，可带 %）",
+    Kind.SCORE: "分数（0–100，最多两位小数）",
+    Kind.QUANTITY: "数值",
+    Kind.COUNT: "非负整数",
+    Kind.YEAR: "年度（四位数）",
+    Kind.DATE: "日期（如 2023-05-31）",
+    Kind.YES_NO: "是/否",
+    Kind.URL: "链接（http(s):// 或站内路径）",
+    Kind.WEB_ADDRESS: "网址（http:// 或 https:// 开头）",
+    Kind.SITE_IMAGE: "站内图片路径（content/ 下，如 assets/dzjg.png）",
+    Kind.DOC_NUMBER: "文号（年份用六角括号，如 川财绩〔2018〕14号）",
 }
 
 
-def type_validator(field):
-    """The validator that defines a pydantic field's type (``_money`` …), or None for plain and enum fields.
+def _declared(annotation):
+    """The type inside ``X | None`` and inside ``Annotated[X, …]``."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if len(args) == 1 and (typing.get_origin(annotation) is typing.Union or isinstance(annotation, UnionType)):
+        annotation = args[0]
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation
+
+
+def field_enum(field) -> type[StrEnum] | None:
+    """The enumeration a pydantic field's values come from, if any."""
+    declared = _declared(field.annotation)
+    return declared if isinstance(declared, type) and issubclass(declared, StrEnum) else None
+
+
+def field_kind(field) -> Kind:
+    """The kind of a pydantic field: from the validator its type carries (Money, Percent …), else ENUM or TEXT.
 
     An optional field (``Money | None``) keeps its validator inside the union's Annotated member, not in the
     field's own metadata, so both places are searched.
     """
-    import typing
-
     nested = [m for a in typing.get_args(field.annotation) if typing.get_origin(a) is typing.Annotated
               for m in a.__metadata__]
     for meta in [*field.metadata, *nested]:
-        func = getattr(meta, "func", None)
-        if func in TYPE_LABELS:
-            return func
-    return None
+        kind = _KINDS.get(getattr(meta, "func", None))
+        if kind is not None:
+            return kind
+    return Kind.ENUM if field_enum(field) is not None else Kind.TEXT
