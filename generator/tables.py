@@ -301,8 +301,8 @@ class Table:
         head = "".join(
             '<th scope="col"{}{}>{}</th>'.format(
                 ' class="jx-num"' if c.numeric and j > NUM_STYLED_COLUMNS else "",
-                # Numbers sort as numbers; text sorts in Chinese collation order (registered by jx-tables.js).
-                (' data-sort-method="number"' if c.numeric else ' data-sort-method="jx-text"') if sortable else "",
+                # Numbers sort as numbers; other columns in Chinese collation order (jx-tables.js makes that the default).
+                ' data-sort-method="number"' if sortable and c.numeric else "",
                 _esc(c.label))
             for j, c in enumerate(columns, start=1)
         )

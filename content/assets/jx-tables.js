@@ -43,12 +43,16 @@
     for (var i = 0; i < tables.length; i++) {
       (function (table) {
         table.setAttribute("data-jx-sort", "on");
+        var heads = table.tHead ? table.tHead.rows[0].cells : [];
+        // Text is the default: the pages mark only number columns (saves about 1 KB a page on a large archive).
+        for (var h = 0; h < heads.length; h++) {
+          if (!heads[h].hasAttribute("data-sort-method")) { heads[h].setAttribute("data-sort-method", "jx-text"); }
+        }
         var sorter = new window.Tablesort(table);
         table.addEventListener("afterSort", function () { blanksLast(table, sorter.col); });
         // tablesort sorts on Enter only; Space, the other key that operates a control, would scroll the page.
         // The title is read by screen readers as the header's description, so they learn it can be sorted;
         // tablesort marks the sorted header with aria-sort (ascending / descending).
-        var heads = table.tHead ? table.tHead.rows[0].cells : [];
         for (var k = 0; k < heads.length; k++) {
           if (heads[k].getAttribute("data-sort-method") === "none") { continue; }
           heads[k].title = "可排序：点击或按回车键、空格键按此列排序";
