@@ -165,6 +165,15 @@ def total_amount(rows) -> Decimal:
     return sum((r.amount for r in rows), Decimal("0.00"))
 
 
+# Part 二 of the report: its five sections, in order, and the YearReport fields that hold their paragraphs.
+REPORT_SECTIONS = (
+    ("绩效目标管理", "goals"),
+    ("事前绩效评估", "exante"),
+    ("事中绩效监控", "monitoring"),
+    ("事后绩效评价", "evaluation"),
+    ("绩效结果应用", "application"),
+)
+
 # The tables behind each kind of record a year model lists.
 SECTIONS: dict[type, str] = {Project: "projects", Goal: "goals", ExAnte: "exante", Monitoring: "monitoring",
                              Evaluation: "evaluations", Rectification: "rectifications", Application: "applications"}
@@ -225,6 +234,23 @@ class YearModel:
 
     def application_total(self) -> Decimal | None:
         return money_reduced(self.applications)
+
+    @functools.cached_property
+    def report_paragraphs(self) -> list[tuple[str, str]]:
+        """The report's prose as (part, paragraph), in the report's order; paragraphs still hold their {{…}}."""
+        rep = self.report
+        parts = [("导语", p) for p in ([rep.preface] if rep.preface else [])]
+        parts += [("一、总体情况", p) for p in rep.overview]
+        parts += [(f"二、绩效管理工作开展情况（{i}. {title}）", p)
+                  for i, (title, attr) in enumerate(REPORT_SECTIONS, start=1) for p in getattr(rep, attr)]
+        parts += [("三、存在的问题", f"{i.title}。{i.body}") for i in rep.problems]
+        parts += [("四、下一步工作打算", f"{i.title}。{i.body}") for i in rep.plans]
+        return parts
+
+    def mentions(self, name: str) -> list[tuple[str, str]]:
+        """The report's paragraphs that name a unit: for a unit the report speaks of without records of its own
+        (a real report often names the units of a pilot), what the report says of it is all there is."""
+        return [(part, p) for part, p in self.report_paragraphs if name and name in p]
 
     @functools.cached_property
     def budget_types(self) -> list[Group]:

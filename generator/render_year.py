@@ -17,7 +17,15 @@ from .lifecycle import (
     department_histories,
     project_slug,
 )
-from .model import Archive, YearModel, is_overdue, measure_totals, status_shares, total_amount
+from .model import (
+    REPORT_SECTIONS,
+    Archive,
+    YearModel,
+    is_overdue,
+    measure_totals,
+    status_shares,
+    total_amount,
+)
 from .narrative import narrative
 from .schema import RectificationStatus
 from .tables import Cell, Column, Table, fmt_money, link_cell
@@ -76,13 +84,6 @@ class ListPage:
         return [b for b in self.blocks if isinstance(b, Table)] + ([self.table] if self.table else [])
 
 
-SECTION_KEYS = (
-    ("绩效目标管理", "goals"),
-    ("事前绩效评估", "exante"),
-    ("事中绩效监控", "monitoring"),
-    ("事后绩效评价", "evaluation"),
-    ("绩效结果应用", "application"),
-)
 
 SECTION_FIGURES = {
     "绩效目标管理": ("goal_project_amount",),
@@ -348,7 +349,7 @@ def year_page(archive: Archive, y: YearModel) -> YearPage:
         [[rep.index_no, rep.publisher, rep.doc_no, rep.written_on, rep.published_on]], download="metadata.csv")
     sections = [
         Section(f"{i}. {title}", [narrative(p, rep, y.counted) for p in getattr(rep, attr)], section_blocks(archive, y, title, t))
-        for i, (title, attr) in enumerate(SECTION_KEYS, start=1)
+        for i, (title, attr) in enumerate(REPORT_SECTIONS, start=1)
     ]
     documents = Table("引用文件", [Column("文件名称"), Column("文号"), Column("发文机关")],
                       [[f"《{d.title}》", d.number, d.issuer] for d in rep.documents], download="documents.csv")
@@ -478,6 +479,12 @@ def department_year_page(archive: Archive, y: YearModel, d: DepartmentHistory, d
         [[a.measure, t.project(a.project), a.amount, a.budget_year, a.description] for a in dy.applications],
         empty=_none(dy, "applications", "结果应用"), download=f"{base}-applications.csv")
     blocks: list[Table | Markup] = []
+    if dy.mentions:
+        # What the report itself says of the unit: for a unit a report names without records of its own (the units
+        # of a pilot), the only thing the site can show.
+        blocks += [Markup("## 年度报告中提及本单位"),
+                   Markup("\n").join(Markup("- **{}**：{}").format(part, narrative(text, y.report, y.counted))
+                                     for part, text in dy.mentions)]
     for heading, table in (("项目", projects), ("事前绩效评估", exante), ("绩效评价", evaluations),
                            ("整改", rectifications), ("结果应用", applications)):
         blocks += [Markup(f"## {heading}"), table]
