@@ -6,13 +6,13 @@ A key is a hash of every input the group's pages are made from:
 * ``site_key``: the code, the settings and, of every year, its report.yaml and departments.csv. These feed every
   page (site name, grade bands, 数据截止日期, year status, department names and links), so a change to any of them
   renders everything again.
-* a year's group (its report page, list pages, table downloads and open-data files): the site key and the bytes of
+* a year's group (its report page, list pages, its units' year pages, table downloads and open-data files): the site key and the bytes of
   the year's data files. A year page is built from that year's model alone (a project it names by code shows the
   name that year's project table gives it).
 * a project page: the site key and the digest of every record on it (each CSV row's digest is taken when it is
   read), with where each sits in its year's list (the page links to that list page and row).
 * a department page: the site key and the digests of every record the department's history holds, with the names
-  its records' projects have each year and the report paragraphs that name it, taken a year at a time; a year's part depends on that year's data files alone, so the parts of years whose files did not change
+  its records' projects have each year, taken a year at a time; a year's part depends on that year's data files alone, so the parts of years whose files did not change
   come from the cache (``department_keys``).
 
 A project page none of whose years (those it shows now and those it showed at the last build) had its data files or
@@ -124,8 +124,6 @@ def _department_year_part(dy: DepartmentYear) -> str | None:
                       dy.exante, dy.implemented):
             parts.append(",".join(_digest(r, _stored) for r in group))
         parts.append(",".join(f"{code}={name}" for code, name in dy.project_names.items()))
-        parts.append("\n".join(f"{part}:{text}" for part, text in dy.mentions))
-        parts.append(",".join(f"{k}={v}" for k, v in sorted(dy.mention_figures.items())))
     except _NoDigest:
         return None
     return "|".join(parts)

@@ -106,9 +106,8 @@ class DepartmentYear:
     provided: frozenset[str] = frozenset(_DEPARTMENT_LISTS)  # as YearModel.provided
     name: str = ""  # the unit's name that year (records name units by name; a renamed unit keeps its code)
     # The year's report paragraphs that name the unit, as (part of the report, paragraph): YearModel.mentions.
+    # (Shown on its year page, which is rendered with the year's other pages.)
     mentions: list[tuple[str, str]] = field(default_factory=list)
-    # Figures counted from the year's records, which those paragraphs' {{…}} may show (so part of the pages' key).
-    mention_figures: dict[str, int] = field(default_factory=dict)
 
     def count(self, kind: str) -> int | None:
         """The department's records of ``kind`` this year; None (“—”) when the year published no such table."""
@@ -266,9 +265,7 @@ def _department_year(y: YearModel, name: str, groups: dict[str, dict[str, list]]
     provided = y.provided
     if y.exante_unassigned:
         provided = provided - {"exante"}  # records not naming their department: its count is unknown, not 0
-    mentions = y.mentions(name)
-    dy = DepartmentYear(y.year, record, **lists, provided=provided, name=name, mentions=mentions,
-                        mention_figures=dict(y.counted) if mentions else {})
+    dy = DepartmentYear(y.year, record, **lists, provided=provided, name=name, mentions=y.mentions(name))
     if record is None and not (dy.projects or dy.goals or dy.evaluations or dy.rectifications or dy.exante
                                or dy.implemented):
         return None

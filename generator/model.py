@@ -33,6 +33,7 @@ from .schema import (
     Rectification,
     RectificationStatus,
     SiteSettings,
+    SourceKind,
     Target,
     YearReport,
     YearStatus,
@@ -174,6 +175,16 @@ REPORT_SECTIONS = (
     ("绩效结果应用", "application"),
 )
 
+# The list a rectification's or application's 来源编号 points into, by its 来源类型.
+SOURCE_SECTIONS = {SourceKind.EVALUATION: "evaluations", SourceKind.MONITORING: "monitoring",
+                   SourceKind.EX_ANTE: "exante"}
+
+
+def _item_record(item):
+    """The record of a list item (a goal, monitoring or evaluation view holds its record with its rows)."""
+    return item.goal if isinstance(item, GoalView) else getattr(item, "record", item)
+
+
 # The tables behind each kind of record a year model lists.
 SECTIONS: dict[type, str] = {Project: "projects", Goal: "goals", ExAnte: "exante", Monitoring: "monitoring",
                              Evaluation: "evaluations", Rectification: "rectifications", Application: "applications"}
@@ -234,6 +245,29 @@ class YearModel:
 
     def application_total(self) -> Decimal | None:
         return money_reduced(self.applications)
+
+    @functools.cached_property
+    def positions(self) -> dict[tuple[str, str], int]:
+        """Where each public record sits in its section's list, by (section, ID): pages link to its list page
+        and row."""
+        pos: dict[tuple[str, str], int] = {}
+        for section in SECTIONS.values():
+            if section == "projects":
+                continue
+            for i, item in enumerate(getattr(self, section)):
+                pos[(section, _item_record(item).id)] = i
+        return pos
+
+    @functools.cached_property
+    def follow_ups(self) -> dict[tuple[str, str], list[Rectification | Application]]:
+        """The year's rectifications and applications by the record they came from, as (section, ID): an
+        evaluation's row leads on to what was done about it."""
+        out: dict[tuple[str, str], list[Rectification | Application]] = defaultdict(list)
+        for r in [*self.rectifications, *self.applications]:
+            section = SOURCE_SECTIONS.get(r.source_kind)
+            if section and r.source_id:
+                out[(section, r.source_id)].append(r)
+        return out
 
     @functools.cached_property
     def report_paragraphs(self) -> list[tuple[str, str]]:

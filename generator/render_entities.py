@@ -86,21 +86,7 @@ class IndexPage:
 
 def record_positions(archive: Archive) -> dict[tuple[int, str, str], int]:
     """Where each record sits in its year's list, to link to the right list page and row."""
-    pos: dict[tuple[int, str, str], int] = {}
-    for y in archive.years:
-        for i, g in enumerate(y.goals):
-            pos[(y.year, "goals", g.goal.id)] = i
-        for i, x in enumerate(y.exante):
-            pos[(y.year, "exante", x.id)] = i
-        for i, m in enumerate(y.monitoring):
-            pos[(y.year, "monitoring", m.record.id)] = i
-        for i, e in enumerate(y.evaluations):
-            pos[(y.year, "evaluations", e.record.id)] = i
-        for i, r in enumerate(y.rectifications):
-            pos[(y.year, "rectifications", r.id)] = i
-        for i, a in enumerate(y.applications):
-            pos[(y.year, "applications", a.id)] = i
-    return pos
+    return {(y.year, section, rid): i for y in archive.years for (section, rid), i in y.positions.items()}
 
 
 def _money(value: Decimal | None) -> str | None:

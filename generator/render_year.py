@@ -19,6 +19,7 @@ from .lifecycle import (
 )
 from .model import (
     REPORT_SECTIONS,
+    SOURCE_SECTIONS,
     Archive,
     YearModel,
     is_overdue,
@@ -126,6 +127,30 @@ class Tables:
         name = label or self.y.project_names.get(code) or code
         return link_cell(name, links.href(self.src, links.project_page(project_slug(code))))
 
+    def record(self, section: str, record_id: str) -> Cell | str:
+        """A link to a record's row in this year's list; the bare ID for a record of another year (a year's pages
+        are made from its own data alone)."""
+        i = self.y.positions.get((section, record_id))
+        if i is None:
+            return record_id
+        page = links.year_section(self.y.year, section, i // PAGE_ROWS + 1)
+        return link_cell(record_id, links.href(self.src, page, anchor(ROW_ANCHORS[section], record_id)))
+
+    def source(self, r) -> Cell | str:
+        """来源 of a rectification or application: its kind, and the record it came from where that has a list."""
+        section = SOURCE_SECTIONS.get(r.source_kind)
+        if not (section and r.source_id):
+            return str(r.source_kind)
+        return _joined(str(r.source_kind), " ", [self.record(section, r.source_id)])
+
+    def follow_ups(self, section: str, record_id: str) -> Cell | None:
+        """The rectifications and applications that name the record as their source, as links."""
+        found = self.y.follow_ups.get((section, record_id))
+        if not found:
+            return None
+        return _joined("", "", [self.record("rectifications" if isinstance(r, schema.Rectification)
+                                            else "applications", r.id) for r in found], sep="、")
+
     def projects(self, rows, caption: str) -> Table:
         return Table(caption, [
             Column("项目编码"), Column("项目名称"), Column("主管部门"), Column("项目属性"), Column("预算类型"),
@@ -166,12 +191,13 @@ class Tables:
         return Table(caption, [
             Column("评价编号"), Column("评价类型"), Column("评价对象"), Column("单位名称"), Column("评价年度", "number"),
             Column("评价机构"), Column("得分", "number"), Column("等级"), Column("发现问题", "long"),
-            Column("建议", "long"), Column("评价报告")],
+            Column("建议", "long"), Column("评价报告"), Column("整改与结果应用")],
             [[e.record.id, e.record.kind,
               self.project(e.record.project, e.record.subject) if e.record.project else
               (e.record.subject or e.record.target),
               self.dept(e.record.department), e.record.spending_year, e.record.evaluator, e.record.score,
-              e.record.grade, e.record.findings, e.record.advice, report_link(e.record.report_url)] for e in rows],
+              e.record.grade, e.record.findings, e.record.advice, report_link(e.record.report_url),
+              self.follow_ups("evaluations", e.record.id)] for e in rows],
             {i for i, e in enumerate(rows) if e.record.sample}, empty="本年度未公开逐项评价明细。",
             row_ids=[anchor("eval", e.record.id) for e in rows])
 
@@ -180,7 +206,7 @@ class Tables:
         return Table(caption, [
             Column("整改编号"), Column("问题", "long"), Column("来源"), Column("单位名称"), Column("项目"),
             Column("整改期限", "date"), Column("状态"), Column("完成日期", "date"), Column("逾期")],
-            [[r.id, r.problem, r.source_kind, self.dept(r.department), self.project(r.project), r.deadline,
+            [[r.id, r.problem, self.source(r), self.dept(r.department), self.project(r.project), r.deadline,
               r.status, r.completed_on, "逾期" if is_overdue(r, as_of) else "否"] for r in rows],
             {i for i, r in enumerate(rows) if r.sample}, empty="本年度未公开逐项整改明细。",
             row_ids=[anchor("rect", r.id) for r in rows],
@@ -189,11 +215,23 @@ class Tables:
 
     def applications(self, rows, caption: str) -> Table:
         return Table(caption, [
-            Column("来源"), Column("措施"), Column("单位名称"), Column("项目"), Column("金额（万元）", "money"),
-            Column("影响预算年度", "number"), Column("说明", "long")],
-            [[a.source_kind, a.measure, self.dept(a.department), self.project(a.project), a.amount, a.budget_year,
+            Column("应用编号"), Column("来源"), Column("措施"), Column("单位名称"), Column("项目"),
+            Column("金额（万元）", "money"), Column("影响预算年度", "number"), Column("说明", "long")],
+            [[a.id, self.source(a), a.measure, self.dept(a.department), self.project(a.project), a.amount, a.budget_year,
               a.description] for a in rows],
             {i for i, a in enumerate(rows) if a.sample}, row_ids=[anchor("app", a.id) for a in rows])
+
+
+# The prefix of each list's row anchors (lifecycle.anchor).
+ROW_ANCHORS = {"goals": "goal", "exante": "exante", "monitoring": "mon", "evaluations": "eval",
+               "rectifications": "rect", "applications": "app"}
+
+
+def _joined(prefix: str, between: str, parts: list[Cell | str], sep: str = "") -> Cell:
+    """One cell of text and links: ``prefix``, ``between``, then the parts joined by ``sep``."""
+    html = Markup(sep).join(p.html if isinstance(p, Cell) else Markup.escape(p) for p in parts)
+    text = sep.join(p.text if isinstance(p, Cell) else p for p in parts)
+    return Cell(Markup.escape(prefix) + between + html, prefix + between + text)
 
 
 def report_link(url: str | None) -> Cell | None:
@@ -392,7 +430,9 @@ def list_pages(archive: Archive, y: YearModel,
         for n, chunk in enumerate(chunks, start=1):
             src = srcs[n - 1]
             t = Tables(archive, y, src)
-            title = f"{y.year}年{LIST_TITLES[section]}" + (f"（第{n}页）" if len(chunks) > 1 else "")
+            # A draft's lists say so in their titles too: search results and browser tabs show the title alone.
+            title = (f"{y.year}年{LIST_TITLES[section]}" + ("" if y.published else "（草稿）")
+                     + (f"（第{n}页）" if len(chunks) > 1 else ""))
             table = getattr(t, section)(chunk, title)
             table.download = f"{section}-{n}.csv"
             # Records with a project or department are indexed on those pages; a list page repeats them.
@@ -410,8 +450,10 @@ def list_pages(archive: Archive, y: YearModel,
             if section == "applications" and n == 1:
                 blocks = [application_totals(rows)]
             pager = [(str(k), links.md_link(src, s) if k != n else None) for k, s in enumerate(srcs, start=1)]
-            intro = f"共 {len(rows)} 条，本页第 {(n - 1) * PAGE_ROWS + 1}–{(n - 1) * PAGE_ROWS + len(chunk)} 条。"
-            back = [(f"{y.year}年度报告", links.md_link(src, links.year_page(y.year)))]
+            intro = (("" if y.published else f"{y.year} 年度报告尚未正式发布（草稿），以下内容可能变动。")
+                     + f"共 {len(rows)} 条，本页第 {(n - 1) * PAGE_ROWS + 1}–{(n - 1) * PAGE_ROWS + len(chunk)} 条。")
+            back = [(f"{y.year}年度报告" + ("" if y.published else "（草稿）"),
+                     links.md_link(src, links.year_page(y.year)))]
             pages.append(ListPage(src, title, intro, back, blocks, table, pager if len(chunks) > 1 else [], filters))
     return pages + department_year_pages(archive, y, departments)
 
@@ -461,22 +503,27 @@ def department_year_page(archive: Archive, y: YearModel, d: DepartmentHistory, d
                    empty=("本年度的事前绩效评估记录未逐项写明主管部门，见年度报告。"
                           if y.exante_unassigned else _none(dy, "exante", "事前评估")),
                    download=f"{base}-exante.csv")
-    evaluations = Table(f"{y.year}年绩效评价", [Column("评价类型"), Column("评价对象"), Column("评价年度", "number"),
-                                            Column("得分", "number"), Column("等级")],
-                        [[e.record.kind,
+    evaluations = Table(f"{y.year}年绩效评价", [Column("评价编号"), Column("评价类型"), Column("评价对象"),
+                                            Column("评价年度", "number"), Column("得分", "number"), Column("等级"),
+                                            Column("整改与结果应用")],
+                        [[t.record("evaluations", e.record.id), e.record.kind,
                           t.project(e.record.project, e.record.subject) if e.record.project
                           else (e.record.subject or e.record.target),
-                          e.record.spending_year, e.record.score, e.record.grade] for e in dy.evaluations],
+                          e.record.spending_year, e.record.score, e.record.grade,
+                          t.follow_ups("evaluations", e.record.id)] for e in dy.evaluations],
                         empty=_none(dy, "evaluations", "评价"), download=f"{base}-evaluations.csv")
-    rectifications = Table(f"{y.year}年整改", [Column("问题", "long"), Column("项目"), Column("整改期限", "date"),
-                                             Column("状态"), Column("完成日期", "date"), Column("逾期")],
-                           [[r.problem, t.project(r.project), r.deadline, r.status, r.completed_on,
+    rectifications = Table(f"{y.year}年整改", [Column("整改编号"), Column("问题", "long"), Column("来源"),
+                                             Column("项目"), Column("整改期限", "date"), Column("状态"),
+                                             Column("完成日期", "date"), Column("逾期")],
+                           [[t.record("rectifications", r.id), r.problem, t.source(r), t.project(r.project),
+                             r.deadline, r.status, r.completed_on,
                              "逾期" if is_overdue(r, as_of) else "否"] for r in dy.rectifications],
                            empty=_none(dy, "rectifications", "整改"), download=f"{base}-rectifications.csv")
     applications = Table(f"{y.year}年结果应用（对预算的影响）", [
-        Column("措施"), Column("项目"), Column("金额（万元）", "money"), Column("影响预算年度", "number"),
+        Column("来源"), Column("措施"), Column("项目"), Column("金额（万元）", "money"), Column("影响预算年度", "number"),
         Column("说明", "long")],
-        [[a.measure, t.project(a.project), a.amount, a.budget_year, a.description] for a in dy.applications],
+        [[t.source(a), a.measure, t.project(a.project), a.amount, a.budget_year, a.description]
+         for a in dy.applications],
         empty=_none(dy, "applications", "结果应用"), download=f"{base}-applications.csv")
     blocks: list[Table | Markup] = []
     if dy.mentions:

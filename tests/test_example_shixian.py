@@ -406,6 +406,10 @@ def test_a_draft_years_records_say_draft_wherever_they_are_shown(shixian_site):
              for a in soup(shixian_site, page.relative_to(shixian_site)).select("article a")]
     assert any(t.startswith("2024年草稿记录") for t in steps)
     assert not any(t.startswith("2024年公开记录") for t in steps)
+    for section in ("goals", "monitoring", "evaluations", "rectifications", "applications", "projects"):
+        page = soup(shixian_site, f"2024/{section}/index.html")
+        assert "（草稿）" in page.find("h1").get_text() and "（草稿）" in page.title.get_text(), section
+        assert "尚未正式发布" in page.find("article").get_text(), section
     trackers = soup(shixian_site, "trackers/index.html").find("article")
     assert "2024年（草稿）整改台账" in trackers.get_text()
     assert [h.get_text(strip=True) for h in trackers.find_all("h2")] == ["整改情况", "逾期未完成的整改", "结果应用",
@@ -465,3 +469,25 @@ def test_a_sub_unit_page_lists_the_projects_it_carries_out(shixian_site):
     row = next(tr for tr in unit.find("caption", string="历年对比").find_parent("table").find("tbody").find_all("tr")
                if tr.find("td").get_text(strip=True) == "2023年")
     assert row.find_all("td")[1].get_text(strip=True) == "0"  # its own projects (主管部门): none
+
+
+def test_an_evaluation_leads_to_its_rectifications_and_applications_and_back(shixian_site):
+    """A reviewer follows an evaluation to what was done about it, and a rectification back to what found it:
+    each link lands on the row it names."""
+    followed = 0
+    for year in ("2021", "2022", "2023"):
+        rel = f"{year}/evaluations/index.html"
+        html = (shixian_site / rel).read_text(encoding="utf-8")
+        links = re.findall(r'<a href="([^"]*(?:rectifications|applications)/[^"]*#[^"]+)">([^<]+)</a>', html)
+        for href, label in links:
+            target, frag = resolve(shixian_site, rel, href)
+            row = soup(shixian_site, target.relative_to(shixian_site)).find(id=frag)
+            assert row is not None and row.name == "tr", (rel, href)
+            assert row.find("td").get_text(strip=True).startswith(label), (rel, href)  # the row shows the ID
+            source = next(td for td in row.find_all("td") if td.get_text().startswith("绩效评价"))
+            back = source.find("a")
+            assert back is not None, (rel, href)  # and the row names its evaluation, as a link
+            b_target, b_frag = resolve(shixian_site, target.relative_to(shixian_site).as_posix(), back["href"])
+            assert b_target == shixian_site / rel and soup(shixian_site, rel).find(id=b_frag) is not None
+            followed += 1
+    assert followed >= 5, followed
