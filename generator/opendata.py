@@ -33,7 +33,8 @@ CHECKSUMS = "SHA256SUMS"
 DATAPACKAGE = "datapackage.json"
 XLSX_MEDIATYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NOTE = ("本数据为公开记录的公开字段；标为不公开的记录和仅供内部使用的字段均不含在内。"
-        "金额单位为万元，保留两位小数；百分数不带百分号；空白表示未填报。")
+        "金额单位为万元，保留两位小数；百分数不带百分号；空白表示未填报。"
+        "没有公开记录的类别不列出：本年度或没有此类记录，或未公开逐项明细，见年度报告页面。")
 
 # Each kind of field (types.Kind) -> its Table Schema type and unit.
 _TABLE_SCHEMA_TYPES = {
@@ -107,8 +108,9 @@ def records_sheet(model: type[schema.Record], records: Sequence[schema.Record]) 
 
 
 def year_records(y: YearModel) -> dict[type[schema.Published], list[schema.Published]]:
-    """Every public record of a year by kind, in schema.TABLES order."""
-    return {
+    """Every public record of a year by kind, in schema.TABLES order; a kind whose table the year did not publish
+    is left out (its count is unknown, where a published table without rows has none)."""
+    records = {
         schema.Department: list(y.departments),
         schema.Project: list(y.projects),
         schema.Goal: [g.goal for g in y.goals],
@@ -121,6 +123,14 @@ def year_records(y: YearModel) -> dict[type[schema.Published], list[schema.Publi
         schema.Rectification: list(y.rectifications),
         schema.Application: list(y.applications),
     }
+    return {model: rows for model, rows in records.items() if _SECTION_OF.get(model, "") in y.provided | {""}}
+
+
+# The list of a year model behind each kind of record (rows under a goal, monitoring or evaluation go with it).
+_SECTION_OF = {schema.Project: "projects", schema.Goal: "goals", schema.Indicator: "goals", schema.ExAnte: "exante",
+               schema.Monitoring: "monitoring", schema.MonitoringIndicator: "monitoring",
+               schema.Evaluation: "evaluations", schema.EvaluationScore: "evaluations",
+               schema.Rectification: "rectifications", schema.Application: "applications"}
 
 
 # What each file of a year's bundle holds, for the open-data page: (order, description) by the file's stem after
@@ -180,7 +190,8 @@ def text_value(value: object, kind: Kind) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, Decimal):
-        return f"{cents(value):.2f}" if kind is Kind.MONEY else format(value, "f")
+        # Money and percentages with exactly two places, as the pages show them (76.7 → 76.70, same value).
+        return f"{cents(value):.2f}" if kind in (Kind.MONEY, Kind.PERCENT) else format(value, "f")
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
@@ -274,7 +285,9 @@ def _rows_as_objects(sheet: Sheet) -> list[dict[str, object]]:
 def year_json(y: YearModel, region: str) -> dict[str, object]:
     """A year's export as one JSON document: the report's metadata, figures, documents, errata and records."""
     rep = y.report
-    records = {model.TITLE: _rows_as_objects(records_sheet(model, rs)) for model, rs in year_records(y).items()}
+    # As in the CSV files and the workbook, a kind without public records is not listed (not "[]": the year may
+    # not have published such records at all, and an empty list would say it had none).
+    records = {model.TITLE: _rows_as_objects(records_sheet(model, rs)) for model, rs in year_records(y).items() if rs}
     sheets = {s.name: s for s in (_figures_sheet(y),
                                   _report_sheet(schema.Document, rep.documents, "documents", "引用文件"),
                                   _report_sheet(schema.Erratum, rep.errata, "errata", "更正说明"))}
