@@ -115,8 +115,9 @@ class DepartmentYear:
 
     @property
     def budget(self) -> Decimal | None:
-        """Sum of the year's project amounts; None (shown as “—”) when no project detail was published."""
-        return sum((p.amount for p in self.projects), Decimal("0.00")) if self.projects else None
+        """Sum of the year's project amounts (0.00 for a unit without projects); None (shown as “—”) when the year
+        published no project table."""
+        return sum((p.amount for p in self.projects), Decimal("0.00")) if "projects" in self.provided else None
 
     @property
     def mean_score(self) -> Decimal | None:
@@ -131,7 +132,7 @@ class DepartmentYear:
 
     @property
     def money_moved(self) -> Decimal | None:
-        return money_reduced(self.applications)
+        return money_reduced(self.applications) if "applications" in self.provided else None
 
 
 @dataclass
@@ -262,9 +263,7 @@ def _record(item):
 def _department_year(y: YearModel, name: str, groups: dict[str, dict[str, list]]) -> DepartmentYear | None:
     record = next((d for d in y.departments if d.name == name), None)
     lists = groups.get(name) or {kind: [] for kind in _DEPARTMENT_LISTS}
-    provided = y.provided
-    if y.exante_unassigned:
-        provided = provided - {"exante"}  # records not naming their department: its count is unknown, not 0
+    provided = y.provided - y.unassigned  # records not naming their unit: a unit's count is unknown, not 0
     dy = DepartmentYear(y.year, record, **lists, provided=provided, name=name, mentions=y.mentions(name))
     if record is None and not (dy.projects or dy.goals or dy.evaluations or dy.rectifications or dy.exante
                                or dy.implemented):

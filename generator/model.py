@@ -244,7 +244,7 @@ class YearModel:
         return [Share(b, c, p) for b, c, p in zip(bands, values, largest_remainder(values), strict=True)]
 
     def application_total(self) -> Decimal | None:
-        return money_reduced(self.applications)
+        return money_reduced(self.applications) if "applications" in self.provided else None
 
     @functools.cached_property
     def positions(self) -> dict[tuple[str, str], int]:
@@ -321,10 +321,12 @@ class YearModel:
         return rows
 
     @functools.cached_property
-    def exante_unassigned(self) -> bool:
-        """Some ex-ante record names no 主管部门 (the report lists projects and departments apart): how many each
-        department had is then unknown."""
-        return any(x.department is None for x in self.exante)
+    def unassigned(self) -> frozenset[str]:
+        """The kinds of record ("exante", "applications") some of whose records name no unit (a report may list
+        projects and departments apart, or say what was done without saying to whom): how many each unit had is then
+        unknown."""
+        return frozenset(section for section in ("exante", "applications")
+                         if any(r.department is None for r in getattr(self, section)))
 
     @functools.cached_property
     def project_names(self) -> dict[str, str]:
@@ -334,9 +336,13 @@ class YearModel:
 
 
 def money_reduced(applications: list[Application]) -> Decimal | None:
-    """Money cut, cancelled or clawed back; None (“—”, not 0) when no such application states an amount."""
-    amounts = [a.amount for a in applications if a.amount is not None and a.measure in MONEY_REDUCING]
-    return sum(amounts, Decimal("0.00")) if amounts else None
+    """Money cut, cancelled or clawed back: 0.00 when no application does so; None (“—”, not 0) when some do but
+    none states its amount (the report gave no figure)."""
+    reducing = [a for a in applications if a.measure in MONEY_REDUCING]
+    amounts = [a.amount for a in reducing if a.amount is not None]
+    if reducing and not amounts:
+        return None
+    return sum(amounts, Decimal("0.00"))
 
 
 @dataclass

@@ -501,7 +501,7 @@ def department_year_page(archive: Archive, y: YearModel, d: DepartmentHistory, d
                    [[t.project(x.project, x.project_name) if x.project else x.project_name, x.assessor, x.conclusion,
                      x.requested, x.recommended] for x in dy.exante],
                    empty=("本年度的事前绩效评估记录未逐项写明主管部门，见年度报告。"
-                          if y.exante_unassigned else _none(dy, "exante", "事前评估")),
+                          if "exante" in y.unassigned else _none(dy, "exante", "事前评估")),
                    download=f"{base}-exante.csv")
     evaluations = Table(f"{y.year}年绩效评价", [Column("评价编号"), Column("评价类型"), Column("评价对象"),
                                             Column("评价年度", "number"), Column("得分", "number"), Column("等级"),
@@ -524,7 +524,8 @@ def department_year_page(archive: Archive, y: YearModel, d: DepartmentHistory, d
         Column("说明", "long")],
         [[t.source(a), a.measure, t.project(a.project), a.amount, a.budget_year, a.description]
          for a in dy.applications],
-        empty=_none(dy, "applications", "结果应用"), download=f"{base}-applications.csv")
+        empty=("本年度的结果应用记录未逐项写明单位，见年度报告。" if "applications" in y.unassigned
+               else _none(dy, "applications", "结果应用")), download=f"{base}-applications.csv")
     blocks: list[Table | Markup] = []
     if dy.mentions:
         # What the report itself says of the unit: for a unit a report names without records of its own (the units

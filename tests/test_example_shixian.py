@@ -491,3 +491,17 @@ def test_an_evaluation_leads_to_its_rectifications_and_applications_and_back(shi
             assert b_target == shixian_site / rel and soup(shixian_site, rel).find(id=b_frag) is not None
             followed += 1
     assert followed >= 5, followed
+
+
+def test_a_unit_without_projects_shows_zero_money_not_a_blank(shixian_site):
+    """“—” means not reported: a unit with no projects in a year that published its projects has 0 and 0.00."""
+    pairs = []
+    for page in sorted(shixian_site.glob("departments/*/index.html")):
+        table = soup(shixian_site, page.relative_to(shixian_site)).find("caption", string="历年对比")
+        if table is None:
+            continue
+        for tr in table.find_parent("table").find("tbody").find_all("tr"):
+            cells = [td.get_text(strip=True) for td in tr.find_all("td")]
+            pairs.append((cells[1], cells[2]))
+    assert ("0", "0.00") in pairs
+    assert all((count == "0") == (money == "0.00") and (count == "—") == (money == "—") for count, money in pairs)
