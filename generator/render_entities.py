@@ -171,12 +171,12 @@ def project_page(archive: Archive, h: ProjectHistory, positions, dept_slugs: dic
         goal = next((s.record for s in c.of("绩效目标")), None)
         mon = next((s.record for s in c.of("绩效监控")), None)
         ev = next((s.record for s in c.of("绩效评价")), None)
-        rows.append([c.spending_year, c.project.amount if c.project else None,
+        rows.append([archive.year_label(c.spending_year), c.project.amount if c.project else None,
                      goal.goal.total_funds if goal else None,
                      mon.record.execution_rate if mon else None,
                      ev.record.score if ev else None, ev.record.grade if ev else None,
                      len(c.of("整改")), len(c.of("结果应用"))])
-    by_year = Table("历年对比", [Column("年度", "number"), Column("预算金额（万元）", "money"),
+    by_year = Table("历年对比", [Column("年度"), Column("预算金额（万元）", "money"),
                                  Column("目标资金总额（万元）", "money"), Column("监控执行率", "percent"),
                                  Column("评价得分", "number"), Column("等级"), Column("整改条数", "number"),
                                  Column("结果应用条数", "number")], rows, download=f"{h.slug}-years.csv",
@@ -211,19 +211,19 @@ def department_page(archive: Archive, d: DepartmentHistory, by_year_models: dict
         for p in dy.projects:
             if p.code not in seen:
                 seen.add(p.code)
-                proj_rows.append([t.project(p.code, p.name), p.code, dy.year, p.amount])
+                proj_rows.append([t.project(p.code, p.name), p.code, archive.year_label(dy.year), p.amount])
         for r in dy.rectifications:
             if r.status is not RectificationStatus.DONE:
-                open_rows.append([dy.year, r.problem, t.project(r.project), r.deadline, r.status,
+                open_rows.append([archive.year_label(dy.year), r.problem, t.project(r.project), r.deadline, r.status,
                                   "逾期" if is_overdue(r, as_of) else "否"])
     year_links = [(archive.year_label(dy.year), links.md_link(src, department_year_src(d.slug, dy.year)))
                   for dy in reversed(d.years)]
     return DepartmentPage(
         src, d.name, d.code, d.former_names, by_year, year_links,
-        Table("项目", [Column("项目名称"), Column("项目编码"), Column("最近年度", "number"),
+        Table("项目", [Column("项目名称"), Column("项目编码"), Column("最近年度"),
                        Column("最近金额（万元）", "money")], proj_rows, empty="无项目明细。",
               download=f"{d.slug}-projects.csv"),
-        Table("未完成的整改", [Column("公开年度", "number"), Column("问题", "long"), Column("项目"),
+        Table("未完成的整改", [Column("公开年度"), Column("问题", "long"), Column("项目"),
                                Column("整改期限", "date"), Column("状态"), Column("逾期")], open_rows,
               empty="无未完成的整改。" if any(dy.open_rectifications is not None for dy in d.years)
               else "尚未公开整改明细。", download=f"{d.slug}-open.csv"),
@@ -272,10 +272,16 @@ def projects_index(archive: Archive, histories: dict[str, ProjectHistory]) -> In
     year_rows = []
     for y in archive.years:
         if y.projects:
-            year_rows.append([link_cell(f"{y.year}年项目", links.href(src, links.year_section(y.year, "projects"))),
+            year_rows.append([link_cell(f"{archive.year_label(y.year)}项目",
+                                        links.href(src, links.year_section(y.year, "projects"))),
                               len(y.projects), total_amount(y.projects)])
     blocks.append(Table("各年度项目", [Column("年度"), Column("项目数", "number"), Column("金额（万元）", "money")],
                         year_rows, empty="尚无项目明细。", download="projects-by-year.csv"))
+    withheld = [f"{y.year}年 {y.withheld_of['projects']} 个" for y in archive.years
+                if y.projects and y.withheld_of.get("projects")]
+    if withheld:
+        blocks.append(Markup('<p class="jx-note">另有按规定不公开的项目（{}）未列入本表；年度报告与历年汇总数按全部项目统计。</p>')
+                      .format("、".join(withheld)))
     multi = [h for h in histories.values() if len(h.years) > 1]
     if histories:
         intro = (f"共 {len(histories)} 个项目（按项目编码），其中 {len(multi)} 个跨越多个年度。"
@@ -303,8 +309,11 @@ def trackers_page(archive: Archive) -> IndexPage:
             rows.append([link_cell(f"{archive.year_label(y.year)}整改台账",
                                    links.href(src, links.year_section(y.year, "rectifications"))),
                          n.total, n.done, n.in_progress, n.open, n.overdue])
-        if all_rect:
-            blocks.append(charts.share_chart("历年整改状态", status_shares(all_rect)))
+        # A draft's records may still change: the chart of all years counts the published ones.
+        published = [r for y in archive.years if y.year not in archive.drafts for r in y.rectifications]
+        if published:
+            title = "历年整改状态" + ("（不含草稿年度）" if len(published) < len(all_rect) else "")
+            blocks.append(charts.share_chart(title, status_shares(published)))
         blocks.append(Table(f"整改情况（逾期按 {as_of.isoformat()} 判断）", [
             Column("年度"), Column("整改总数", "number"), Column("已整改", "number"), Column("整改中", "number"),
             # 逾期 counts those still open past their deadline and those completed after it (lifecycle.is_overdue).

@@ -306,6 +306,11 @@ def rectification_blocks(y: YearModel) -> list[Table | Markup]:
     return [charts.share_chart(f"{y.year}年整改状态", shares), table, *withheld_note(y, "rectifications", "整改记录")]
 
 
+# How a withheld note names each kind of record.
+WITHHELD_WHAT = {"projects": "项目", "goals": "绩效目标", "exante": "事前评估记录", "monitoring": "监控记录",
+                 "evaluations": "评价记录", "rectifications": "整改记录", "applications": "结果应用记录"}
+
+
 def withheld_note(y: YearModel, section: str, what: str) -> list[Markup]:
     """Said next to a table's 合计 when records of its kind are withheld: the report's own figures (the prose)
     count them, so the two would otherwise disagree before the reader's eyes with no reason given."""
@@ -342,7 +347,11 @@ def _inline_or_link(t: Tables, y: YearModel, section: str, caption: str) -> list
         table = getattr(t, section)(rows, caption)
         table.row_ids = None  # the section's list page carries the anchors; ids must be unique per site page
         table.download = f"{section}.csv"
-        return [table]
+        # The list page also has the filters (the 整改台账's by unit and status) and is where other pages link.
+        url = links.href(t.src, links.year_section(y.year, section))
+        more = Markup('<p class="jx-more"><a href="{}">{}页面</a></p>').format(url, LIST_TITLES[section])
+        notes = [] if section in ("projects", "rectifications") else withheld_note(y, section, WITHHELD_WHAT[section])
+        return [table, *notes, more]
     url = links.href(t.src, links.year_section(y.year, section))
     return [Markup('<p class="jx-more"><a href="{}">查看全部 {} 条{}记录</a></p>').format(url, len(rows),
                                                                                        LIST_TITLES[section])]
@@ -440,15 +449,17 @@ def list_pages(archive: Archive, y: YearModel,
             blocks: list[Table | Markup] = []
             filters: list[tuple[str, str, list[str]]] = []
             if section == "rectifications" and n == 1:
-                blocks = rectification_blocks(y)
+                blocks = rectification_blocks(y)  # (with the note on withheld records)
+            elif n == 1:
+                blocks = withheld_note(y, section, WITHHELD_WHAT[section])
             if section == "rectifications":
                 filters = [("单位", "dept", sorted({r.department for r in chunk})),
                            ("状态", "status", [str(s) for s in RectificationStatus]),
                            ("逾期", "overdue", ["逾期", "否"])]
             if section == "evaluations" and n == 1:
-                blocks = grade_blocks(y, archive.grade_names_of(y.year))
+                blocks = grade_blocks(y, archive.grade_names_of(y.year)) + blocks
             if section == "applications" and n == 1:
-                blocks = [application_totals(rows)]
+                blocks = [application_totals(rows), *blocks]
             pager = [(str(k), links.md_link(src, s) if k != n else None) for k, s in enumerate(srcs, start=1)]
             intro = (("" if y.published else f"{y.year} 年度报告尚未正式发布（草稿），以下内容可能变动。")
                      + f"共 {len(rows)} 条，本页第 {(n - 1) * PAGE_ROWS + 1}–{(n - 1) * PAGE_ROWS + len(chunk)} 条。")

@@ -412,6 +412,12 @@ def test_a_draft_years_records_say_draft_wherever_they_are_shown(shixian_site):
         assert "尚未正式发布" in page.find("article").get_text(), section
     trackers = soup(shixian_site, "trackers/index.html").find("article")
     assert "2024年（草稿）整改台账" in trackers.get_text()
+    assert "历年整改状态（不含草稿年度）" in trackers.get_text()
+    assert "2024年（草稿）项目" in soup(shixian_site, "projects/index.html").find("article").get_text()
+    project_years = [tr.find("td").get_text(strip=True) for page in shixian_site.glob("projects/*/index.html")
+                     for tr in soup(shixian_site, page.relative_to(shixian_site)).find("caption", string="历年对比")
+                     .find_parent("table").find("tbody").find_all("tr")]
+    assert "2024年（草稿）" in project_years and "2024" not in project_years and "2023年" in project_years
     assert [h.get_text(strip=True) for h in trackers.find_all("h2")] == ["整改情况", "逾期未完成的整改", "结果应用",
                                                                        "评价等级分布"]
 
@@ -433,6 +439,11 @@ def test_a_table_with_withheld_records_says_so_beside_its_total(shixian_site):
     table = article.find("caption", string="2024年整改状态").find_parent("div", class_="jx-table")
     note = table.find_next_sibling("p", class_="jx-note")
     assert note is not None and "条整改记录按规定不公开" in note.get_text()
+    # 2021 withholds a project, a goal and a monitoring record: their lists and the projects index say so too.
+    for section, what in (("projects", "项目"), ("goals", "绩效目标"), ("monitoring", "监控记录")):
+        text = soup(shixian_site, f"2021/{section}/index.html").find("article").get_text()
+        assert f"条{what}按规定不公开" in text, section
+    assert "2021年 1 个" in soup(shixian_site, "projects/index.html").find("article").get_text()
 
 
 def test_units_are_listed_by_their_code(shixian_site):
