@@ -356,7 +356,7 @@ class _Year:
             low = executed < budget * Decimal("0.4")
             values = self.row(Monitoring, id=mid, target=Target.PROJECT, project=p.code, department=p.dept.name,
                               period="1-7月", budget=budget, executed=executed,
-                              execution_rate=(executed / budget * 100).quantize(CENT),
+                              execution_rate=money(executed / budget * 100),
                               deviation=self.rng.choice(MONITORING_DEVIATION) if low else None,
                               corrective=self.rng.choice(MONITORING_CORRECTIVE) if low else None, public=p.public)
             if low and p.public:
@@ -375,7 +375,7 @@ class _Year:
             executed = money(budget * Decimal(str(round(self.rng.uniform(0.5, 0.75), 4))))
             self.row(Monitoring, id=f"监控{self.year}-B{j:03d}", target=Target.DEPARTMENT, department=d.name,
                      period="1-7月", budget=budget, executed=executed,
-                     execution_rate=(executed / budget * 100).quantize(CENT))
+                     execution_rate=money(executed / budget * 100))
 
     def evaluations(self) -> list[dict]:
         """Evaluations carried out this year of last year's spending (DOMAIN.md: 2023 work evaluates 2022)."""
@@ -434,19 +434,22 @@ class _Year:
         specs = indicator_specs(p, year)[: self.s.preset.indicators]
         groups = category_weights(specs, {Level1.OUTPUT: 50, Level1.BENEFIT: 30, Level1.SATISFACTION: 10})
         weak = self.rng.random() < 0.3
+        # A few do badly (中, now and then 差): the example must show what a poor result does to the budget.
+        poor = weak and self.rng.random() < 0.3
         lost: list[str] = []
         rows = []
         for level1, total in groups.items():
             group = [s for s in specs if s.level1 is level1]
             for spec, w in zip(group, split_weight(total, len(group)), strict=True):
-                actual, score = self._actual(spec, Decimal(w), weak)
+                actual, score = self._actual(spec, Decimal(w), weak, poor)
                 if score < w:
                     lost.append({"时效指标": "time", "成本指标": "cost", "数量指标": "quantity"}.get(spec.level2, "goal"))
                 rows.append(dict(evaluation=eid, level1=spec.level1, level2=spec.level2, name=spec.name,
                                  nature=spec.nature, target_value=spec.target, actual_value=actual,
                                  weight=Decimal(w), score=score))
-        rate = Decimal(str(round(self.rng.uniform(0.7 if weak else 0.9, 1.0) * 100, 2)))
-        exec_score = (Decimal(10) * rate / 100).quantize(CENT)
+        low = 0.45 if poor else 0.7 if weak else 0.9
+        rate = Decimal(str(round(self.rng.uniform(low, 1.0 if not poor else 0.75) * 100, 2)))
+        exec_score = money(Decimal(10) * rate / 100)  # 四舍五入, as checks.py and the pages round
         if rate < 90:
             lost.insert(0, "execution")
         rows.append(dict(evaluation=eid, level1=Level1.EXECUTION, level2="预算执行率", name="预算执行率",
@@ -462,15 +465,16 @@ class _Year:
                         **self._findings(list(dict.fromkeys(lost))[:2] if total < 92 else []),
                         _project=None if policy else p)
 
-    def _actual(self, spec: _IndicatorSpec, weight: Decimal, weak: bool) -> tuple[str, Decimal]:
+    def _actual(self, spec: _IndicatorSpec, weight: Decimal, weak: bool, poor: bool = False) -> tuple[str, Decimal]:
         if spec.nature is Nature.QUALITATIVE:
-            achieved = self.rng.random() > (0.4 if weak else 0.1)
+            achieved = self.rng.random() > (0.8 if poor else 0.4 if weak else 0.1)
             share = Decimal(str(self.rng.choice((0.9, 1.0)) if achieved else self.rng.choice((0.6, 0.7))))
-            return ("达成" if achieved else "部分达成"), (weight * share).quantize(CENT)
+            return ("达成" if achieved else "部分达成"), money(weight * share)
         target = Decimal(spec.target)
-        miss = self.rng.random() < (0.5 if weak else 0.15)
+        miss = self.rng.random() < (0.85 if poor else 0.5 if weak else 0.15)
         if spec.nature is Nature.AT_LEAST:
-            factor = self.rng.uniform(0.6, 0.98) if miss else self.rng.uniform(1.0, 1.1)
+            factor = (self.rng.uniform(0.35, 0.7) if poor else self.rng.uniform(0.6, 0.98)) if miss \
+                else self.rng.uniform(1.0, 1.1)
             cap = Decimal(100) if spec.unit == "%" else None
             actual = (target * Decimal(str(round(factor, 3)))).quantize(CENT if spec.unit in ("万元",) else Decimal("0.1"))
             if cap is not None:
@@ -478,11 +482,12 @@ class _Year:
             actual = actual.normalize() if actual == actual.to_integral_value() else actual
             ratio = actual / target if target else Decimal(1)
         else:
-            factor = self.rng.uniform(1.02, 1.3) if miss else self.rng.uniform(0.8, 1.0)
+            factor = (self.rng.uniform(1.3, 1.8) if poor else self.rng.uniform(1.02, 1.3)) if miss \
+                else self.rng.uniform(0.8, 1.0)
             actual = (target * Decimal(str(round(factor, 3)))).quantize(CENT if spec.unit == "万元" else Decimal("0.1"))
             ratio = target / actual if actual else Decimal(1)
         actual_text = format(actual, "f")
-        return actual_text, (weight * min(Decimal(1), ratio)).quantize(CENT)
+        return actual_text, money(weight * min(Decimal(1), ratio))
 
     def _findings(self, keys: list[str]) -> dict:
         if not keys:
@@ -544,13 +549,20 @@ class _Year:
                     measure=Measure.PRIORITY, budget_year=self.year + 1,
                     description=f"{p.name}评价等级为“优”，{self.year + 1}年预算优先保障。")
             elif e["grade"] == "中":
+                cut = money(amount_now * Decimal("0.1"))
                 add(source_kind=SourceKind.EVALUATION, source_id=e["id"], department=e["department"], project=p.code,
-                    measure=Measure.CUT, amount=money(amount_now * Decimal("0.1")), budget_year=self.year + 1,
+                    measure=Measure.CUT, amount=cut, budget_year=self.year + 1,
                     description=f"{p.name}评价等级为“中”，{self.year + 1}年预算削减10%。")
+                # The next year's budget (not made yet: years are made in order) carries the cut out.
+                if p in self.s.active.get(self.year + 1, []):
+                    p.amounts[self.year + 1] = amount_now - cut
             else:
                 add(source_kind=SourceKind.EVALUATION, source_id=e["id"], department=e["department"], project=p.code,
                     measure=Measure.CANCEL, amount=amount_now, budget_year=self.year + 1,
                     description=f"{p.name}评价等级为“差”，{self.year + 1}年起取消该项目预算。")
+                for later in self.s.active:
+                    if later > self.year and p in self.s.active[later]:
+                        self.s.active[later] = [q for q in self.s.active[later] if q is not p]
         for x in self.t[ExAnte]:
             if x["conclusion"] is Conclusion.PARTLY:
                 add(source_kind=SourceKind.EX_ANTE, source_id=x["id"], department=x["department"],
