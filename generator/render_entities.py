@@ -201,7 +201,7 @@ def department_page(archive: Archive, d: DepartmentHistory, by_year_models: dict
     by_year = Table("历年对比", [
         Column("年度"), Column("项目数", "number"), Column("项目金额（万元）", "money"),
         Column("绩效目标", "number"), Column("事前评估", "number"), Column("监控", "number"), Column("评价", "number"),
-        Column("平均得分", "number"), Column("整改", "number"), Column("未完成整改", "number"),
+        Column("平均得分（各类评价）", "number"), Column("整改", "number"), Column("未完成整改", "number"),
         Column("削减/取消/追减（万元）", "money")],
         summary, download=f"{d.slug}-years.csv", searchable=False, sticky_first=True)
     proj_rows, open_rows = [], []

@@ -28,7 +28,7 @@ from .model import (
     total_amount,
 )
 from .narrative import narrative
-from .schema import RectificationStatus
+from .schema import RectificationStatus, Target
 from .tables import Cell, Column, Table, fmt_money, link_cell
 
 INLINE_MAX = 20  # a section lists its records inline up to this many; more go to the section's own pages
@@ -537,6 +537,22 @@ def department_year_page(archive: Archive, y: YearModel, d: DepartmentHistory, d
          for a in dy.applications],
         empty=("本年度的结果应用记录未逐项写明单位，见年度报告。" if "applications" in y.unassigned
                else _none(dy, "applications", "结果应用")), download=f"{base}-applications.csv")
+    # The unit's own goal and monitoring (部门整体); its projects' are on their project pages.
+    own_goals = [g for g in dy.goals if g.goal.target is Target.DEPARTMENT]
+    own_monitoring = [m for m in dy.monitoring if m.record.target is Target.DEPARTMENT]
+    goals = Table(f"{y.year}年单位整体绩效目标", [Column("目标编号"), Column("年度目标", "long"),
+                                               Column("年度资金总额（万元）", "money"), Column("指标数", "number")],
+                  [[t.record("goals", g.goal.id), g.goal.annual_goal, g.goal.total_funds, len(g.indicators)]
+                   for g in own_goals],
+                  empty=_none(dy, "goals", "单位整体绩效目标"), download=f"{base}-goals.csv")
+    monitoring = Table(f"{y.year}年单位整体绩效监控", [
+        Column("监控编号"), Column("监控期间"), Column("全年预算数（万元）", "money"), Column("执行数（万元）", "money"),
+        Column("执行率", "percent"), Column("偏差原因", "long"), Column("纠偏措施", "long")],
+        [[t.record("monitoring", m.record.id), m.record.period, m.record.budget, m.record.executed,
+          m.record.execution_rate, m.record.deviation, m.record.corrective] for m in own_monitoring],
+        empty=_none(dy, "monitoring", "单位整体监控"), download=f"{base}-monitoring.csv")
+    for table in (goals, monitoring):
+        table.searchable = False  # (found on the year's lists; the unit's name is found on its own pages)
     blocks: list[Table | Markup] = []
     if dy.mentions:
         # What the report itself says of the unit: for a unit a report names without records of its own (the units
@@ -544,8 +560,9 @@ def department_year_page(archive: Archive, y: YearModel, d: DepartmentHistory, d
         blocks += [Markup("## 年度报告中提及本单位"),
                    Markup("\n").join(Markup("- **{}**：{}").format(part, narrative(text, y.report, y.counted))
                                      for part, text in dy.mentions)]
-    for heading, table in (("项目", projects), ("事前绩效评估", exante), ("绩效评价", evaluations),
-                           ("整改", rectifications), ("结果应用", applications)):
+    for heading, table in (("项目", projects), ("单位整体绩效目标", goals), ("单位整体绩效监控", monitoring),
+                           ("事前绩效评估", exante), ("绩效评价", evaluations), ("整改", rectifications),
+                           ("结果应用", applications)):
         blocks += [Markup(f"## {heading}"), table]
         if heading == "项目" and dy.implemented:
             # Under another unit's responsibility: listed here, counted there (its 主管部门's figures hold them).
@@ -557,8 +574,8 @@ def department_year_page(archive: Archive, y: YearModel, d: DepartmentHistory, d
             blocks.append(implemented)
     code = Markup("单位编码：{}。").format(md_text(d.code)) if d.code else ""
     draft = "" if y.published else "（草稿）"
-    intro = Markup("{}本页列出该单位{}年度公开的项目、事前绩效评估、绩效评价、整改与结果应用；"
-                   "各年数字的对比见单位页面。{}").format(
+    intro = Markup("{}本页列出该单位{}年度公开的项目、单位整体的绩效目标与监控、事前绩效评估、绩效评价、整改与结果应用"
+                   "（项目的绩效目标与监控见各项目页面）；各年数字的对比见单位页面。{}").format(
         code, y.year, "" if y.published else f"{y.year} 年度报告尚未正式发布（草稿），以下内容可能变动。")
     back = [(Markup("{}（历年）").format(md_text(d.name)), links.md_link(src, links.department_page(d.slug))),
             (f"{y.year}年度报告{draft}", links.md_link(src, links.year_page(y.year)))]

@@ -238,7 +238,7 @@ def test_scores_are_shown_as_written(shixian_site):
             continue
         table = table.find_parent("table")
         heads = [th.get_text(strip=True) for th in table.find("thead").find_all("th")]
-        averages += [tr.find_all("td")[heads.index("平均得分")].get_text(strip=True)
+        averages += [tr.find_all("td")[heads.index("平均得分（各类评价）")].get_text(strip=True)
                      for tr in table.find("tbody").find_all("tr")]
     averages = [a for a in averages if a != "—"]
     assert averages and all(re.fullmatch(r"\d+\.\d\d", a) for a in averages), averages[:5]
@@ -516,3 +516,15 @@ def test_a_unit_without_projects_shows_zero_money_not_a_blank(shixian_site):
             pairs.append((cells[1], cells[2]))
     assert ("0", "0.00") in pairs
     assert all((count == "0") == (money == "0.00") and (count == "—") == (money == "—") for count, money in pairs)
+
+
+def test_a_units_year_page_shows_its_own_goal_and_monitoring(shixian_site):
+    """The unit's 部门整体 goal and monitoring (execution rate, 偏差原因) are on its year page, linked to their rows."""
+    rel = "departments/999004/2023/index.html"
+    page = soup(shixian_site, rel)
+    for caption, section in (("2023年单位整体绩效目标", "goals"), ("2023年单位整体绩效监控", "monitoring")):
+        table = page.find("caption", string=caption).find_parent("table")
+        link = table.find("tbody").find("a")
+        assert link is not None and f"2023/{section}/" in link["href"], caption
+        target, frag = resolve(shixian_site, rel, link["href"])
+        assert soup(shixian_site, target.relative_to(shixian_site)).find(id=frag) is not None, caption
