@@ -222,13 +222,13 @@ class Project(Published):
 
     code: str = Field(alias="项目编码", description="项目编码，跨年度不变，例如 51000021R000000019951",
                       pattern=r"^[0-9A-Za-z\-]{4,40}$")
-    name: str = Field(alias="项目名称", max_length=200)
+    name: str = Field(alias="项目名称", description="项目全称，与预算批复一致", max_length=200)
     department: str = Field(alias="主管部门", description="主管部门的单位名称（须在预算单位表中）")
-    implementer: str | None = Field(None, alias="实施单位")
+    implementer: str | None = Field(None, alias="实施单位", description="具体实施项目的单位；空白表示由主管部门实施")
     kind: ProjectKind | None = Field(None, alias="项目属性")
     budget_type: BudgetType = Field(alias="预算类型")
     amount: Money = Field(alias="金额", description="本年预算金额（万元）")
-    under_goal_management: YesNo = Field(True, alias="纳入绩效目标管理")
+    under_goal_management: YesNo = Field(True, alias="纳入绩效目标管理", description="项目是否编报绩效目标、纳入绩效目标管理")
 
 
 class Goal(Published):
@@ -236,15 +236,15 @@ class Goal(Published):
     FILE = "goals.csv"
     KEY = "id"
 
-    id: str = Field(alias="目标编号", max_length=40)
+    id: str = Field(alias="目标编号", description="本表内唯一的编号；绩效指标表用它归属指标", max_length=40)
     target: Target = Field(alias="对象类型")
     project: str | None = Field(None, alias="项目编码", description="对象类型为“项目”时填写")
-    department: str = Field(alias="单位名称")
-    annual_goal: str = Field(alias="年度目标")
-    long_term_goal: str | None = Field(None, alias="长期目标")
-    total_funds: Money | None = Field(None, alias="年度资金总额")
-    fiscal_funds: Money | None = Field(None, alias="本年财政拨款")
-    other_funds: Money | None = Field(None, alias="其他资金")
+    department: str = Field(alias="单位名称", description="编报目标的单位（须在预算单位表中）")
+    annual_goal: str = Field(alias="年度目标", description="本年度预期达到的产出和效果")
+    long_term_goal: str | None = Field(None, alias="长期目标", description="项目整个实施期的总体目标（延续项目可填）")
+    total_funds: Money | None = Field(None, alias="年度资金总额", description="本年度全部资金（万元），为财政拨款与其他资金之和")
+    fiscal_funds: Money | None = Field(None, alias="本年财政拨款", description="年度资金中的财政拨款（万元）")
+    other_funds: Money | None = Field(None, alias="其他资金", description="年度资金中的非财政拨款资金（万元）")
 
 
 class _HasNature(Published):
@@ -261,14 +261,14 @@ class Indicator(_HasNature):
     TITLE = "绩效指标"
     FILE = "indicators.csv"
 
-    goal: str = Field(alias="目标编号")
+    goal: str = Field(alias="目标编号", description="所属绩效目标的编号")
     level1: Level1 = Field(alias="一级指标")
-    level2: str = Field(alias="二级指标")
-    name: str = Field(alias="三级指标")
+    level2: str = Field(alias="二级指标", description="一级指标下的分类，如 数量指标、社会效益")
+    name: str = Field(alias="三级指标", description="具体的指标名称，如 签约服务人数")
     nature: Nature = Field(alias="指标性质", description="≥（正向）、≤（反向）、=、定性")
     target_value: str = Field(alias="指标值", description="定量指标填数字；定性指标填文字，例如“达成”")
-    unit: str | None = Field(None, alias="度量单位")
-    weight: Score | None = Field(None, alias="分值")
+    unit: str | None = Field(None, alias="度量单位", description="指标值的单位，如 人、%、万元；定性指标可空")
+    weight: Score | None = Field(None, alias="分值", description="该指标在评分中所占的分值")
 
 
 class ExAnte(Published):
@@ -276,16 +276,16 @@ class ExAnte(Published):
     FILE = "exante.csv"
     KEY = "id"
 
-    id: str = Field(alias="评估编号", max_length=40)
-    project: str | None = Field(None, alias="项目编码")
-    project_name: str = Field(alias="项目名称")
+    id: str = Field(alias="评估编号", description="本表内唯一的编号", max_length=40)
+    project: str | None = Field(None, alias="项目编码", description="已有项目编码的填写（新增项目可空）")
+    project_name: str = Field(alias="项目名称", description="被评估项目的名称")
     # Blank where the source does not say (a report may list the projects and the departments apart).
-    department: str | None = Field(None, alias="主管部门")
-    assessor: str | None = Field(None, alias="评估机构")
+    department: str | None = Field(None, alias="主管部门", description="项目的主管部门；原始材料未逐项写明时留空")
+    assessor: str | None = Field(None, alias="评估机构", description="开展评估的单位或第三方机构；未写明时留空")
     conclusion: Conclusion | None = Field(None, alias="评估结论")
-    requested: Money | None = Field(None, alias="申请金额")
-    recommended: Money | None = Field(None, alias="建议金额")
-    assessed_on: Day | None = Field(None, alias="评估日期")
+    requested: Money | None = Field(None, alias="申请金额", description="单位申请的预算金额（万元）")
+    recommended: Money | None = Field(None, alias="建议金额", description="评估建议安排的金额（万元）")
+    assessed_on: Day | None = Field(None, alias="评估日期", description="出具评估结论的日期")
 
 
 def named_departments(records: list[ExAnte]) -> set[str] | None:
@@ -299,29 +299,29 @@ class Monitoring(Published):
     FILE = "monitoring.csv"
     KEY = "id"
 
-    id: str = Field(alias="监控编号", max_length=40)
+    id: str = Field(alias="监控编号", description="本表内唯一的编号；监控指标表用它归属指标", max_length=40)
     target: Target = Field(alias="对象类型")
-    project: str | None = Field(None, alias="项目编码")
-    department: str = Field(alias="单位名称")
+    project: str | None = Field(None, alias="项目编码", description="对象类型为“项目”时填写")
+    department: str = Field(alias="单位名称", description="被监控的单位（须在预算单位表中）")
     period: str = Field(alias="监控期间", description="例如 1-7月", pattern=r"^\d{1,2}-\d{1,2}月$")
     budget: Money = Field(alias="全年预算数", description="调整后的全年预算数（万元）")
     executed: Money = Field(alias="执行数", description="监控期间累计执行数（万元）")
     execution_rate: Percent | None = Field(None, alias="执行率", description="执行数 ÷ 全年预算数，百分数")
-    deviation: str | None = Field(None, alias="偏差原因")
-    corrective: str | None = Field(None, alias="纠偏措施")
+    deviation: str | None = Field(None, alias="偏差原因", description="执行进度或指标完成偏离目标的原因")
+    corrective: str | None = Field(None, alias="纠偏措施", description="针对偏差采取或要求采取的措施")
 
 
 class MonitoringIndicator(Published):
     TITLE = "监控指标"
     FILE = "monitoring_indicators.csv"
 
-    monitoring: str = Field(alias="监控编号")
-    name: str = Field(alias="三级指标")
-    target_value: str = Field(alias="全年指标值")
-    period_value: str | None = Field(None, alias="期间完成值")
-    expected_value: str | None = Field(None, alias="全年预计完成值")
+    monitoring: str = Field(alias="监控编号", description="所属监控记录的编号")
+    name: str = Field(alias="三级指标", description="被监控的指标名称")
+    target_value: str = Field(alias="全年指标值", description="绩效目标中该指标的全年目标值")
+    period_value: str | None = Field(None, alias="期间完成值", description="监控期间末的实际完成值")
+    expected_value: str | None = Field(None, alias="全年预计完成值", description="按目前进度预计的全年完成值")
     likelihood: Likelihood | None = Field(None, alias="完成可能性")
-    deviation: str | None = Field(None, alias="偏差原因")
+    deviation: str | None = Field(None, alias="偏差原因", description="完成值偏离目标的原因")
 
 
 class Evaluation(Published):
@@ -329,35 +329,36 @@ class Evaluation(Published):
     FILE = "evaluations.csv"
     KEY = "id"
 
-    id: str = Field(alias="评价编号", max_length=40)
+    id: str = Field(alias="评价编号", description="本表内唯一的编号；评价指标得分、整改和结果应用用它引用本评价",
+                    max_length=40)
     kind: EvaluationType = Field(alias="评价类型")
     target: Target = Field(alias="对象类型")
-    project: str | None = Field(None, alias="项目编码")
-    department: str = Field(alias="单位名称")
+    project: str | None = Field(None, alias="项目编码", description="对象类型为“项目”时填写")
+    department: str = Field(alias="单位名称", description="被评价的单位（须在预算单位表中）")
     subject: str | None = Field(None, alias="评价对象", description="政策名称等；项目与部门整体可不填")
     spending_year: Year = Field(alias="评价年度", description="被评价资金所属年度（通常为上一年）")
-    evaluator: str | None = Field(None, alias="评价机构")
-    score: Score | None = Field(None, alias="得分")
-    grade: str | None = Field(None, alias="等级")
-    findings: str | None = Field(None, alias="发现问题")
-    advice: str | None = Field(None, alias="建议")
-    report_url: Url | None = Field(None, alias="报告链接")
+    evaluator: str | None = Field(None, alias="评价机构", description="开展评价的单位或第三方机构（单位自评填本单位）")
+    score: Score | None = Field(None, alias="得分", description="评价总分（满分 100）")
+    grade: str | None = Field(None, alias="等级", description="按等级划分由得分确定，如 优、良、中、差")
+    findings: str | None = Field(None, alias="发现问题", description="评价发现的主要问题")
+    advice: str | None = Field(None, alias="建议", description="评价提出的改进建议")
+    report_url: Url | None = Field(None, alias="报告链接", description="评价报告全文的链接")
 
 
 class EvaluationScore(_HasNature):
     TITLE = "评价指标得分"
     FILE = "evaluation_scores.csv"
 
-    evaluation: str = Field(alias="评价编号")
+    evaluation: str = Field(alias="评价编号", description="所属评价的编号")
     level1: Level1 = Field(alias="一级指标")
-    level2: str = Field(alias="二级指标")
-    name: str = Field(alias="三级指标")
+    level2: str = Field(alias="二级指标", description="一级指标下的分类")
+    name: str = Field(alias="三级指标", description="具体的指标名称")
     nature: Nature = Field(alias="指标性质")
-    target_value: str = Field(alias="指标值")
-    actual_value: str | None = Field(None, alias="完成值")
-    weight: Score = Field(alias="分值")
-    score: Score | None = Field(None, alias="得分")
-    deviation: str | None = Field(None, alias="偏差原因")
+    target_value: str = Field(alias="指标值", description="绩效目标中的指标值")
+    actual_value: str | None = Field(None, alias="完成值", description="实际完成值；定性指标填 达成、部分达成 或 未达成")
+    weight: Score = Field(alias="分值", description="该指标的分值；各指标分值合计 100")
+    score: Score | None = Field(None, alias="得分", description="该指标的得分，不超过分值")
+    deviation: str | None = Field(None, alias="偏差原因", description="未完成指标值的原因")
 
 
 class Rectification(Published):
@@ -365,18 +366,18 @@ class Rectification(Published):
     FILE = "rectifications.csv"
     KEY = "id"
 
-    id: str = Field(alias="整改编号", max_length=40)
+    id: str = Field(alias="整改编号", description="本表内唯一的编号", max_length=40)
     source_kind: SourceKind = Field(alias="来源类型")
     source_id: str | None = Field(None, alias="来源编号", description="来源为监控/评价/事前评估时填写其编号")
-    department: str = Field(alias="单位名称")
-    project: str | None = Field(None, alias="项目编码")
-    problem: str = Field(alias="问题")
-    requirement: str | None = Field(None, alias="整改要求")
-    found_on: Day = Field(alias="发现日期")
-    deadline: Day = Field(alias="整改期限")
+    department: str = Field(alias="单位名称", description="负责整改的单位（须在预算单位表中）")
+    project: str | None = Field(None, alias="项目编码", description="问题涉及的项目（可空）")
+    problem: str = Field(alias="问题", description="发现的问题")
+    requirement: str | None = Field(None, alias="整改要求", description="对整改提出的要求")
+    found_on: Day = Field(alias="发现日期", description="发现问题（出具结论）的日期")
+    deadline: Day = Field(alias="整改期限", description="应完成整改的日期")
     status: RectificationStatus = Field(alias="状态")
-    completed_on: Day | None = Field(None, alias="完成日期")
-    archived: YesNo = Field(False, alias="整改报告归档")
+    completed_on: Day | None = Field(None, alias="完成日期", description="状态为“已整改”时填写实际完成的日期")
+    archived: YesNo = Field(False, alias="整改报告归档", description="整改报告是否已归档备查")
     contact: str | None = internal("内部联系人，不公开", alias="内部联系人")
     phone: str | None = internal("联系电话，不公开", alias="联系电话")
 
@@ -386,16 +387,16 @@ class Application(Published):
     FILE = "applications.csv"
     KEY = "id"
 
-    id: str = Field(alias="应用编号", max_length=40)
+    id: str = Field(alias="应用编号", description="本表内唯一的编号", max_length=40)
     source_kind: SourceKind = Field(alias="来源类型")
-    source_id: str | None = Field(None, alias="来源编号")
-    department: str | None = Field(None, alias="单位名称")
-    project: str | None = Field(None, alias="项目编码")
+    source_id: str | None = Field(None, alias="来源编号", description="来源为监控/评价/事前评估时填写其编号")
+    department: str | None = Field(None, alias="单位名称", description="措施涉及的单位；原始材料未写明时留空")
+    project: str | None = Field(None, alias="项目编码", description="措施涉及的项目（可空）")
     measure: Measure = Field(alias="措施")
     amount: Money | None = Field(None, alias="金额", description="调减、取消或增加的金额（万元）；未披露则留空")
     budget_year: Year | None = Field(None, alias="影响预算年度",
                                      description="措施影响的预算年度；督促整改、问责等不改变预算的措施可留空")
-    description: str = Field(alias="说明")
+    description: str = Field(alias="说明", description="措施的内容和依据")
 
 
 # --- the yearly report (YAML) ---------------------------------------------------------------
