@@ -234,11 +234,17 @@ def xlsx_bytes(sheets: Sequence[Sheet], about: Sequence[tuple[str, str]], stamp:
     bold = wb.add_format({"bold": True})
     formats = {kind: wb.add_format({"num_format": fmt}) for kind, fmt in _NUMBER_FORMATS.items()}
 
+    places = {n: wb.add_format({"num_format": "0." + "0" * n}) for n in (1, 2)}
+
     def table(ws, header, rows, kinds=None):
         ws.write_row(0, 0, header, bold)
         for r, row in enumerate(rows, start=1):
             for c, value in enumerate(row):
-                _write_cell(ws, r, c, value, formats.get(kinds[c]) if kinds else None, formats[Kind.DATE])
+                fmt = formats.get(kinds[c]) if kinds else None
+                if fmt is None and isinstance(value, Decimal) and -value.as_tuple().exponent in places:
+                    # (a figure of mixed units, 17395.80 万元 beside 5 个: shown with the places it was given)
+                    fmt = places[-value.as_tuple().exponent]
+                _write_cell(ws, r, c, value, fmt, formats[Kind.DATE])
 
     info = wb.add_worksheet("说明")
     for r, (key, value) in enumerate(about):

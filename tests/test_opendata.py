@@ -160,6 +160,9 @@ def test_xlsx_matches_csv(exported):
     amounts = [r[rows[0].index("金额")] for r in rows[1:]]
     assert amounts == [10000, 7000.5, 395.38, 120]  # numeric cells, not text
     assert ws.cell(row=2, column=rows[0].index("金额") + 1).number_format == "0.00"
+    # The report's figures mix units: an amount keeps its two places (17395.80 shows as such), a count none.
+    formats = {r[0].value: r[1].number_format for r in wb["汇总数"].iter_rows(min_row=2)}
+    assert formats["纳入绩效目标管理的项目支出金额"] == "0.00" and formats["事前评估项目数"] == "General"
     rect = wb["整改"]
     header = [c.value for c in rect[1]]
     problem = rect.cell(row=3, column=header.index("问题") + 1)
