@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from markupsafe import Markup, escape
 
@@ -306,9 +307,16 @@ def trackers_page(archive: Archive) -> IndexPage:
             if not y.rectifications:
                 continue
             n = tally(y.rectifications, as_of)
-            rows.append([link_cell(f"{archive.year_label(y.year)}整改台账",
-                                   links.href(src, links.year_section(y.year, "rectifications"))),
-                         n.total, n.done, n.in_progress, n.open, n.overdue])
+            ledger = links.href(src, links.year_section(y.year, "rectifications"))
+
+            def filtered(count: int, key: str, value: str, ledger=ledger):
+                # The ledger opens with its filter set (jx-site.js reads it from the address).
+                return link_cell(str(count), f"{ledger}?{urlencode({key: value})}") if count else count
+
+            rows.append([link_cell(f"{archive.year_label(y.year)}整改台账", ledger), n.total, n.done,
+                         filtered(n.in_progress, "status", str(RectificationStatus.IN_PROGRESS)),
+                         filtered(n.open, "status", str(RectificationStatus.OPEN)),
+                         filtered(n.overdue, "overdue", "逾期")])
         # A draft's records may still change: the chart of all years counts the published ones.
         published = [r for y in archive.years if y.year not in archive.drafts for r in y.rectifications]
         if published:

@@ -28,6 +28,7 @@ def soup(site, rel) -> BeautifulSoup:
 
 def resolve(site, page_rel, href):
     path, _, frag = href.partition("#")
+    path = path.partition("?")[0]  # (a list opened with its filters set: ?status=整改中)
     target = ((site / page_rel).parent / path).resolve() if path else (site / page_rel)
     return (target / "index.html" if target.is_dir() else target), frag or None
 

@@ -33,6 +33,7 @@ def resolve(site: Path, page_rel: str, href: str) -> tuple[Path, str | None]:
     """The built file an href on a page points to, and its #fragment."""
     page_dir = (site / page_rel).parent
     path, _, frag = href.partition("#")
+    path = path.partition("?")[0]  # (a list opened with its filters set: ?status=整改中)
     target = (page_dir / path).resolve() if path else (site / page_rel).resolve()
     if target.is_dir():
         target = target / "index.html"

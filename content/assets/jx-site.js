@@ -49,7 +49,28 @@
         });
         if (output) { output.textContent = "显示 " + shown + " / " + rows.length + " 条"; }
       }
-      Array.prototype.forEach.call(selects, function (select) { select.addEventListener("change", apply); });
+      // The filters are in the address (?status=整改中&dept=…): a link can open the list filtered, and a filtered
+      // list can be bookmarked or sent on.
+      var params = window.URLSearchParams ? new URLSearchParams(window.location.search) : null;
+      Array.prototype.forEach.call(selects, function (select) {
+        var wanted = params && params.get(select.getAttribute("data-filter"));
+        if (wanted && Array.prototype.some.call(select.options, function (o) { return o.value === wanted; })) {
+          select.value = wanted;
+        }
+      });
+      function remember() {
+        if (!params || !window.history || !window.history.replaceState) { return; }
+        Array.prototype.forEach.call(selects, function (select) {
+          if (select.value) { params.set(select.getAttribute("data-filter"), select.value); }
+          else { params.delete(select.getAttribute("data-filter")); }
+        });
+        var query = params.toString();
+        window.history.replaceState(window.history.state, "",
+          window.location.pathname + (query ? "?" + query : "") + window.location.hash);
+      }
+      Array.prototype.forEach.call(selects, function (select) {
+        select.addEventListener("change", function () { apply(); remember(); });
+      });
       form.addEventListener("submit", function (event) { event.preventDefault(); });
       apply();
     });

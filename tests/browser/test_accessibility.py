@@ -200,3 +200,24 @@ def test_tracker_filter_works_by_keyboard(browsing, any_site):
     assert set(state["shown"]) <= {state["value"]}, f"筛选“{state['value']}”后仍显示其他状态：{set(state['shown'])}"
     assert len(state["shown"]) == state["matching"], "筛选后显示的行数与该状态的行数不符"
     assert f"{len(state['shown'])} / {state['total']}" in state["count"], f"筛选结果计数未更新：{state['count']}"
+
+
+def test_a_tracker_count_opens_the_ledger_filtered_and_the_address_keeps_the_filter(browsing, shixian):
+    """整改中 on the trackers page is a link: the ledger opens showing only those; a filter chosen on the ledger is
+    kept in the address, so the filtered list can be bookmarked or sent on."""
+    page = browsing.page
+    browsing.goto(shixian.url("trackers/"))
+    link = page.locator("a[href*='rectifications/?status=']").first
+    wanted = int(link.inner_text())
+    link.click()
+    page.wait_for_load_state()
+    state = page.evaluate("""() => {
+        const select = document.querySelector('form.jx-filter select[data-filter=status]');
+        const rows = [...document.querySelectorAll('#jx-list tbody tr')];
+        return {value: select.value, shown: rows.filter(r => !r.hidden).map(r => r.dataset.status)};
+    }""")
+    assert state["value"] == "整改中", state
+    assert state["shown"] and set(state["shown"]) == {"整改中"}, state
+    assert len(state["shown"]) == wanted, f"台账显示 {len(state['shown'])} 条，整改情况表为 {wanted}"
+    page.select_option("form.jx-filter select[data-filter=status]", "已整改")
+    assert "status=%E5%B7%B2%E6%95%B4%E6%94%B9" in page.url, page.url
