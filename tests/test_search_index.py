@@ -251,3 +251,10 @@ def test_a_page_pagefind_cannot_take_fails_the_index(tmp_path):
                           "file_contents": "<html></html>"})
         with pytest.raises(search.SearchIndexError, match="Pagefind"):
             indexer.finish(site)
+
+
+def test_a_unit_searched_by_name_comes_first_with_its_own_page(shixian_site):
+    """Its year pages name it as often: the unit's page (all its years) is the result a reader wants first."""
+    for name, slug in (("司法局", "999018"), ("教育局", "999001")):
+        results = [r["url"] for r in search.probe(shixian_site, [name])[0]["results"]]
+        assert results and results[0] == f"/departments/{slug}/", (name, results[:4])
