@@ -69,7 +69,8 @@
   // A 文号 is published with 六角括号 (川财绩〔2018〕14号); readers type the year in whatever brackets their keyboard
   // gives. Kept in step with generator/search.py (probe), which runs this search in the tests.
   function docNumber(query) {
-    return query.replace(/[\[【(（〈<［{｛﹝〖]\s*((?:19|20)\d{2})\s*[\]】)）〉>］}｝﹞〗]/g, "〔$1〕");
+    return query.replace(/[\[【(（〈<［{｛﹝〖]\s*((?:19|20)\d{2})\s*[\]】)）〉>］}｝﹞〗]/g, "〔$1〕")
+      .replace(/([\u3400-\u9fff])\s*((?:19|20)\d{2})(?:\s+|\s*年\s*)(\d{1,4}\s*号)/g, "$1〔$2〕$3");  // 川财绩2018 14号
   }
 
   function containsAll(data, parts) {
