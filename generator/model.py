@@ -207,6 +207,7 @@ class YearModel:
     counted: dict[str, int] = field(default_factory=dict)  # figures counted from the records (YearData.counted)
     withheld: int = 0  # records marked 公开: 否, counted so pages can say totals exclude them
     withheld_of: dict[str, int] = field(default_factory=dict)  # the same by section ("projects" …)
+    withheld_kinds: dict[str, int] = field(default_factory=dict)  # the same by kind of record ("绩效指标" …)
     # The kinds of record ("projects", "goals" … as the attributes above) whose table the year published, perhaps
     # empty; a kind not published has no count ("—"), where an empty table has 0.
     provided: frozenset[str] = frozenset(SECTIONS.values())
@@ -439,6 +440,7 @@ def build_year(data: YearData) -> YearModel:
         counted=data.counted(),
         withheld=sum(withheld.values()),
         withheld_of={SECTIONS[m]: n for m, n in withheld.items() if m in SECTIONS},
+        withheld_kinds={m.TITLE: n for m, n in withheld.items()},
         provided=frozenset(SECTIONS[m] for m in data.provided if m in SECTIONS),
     )
 

@@ -132,7 +132,9 @@ class OpenDataPage:
 def archive_table(archive: Archive) -> Table:
     """Every year with its status, publication date and corrections: a table like the others (caption, headers)."""
     rows = [[str(y.year), link_cell(y.report.title, links.href(links.ARCHIVE, links.year_page(y.year))),
-             str(y.report.status), y.report.published_on, f"{len(y.report.errata)} 次" if y.report.errata else "无"]
+             str(y.report.status), y.report.published_on,
+             link_cell(f"{len(y.report.errata)} 次", links.href(links.ARCHIVE, links.year_page(y.year), "errata"))
+             if y.report.errata else "无"]
             for y in archive.years]
     return Table("历年公开的年度报告", [Column("年度"), Column("标题"), Column("状态"), Column("发布日期", "date"),
                                           Column("更正")], rows)

@@ -417,8 +417,10 @@ def year_page(archive: Archive, y: YearModel) -> YearPage:
         documents=documents,
         figures=figures_table(y, None, f"{y.year}年报告汇总数"),
         errata=errata,
-        notes=rep.data_notes + ([f"本年度有 {y.withheld} 条记录按规定不公开，未列入本站的表格、图表与下载；"
-                                  "报告申报的汇总数按全部记录核对。"] if y.withheld else []),
+        notes=rep.data_notes + ([f"本年度有 {y.withheld} 条记录按规定不公开（"
+                                  + "、".join(f"{kind} {n} 条" for kind, n in y.withheld_kinds.items())
+                                  + "），未列入本站的表格、图表与下载；报告申报的汇总数按全部记录核对。"]
+                                 if y.withheld else []),
         has_sample=y.has_sample,
         downloads=links.md_link(src, links.OPEN_DATA),
         section_links=section_links,
