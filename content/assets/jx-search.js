@@ -78,19 +78,21 @@
     return parts.every(function (part) { return text.indexOf(part) !== -1; });
   }
 
-  function literalMatches(results, parts, mine) {
-    var kept = [];
-    var next = 0;
+  // Pagefind's candidates are checked in order until ``wanted`` match (more are looked for on "显示更多结果",
+  // continuing where the last look stopped: ``state.next``).
+  function literalMatches(state, wanted, mine) {
+    var stop = state.next + MAX_CHECKED;
     function step() {
       if (mine !== latest) return Promise.resolve(null);
-      if (kept.length >= MAX_RESULTS || next >= results.length || next >= MAX_CHECKED) {
-        return Promise.resolve({ kept: kept, more: next < results.length });
+      if (state.kept.length >= wanted || state.next >= state.results.length || state.next >= stop) {
+        state.more = state.next < state.results.length;
+        return Promise.resolve(state);
       }
-      var batch = results.slice(next, next + BATCH);
-      next += BATCH;
+      var batch = state.results.slice(state.next, state.next + BATCH);
+      state.next += BATCH;
       return Promise.all(batch.map(function (r) { return r.data(); })).then(function (data) {
         data.forEach(function (d) {
-          if (kept.length < MAX_RESULTS && containsAll(d, parts)) kept.push(d);
+          if (state.kept.length < wanted && containsAll(d, state.parts)) state.kept.push(d);
         });
         return step();
       });
@@ -98,13 +100,14 @@
     return step();
   }
 
-  function render(results, more) {
+  function render(state, focusFrom) {
+    var results = state.kept;
     list.textContent = "";
     if (!results.length) {
       meta.textContent = "没有找到结果";
       return;
     }
-    meta.textContent = more && results.length >= MAX_RESULTS
+    meta.textContent = state.more
       ? "显示最相关的 " + results.length + " 个结果"
       : "找到 " + results.length + " 个结果";
     results.forEach(function (r) {
@@ -125,6 +128,32 @@
       item.appendChild(link);
       list.appendChild(item);
     });
+    if (state.more) {
+      // A link-styled item, so the arrow keys reach it like the results; it adds the next ten in place.
+      var moreItem = document.createElement("li");
+      moreItem.className = "jx-search-more";
+      var button = document.createElement("a");
+      button.className = "jx-search-more__link";
+      button.href = "#";
+      button.setAttribute("role", "button");
+      button.textContent = "显示更多结果";
+      button.addEventListener("click", function (event) {
+        event.preventDefault();
+        var mine = latest;
+        var shown = state.kept.length;
+        meta.textContent = "正在搜索…";
+        literalMatches(state, shown + MAX_RESULTS, mine).then(function (done) {
+          if (done && mine === latest) render(done, shown);
+        });
+      });
+      moreItem.appendChild(button);
+      list.appendChild(moreItem);
+    }
+    if (focusFrom !== undefined) {
+      // After "显示更多结果", focus the first new result (the button it replaces is gone).
+      var links = list.querySelectorAll(".md-search-result__link");
+      if (links[focusFrom]) links[focusFrom].focus();
+    }
   }
 
   // The index is segmented at build time (Pagefind's dictionary), the query in the browser (Intl.Segmenter):
@@ -166,9 +195,10 @@
     run
       .then(function (results) {
         if (!results || mine !== latest) return null;
-        var parts = normalise(query).split(" ").filter(Boolean);
-        return literalMatches(results, parts, mine).then(function (matched) {
-          if (matched && mine === latest) render(matched.kept, matched.more);
+        var state = { results: results, parts: normalise(query).split(" ").filter(Boolean), kept: [], next: 0,
+                      more: false };
+        return literalMatches(state, MAX_RESULTS, mine).then(function (matched) {
+          if (matched && mine === latest) render(matched);
         });
       })
       .catch(function () {
@@ -248,7 +278,7 @@
     }
   });
   root.addEventListener("keydown", function (event) {
-    var links = Array.prototype.slice.call(list.querySelectorAll(".md-search-result__link"));
+    var links = Array.prototype.slice.call(list.querySelectorAll(".md-search-result__link, .jx-search-more__link"));
     var at = links.indexOf(document.activeElement);
     if (event.key === "ArrowDown" && links.length) {
       event.preventDefault();

@@ -101,3 +101,26 @@ def test_search_on_a_phone(browser, yuechi):
     finally:
         context.close()
     assert not seen.outside, "页面请求了其他主机：\n" + "\n".join(seen.outside)
+
+
+def test_more_results_are_shown_on_request(browsing, shixian):
+    """A word on many pages shows ten results and a “显示更多结果” button that adds the next ones, none twice."""
+    page = browsing.page
+    browsing.goto(shixian.url("/"))
+    type_query(page, "整改")
+    deadline = time.monotonic() + WAIT_S
+    while len(result_paths(page)) < 10 and time.monotonic() < deadline:
+        page.wait_for_timeout(150)
+    first = result_paths(page)
+    assert len(first) == 10, first
+    more = page.locator(".jx-search-more__link")
+    assert more.is_visible() and more.inner_text() == "显示更多结果"
+    more.click()
+    deadline = time.monotonic() + WAIT_S
+    while len(result_paths(page)) <= 10 and time.monotonic() < deadline:
+        page.wait_for_timeout(150)
+    after = result_paths(page)
+    assert len(after) > 10 and after[:10] == first, after
+    assert len(set(after)) == len(after)
+    # Focus is on the first new result, so a keyboard reader carries on where the list grew.
+    assert page.evaluate("() => document.activeElement.getAttribute('href')") is not None
