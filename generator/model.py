@@ -92,6 +92,18 @@ class Figure:
 
 
 @dataclass
+class FigureChange:
+    """A declared figure in two published years: the change, and the change as a percentage of the earlier."""
+
+    label: str
+    unit: str
+    previous: Decimal | int
+    current: Decimal | int
+    change: Decimal | int
+    rate: Decimal | None  # None where the earlier figure is 0
+
+
+@dataclass
 class Share:
     label: str
     count: int
@@ -371,6 +383,24 @@ class Archive:
     def latest(self) -> YearModel | None:
         published = [y for y in self.years if y.published]
         return (published or self.years or [None])[0]
+
+    def figure_changes(self) -> tuple[YearModel, YearModel, list[FigureChange]] | None:
+        """The newest published year's declared figures against the published year before it (drafts may still
+        change); None with fewer than two published years."""
+        published = [y for y in self.years if y.published]
+        if len(published) < 2:
+            return None
+        current, previous = published[0], published[1]
+        before = {f.label: f for f in previous.figures}
+        changes = []
+        for f in current.figures:
+            old = before.get(f.label)
+            if old is None or old.unit != f.unit:
+                continue
+            change = f.value - old.value
+            rate = cents(Decimal(change) / Decimal(old.value) * 100) if old.value else None
+            changes.append(FigureChange(f.label, f.unit, old.value, f.value, change, rate))
+        return current, previous, changes
 
     @property
     def grade_names(self) -> list[str]:

@@ -109,6 +109,7 @@ class HomePage:
 class ArchivePage:
     table: Table
     figures: Table  # the reports' declared figures side by side, year by year
+    changes: Table | None  # the newest published year's figures against the year before
 
 
 @dataclass
@@ -155,6 +156,18 @@ def archive_figures(archive: Archive) -> Table:
                                                   for label, unit in labels.items())],
                  rows if labels else [], empty="各年度报告均未申报汇总数。", download="figures-by-year.csv",
                  sticky_first=True)
+
+
+def archive_changes(archive: Archive) -> Table | None:
+    compared = archive.figure_changes()
+    if compared is None:
+        return None
+    current, previous, changes = compared
+    return Table(f"{current.year}年与{previous.year}年汇总数对比", [
+        Column("项目"), Column("单位"), Column(f"{previous.year}年", "number"), Column(f"{current.year}年", "number"),
+        Column("增减", "number"), Column("增减率", "percent")],
+        [[c.label, c.unit, c.previous, c.current, c.change, c.rate] for c in changes],
+        empty="两个年度的报告没有共同申报的汇总数。", download="figures-change.csv")
 
 
 def year_links(archive: Archive, from_src: str) -> list[YearLink]:
@@ -389,9 +402,9 @@ def render_site(archive: Archive, out: Path, *, bundles: Exports | None = None,
     env = make_env()
     w = Writer(out, manifest)
     w.text(links.HOME, env.get_template("home.md.j2").render(page=home_page(archive)))
-    archive_page = ArchivePage(archive_table(archive), archive_figures(archive))
+    archive_page = ArchivePage(archive_table(archive), archive_figures(archive), archive_changes(archive))
     w.text(links.ARCHIVE, env.get_template("archive.md.j2").render(page=archive_page))
-    _write_table_downloads(w, links.ARCHIVE, [archive_page.figures])
+    _write_table_downloads(w, links.ARCHIVE, [t for t in (archive_page.figures, archive_page.changes) if t])
     dictionary = dictionary_page()
     w.text(links.DICTIONARY, env.get_template("dictionary.md.j2").render(page=dictionary))
     _write_table_downloads(w, links.DICTIONARY, [f.table for f in dictionary.files] + [dictionary.rules])

@@ -471,6 +471,12 @@ def test_the_archive_compares_the_reports_figures_year_by_year(shixian_site):
         declared = {tr.find_all("td")[0].get_text(strip=True): tr.find_all("td")[1].get_text(strip=True)
                     for tr in figures.find_parent("table").find("tbody").find_all("tr")}
         assert rows[f"{year}年"][column] == declared["纳入绩效目标管理的项目支出金额"]
+    # And the change from the year before, between published years only (2024 is a draft).
+    change = article.find("caption", string="2023年与2022年汇总数对比").find_parent("table")
+    line = next([td.get_text(strip=True) for td in tr.find_all("td")] for tr in change.find("tbody").find_all("tr")
+                if tr.find("td").get_text(strip=True) == "纳入绩效目标管理的项目支出金额")
+    before, now = Decimal(rows["2022年"][column]), Decimal(rows["2023年"][column])
+    assert line[2:] == [str(before), str(now), str(now - before), f"{(now - before) / before * 100:.2f}%"]
 
 
 def test_a_sub_unit_page_lists_the_projects_it_carries_out(shixian_site):
