@@ -204,10 +204,12 @@ class Tables:
     def rectifications(self, rows, caption: str) -> Table:
         as_of = self.archive.as_of
         return Table(caption, [
-            Column("整改编号"), Column("问题", "long"), Column("来源"), Column("单位名称"), Column("项目"),
-            Column("整改期限", "date"), Column("状态"), Column("完成日期", "date"), Column("逾期")],
-            [[r.id, r.problem, self.source(r), self.dept(r.department), self.project(r.project), r.deadline,
-              r.status, r.completed_on, "逾期" if is_overdue(r, as_of) else "否"] for r in rows],
+            Column("整改编号"), Column("问题", "long"), Column("整改要求", "long"), Column("来源"), Column("单位名称"),
+            Column("项目"), Column("发现日期", "date"), Column("整改期限", "date"), Column("状态"),
+            Column("完成日期", "date"), Column("逾期")],
+            [[r.id, r.problem, r.requirement, self.source(r), self.dept(r.department), self.project(r.project),
+              r.found_on, r.deadline, r.status, r.completed_on, "逾期" if is_overdue(r, as_of) else "否"]
+             for r in rows],
             {i for i, r in enumerate(rows) if r.sample}, empty="本年度未公开逐项整改明细。",
             row_ids=[anchor("rect", r.id) for r in rows],
             row_attrs=[{"dept": r.department, "status": str(r.status),
@@ -525,11 +527,11 @@ def department_year_page(archive: Archive, y: YearModel, d: DepartmentHistory, d
                           e.record.spending_year, e.record.score, e.record.grade,
                           t.follow_ups("evaluations", e.record.id)] for e in dy.evaluations],
                         empty=_none(dy, "evaluations", "评价"), download=f"{base}-evaluations.csv")
-    rectifications = Table(f"{y.year}年整改", [Column("整改编号"), Column("问题", "long"), Column("来源"),
-                                             Column("项目"), Column("整改期限", "date"), Column("状态"),
-                                             Column("完成日期", "date"), Column("逾期")],
-                           [[t.record("rectifications", r.id), r.problem, t.source(r), t.project(r.project),
-                             r.deadline, r.status, r.completed_on,
+    rectifications = Table(f"{y.year}年整改", [Column("整改编号"), Column("问题", "long"), Column("整改要求", "long"),
+                                             Column("来源"), Column("项目"), Column("整改期限", "date"),
+                                             Column("状态"), Column("完成日期", "date"), Column("逾期")],
+                           [[t.record("rectifications", r.id), r.problem, r.requirement, t.source(r),
+                             t.project(r.project), r.deadline, r.status, r.completed_on,
                              "逾期" if is_overdue(r, as_of) else "否"] for r in dy.rectifications],
                            empty=_none(dy, "rectifications", "整改"), download=f"{base}-rectifications.csv")
     applications = Table(f"{y.year}年结果应用（对预算的影响）", [
