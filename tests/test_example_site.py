@@ -116,7 +116,8 @@ def test_four_kinds_of_results_application(example_site):
     part = section(example_site, "2023/index.html", "5. 绩效结果应用")
     table = part.find("table")
     rows = [[td.get_text(strip=True) for td in tr.find_all("td")] for tr in table.find("tbody").find_all("tr")]
-    assert [(r[0], r[1]) for r in rows] == [("事前评估", "追减"), ("目标审核", "削减"), ("绩效监控", "调整"),
+    # (columns: 应用编号, 来源, 措施 …)
+    assert [(r[1], r[2]) for r in rows] == [("事前评估", "追减"), ("目标审核", "削减"), ("绩效监控", "调整"),
                                             ("绩效评价", "督促整改")]
 
 
