@@ -308,10 +308,12 @@ def trackers_page(archive: Archive) -> IndexPage:
                 continue
             n = tally(y.rectifications, as_of)
             ledger = links.href(src, links.year_section(y.year, "rectifications"))
+            whole = len(y.rectifications) <= PAGE_ROWS
 
-            def filtered(count: int, key: str, value: str, ledger=ledger):
-                # The ledger opens with its filter set (jx-site.js reads it from the address).
-                return link_cell(str(count), f"{ledger}?{urlencode({key: value})}") if count else count
+            def filtered(count: int, key: str, value: str, ledger=ledger, whole=whole):
+                # The ledger opens with its filter set (jx-site.js reads it from the address). A filter acts on the
+                # page it is on: a ledger of several pages would show only its first page's share of the count.
+                return link_cell(str(count), f"{ledger}?{urlencode({key: value})}") if count and whole else count
 
             rows.append([link_cell(f"{archive.year_label(y.year)}整改台账", ledger), n.total, n.done,
                          filtered(n.in_progress, "status", str(RectificationStatus.IN_PROGRESS)),

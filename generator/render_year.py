@@ -457,7 +457,8 @@ def list_pages(archive: Archive, y: YearModel,
             elif n == 1:
                 blocks = withheld_note(y, section, WITHHELD_WHAT[section])
             if section == "rectifications":
-                filters = [("单位", "dept", sorted({r.department for r in chunk})),
+                # (the units of the whole year: ?dept=… in a link works on every page, showing none where none is)
+                filters = [("单位", "dept", sorted({r.department for r in rows})),
                            ("状态", "status", [str(s) for s in RectificationStatus]),
                            ("逾期", "overdue", ["逾期", "否"])]
             if section == "evaluations" and n == 1:

@@ -390,7 +390,7 @@ await pagefind.init();
 const normalise = (text) => String(text || "").replace(/\u200b/g, "").replace(/\s+/g, " ").toLocaleLowerCase();
 // (as assets/jx-search.js: a 文号's year typed in other brackets is searched in 六角括号)
 const docNumber = (query) => query.replace(/[\[【(（〈<［{｛﹝〖]\s*((?:19|20)\d{2})\s*[\]】)）〉>］}｝﹞〗]/g, "〔$1〕")
-  .replace(/([\u3400-\u9fff])\s*((?:19|20)\d{2})(?:\s+|\s*年\s*)(\d{1,4}\s*号)/g, "$1〔$2〕$3");
+  .replace(/([\u3400-\u9fff])\s*((?:19|20)\d{2})\s+(\d{1,4}\s*号)/g, "$1〔$2〕$3");
 const out = [];
 let seen = 0;
 // Also the same candidates: the query's results, then those of its first Chinese character (a word prefix).

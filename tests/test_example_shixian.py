@@ -538,3 +538,27 @@ def test_a_units_year_page_shows_its_own_goal_and_monitoring(shixian_site):
         assert link is not None and f"2023/{section}/" in link["href"], caption
         target, frag = resolve(shixian_site, rel, link["href"])
         assert soup(shixian_site, target.relative_to(shixian_site)).find(id=frag) is not None, caption
+
+
+def test_tracker_counts_link_a_filtered_ledger_only_when_it_is_one_page(tmp_path, monkeypatch):
+    """A filter acts on the page it is on: a count linking to page 1 of a ledger of several pages would show a
+    part of what it counts. Such a ledger's filter says it covers this page."""
+    from generator import render_entities, render_year
+
+    monkeypatch.setattr(render_year, "PAGE_ROWS", 14)
+    monkeypatch.setattr(render_entities, "PAGE_ROWS", 14)
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "examples" / "shixian" / "data", data)
+    out = tmp_path / "out"
+    pipeline.generate(data, out)
+    trackers = (out / "trackers" / "index.md").read_text(encoding="utf-8")
+    seen = set()
+    for year in (2021, 2022, 2023, 2024):
+        with (data / str(year) / "rectifications.csv").open(encoding="utf-8-sig", newline="") as f:
+            public = sum(1 for r in csv.DictReader(f) if r["公开"] != "否")
+        linked = f"../{year}/rectifications/?" in trackers
+        assert linked == (public <= 14), (year, public)
+        ledger = (out / str(year) / "rectifications" / "index.md").read_text(encoding="utf-8")
+        assert ('data-scope="本页"' in ledger) == (public > 14), year
+        seen.add(linked)
+    assert seen == {True, False}  # (2021 has 14 public rectifications, the other years more)

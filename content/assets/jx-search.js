@@ -70,7 +70,7 @@
   // gives. Kept in step with generator/search.py (probe), which runs this search in the tests.
   function docNumber(query) {
     return query.replace(/[\[【(（〈<［{｛﹝〖]\s*((?:19|20)\d{2})\s*[\]】)）〉>］}｝﹞〗]/g, "〔$1〕")
-      .replace(/([\u3400-\u9fff])\s*((?:19|20)\d{2})(?:\s+|\s*年\s*)(\d{1,4}\s*号)/g, "$1〔$2〕$3");  // 川财绩2018 14号
+      .replace(/([\u3400-\u9fff])\s*((?:19|20)\d{2})\s+(\d{1,4}\s*号)/g, "$1〔$2〕$3");  // 川财绩2018 14号
   }
 
   function containsAll(data, parts) {
@@ -88,12 +88,15 @@
         state.more = state.next < state.results.length;
         return Promise.resolve(state);
       }
-      var batch = state.results.slice(state.next, state.next + BATCH);
-      state.next += BATCH;
+      var start = state.next;
+      var batch = state.results.slice(start, start + BATCH);
       return Promise.all(batch.map(function (r) { return r.data(); })).then(function (data) {
-        data.forEach(function (d) {
-          if (state.kept.length < wanted && containsAll(d, state.parts)) state.kept.push(d);
-        });
+        // Stop at the candidate that completes the page: those after it are looked at by "显示更多结果".
+        var i = 0;
+        for (; i < data.length && state.kept.length < wanted; i++) {
+          if (containsAll(data[i], state.parts)) state.kept.push(data[i]);
+        }
+        state.next = start + i;
         return step();
       });
     }
@@ -139,7 +142,8 @@
       button.textContent = "显示更多结果";
       button.addEventListener("click", function (event) {
         event.preventDefault();
-        var mine = latest;
+        var mine = state.search;
+        if (mine !== latest) return;  // a newer query is on its way: these results are no longer asked for
         var shown = state.kept.length;
         meta.textContent = "正在搜索…";
         literalMatches(state, shown + MAX_RESULTS, mine).then(function (done) {
@@ -151,8 +155,8 @@
     }
     if (focusFrom !== undefined) {
       // After "显示更多结果", focus the first new result (the button it replaces is gone).
-      var links = list.querySelectorAll(".md-search-result__link");
-      if (links[focusFrom]) links[focusFrom].focus();
+      var links = list.querySelectorAll(".md-search-result__link, .jx-search-more__link");
+      (links[focusFrom] || links[links.length - 1] || input).focus();
     }
   }
 
@@ -196,7 +200,7 @@
       .then(function (results) {
         if (!results || mine !== latest) return null;
         var state = { results: results, parts: normalise(query).split(" ").filter(Boolean), kept: [], next: 0,
-                      more: false };
+                      more: false, search: mine };
         return literalMatches(state, MAX_RESULTS, mine).then(function (matched) {
           if (matched && mine === latest) render(matched);
         });

@@ -47,7 +47,11 @@
           row.hidden = !visible;
           if (visible) { shown += 1; }
         });
-        if (output) { output.textContent = "显示 " + shown + " / " + rows.length + " 条"; }
+        if (output) {
+          // On a list of several pages the filter sees this page's rows only, and says so.
+          output.textContent = "显示 " + shown + " / " + rows.length + " 条" +
+            (form.getAttribute("data-scope") ? "（" + form.getAttribute("data-scope") + "）" : "");
+        }
       }
       // The filters are in the address (?status=整改中&dept=…): a link can open the list filtered, and a filtered
       // list can be bookmarked or sent on.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import unquote
 
 import pytest
 
@@ -122,5 +123,18 @@ def test_more_results_are_shown_on_request(browsing, shixian):
     after = result_paths(page)
     assert len(after) > 10 and after[:10] == first, after
     assert len(set(after)) == len(after)
+    # None skipped: the list is the first pages, in Pagefind's order, that contain the word, worked out here from
+    # the same Pagefind module the search box loaded (query, then its first character as a word prefix).
+    expected = page.evaluate("""async (query) => {
+        const pf = await import(new URL('pagefind/pagefind.js', document.baseURI.replace(/[^/]*$/, '')).href);
+        const found = (await pf.search(query)).results;
+        const ids = new Set(found.map(r => r.id));
+        const all = found.concat((await pf.search(query[0])).results.filter(r => !ids.has(r.id))).slice(0, 100);
+        const data = await Promise.all(all.map(r => r.data()));
+        return data.filter(d => ((d.meta.title || '') + ' ' + d.content).includes(query))
+                   .map(d => new URL(d.url, location.href).pathname);
+    }""", "整改")
+    expected = [unquote(p) for p in expected]
+    assert after == expected[:len(after)], (after, expected[:len(after)])
     # Focus is on the first new result, so a keyboard reader carries on where the list grew.
     assert page.evaluate("() => document.activeElement.getAttribute('href')") is not None
