@@ -132,13 +132,12 @@
       list.appendChild(item);
     });
     if (state.more) {
-      // A link-styled item, so the arrow keys reach it like the results; it adds the next ten in place.
+      // A button after the results (the arrow keys reach it like them); it adds the next ten in place.
       var moreItem = document.createElement("li");
       moreItem.className = "jx-search-more";
-      var button = document.createElement("a");
+      var button = document.createElement("button");
+      button.type = "button";
       button.className = "jx-search-more__link";
-      button.href = "#";
-      button.setAttribute("role", "button");
       button.textContent = "显示更多结果";
       button.addEventListener("click", function (event) {
         event.preventDefault();
