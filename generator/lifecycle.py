@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .model import Archive, EvaluationView, GoalView, MonitoringView, YearModel, money_reduced
+from .model import Archive, EvaluationView, GoalView, MonitoringView, YearModel, item_record, money_reduced
 from .schema import (
     Application,
     Department,
@@ -28,6 +28,16 @@ from .types import cents
 STAGES = ("绩效目标", "事前评估", "绩效监控", "绩效评价", "整改", "结果应用")
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+
+
+# The prefix of the row anchors in each year's list of records ("rect-…" in the 整改台账).
+ROW_ANCHORS = {"projects": "proj", "goals": "goal", "exante": "exante", "monitoring": "mon", "evaluations": "eval",
+               "rectifications": "rect", "applications": "app"}
+
+
+def row_anchor(section: str, record_id: str) -> str:
+    """The HTML id of a record's row in its year's list (``section`` as in YearModel: "goals" …)."""
+    return anchor(ROW_ANCHORS[section], record_id)
 
 
 def anchor(kind: str, record_id: str) -> str:
@@ -170,20 +180,20 @@ def project_histories(archive: Archive) -> dict[str, ProjectHistory]:
         for g in y.goals:
             if g.goal.project:
                 cycle(g.goal.project, y.year).steps.append(
-                    Step("绩效目标", y.year, g, "goals", anchor("goal", g.goal.id)))
+                    Step("绩效目标", y.year, g, "goals", row_anchor("goals", g.goal.id)))
         for x in y.exante:
             if x.project:
-                cycle(x.project, y.year).steps.append(Step("事前评估", y.year, x, "exante", anchor("exante", x.id)))
+                cycle(x.project, y.year).steps.append(Step("事前评估", y.year, x, "exante", row_anchor("exante", x.id)))
                 exante_year[x.id] = (x.project, y.year)
         for m in y.monitoring:
             if m.record.project:
                 cycle(m.record.project, y.year).steps.append(
-                    Step("绩效监控", y.year, m, "monitoring", anchor("mon", m.record.id)))
+                    Step("绩效监控", y.year, m, "monitoring", row_anchor("monitoring", m.record.id)))
                 monitoring_year[m.record.id] = (m.record.project, y.year)
         for e in y.evaluations:
             if e.record.project:
                 cycle(e.record.project, e.record.spending_year).steps.append(
-                    Step("绩效评价", y.year, e, "evaluations", anchor("eval", e.record.id)))
+                    Step("绩效评价", y.year, e, "evaluations", row_anchor("evaluations", e.record.id)))
                 evaluation_year[e.record.id] = (e.record.project, e.record.spending_year)
     sources = {SourceKind.EVALUATION: evaluation_year, SourceKind.MONITORING: monitoring_year,
                SourceKind.EX_ANTE: exante_year}
@@ -191,11 +201,11 @@ def project_histories(archive: Archive) -> dict[str, ProjectHistory]:
         for r in y.rectifications:
             target = _follow(r, sources, y.year)
             if target:
-                cycle(*target).steps.append(Step("整改", y.year, r, "rectifications", anchor("rect", r.id)))
+                cycle(*target).steps.append(Step("整改", y.year, r, "rectifications", row_anchor("rectifications", r.id)))
         for a in y.applications:
             target = _follow(a, sources, y.year)
             if target:
-                cycle(*target).steps.append(Step("结果应用", y.year, a, "applications", anchor("app", a.id)))
+                cycle(*target).steps.append(Step("结果应用", y.year, a, "applications", row_anchor("applications", a.id)))
     histories = {}
     for code, by_year in cycles.items():
         project = latest.get(code)
@@ -249,15 +259,11 @@ def _by_department(y: YearModel) -> dict[str, dict[str, list]]:
     groups: dict[str, dict[str, list]] = defaultdict(lambda: {kind: [] for kind in _DEPARTMENT_LISTS})
     for kind in _DEPARTMENT_LISTS:
         for item in getattr(y, kind):
-            groups[_record(item).department][kind].append(item)
+            groups[item_record(item).department][kind].append(item)
     for p in y.projects:
         if p.implementer and p.implementer != p.department:
             groups[p.implementer].setdefault("implemented", []).append(p)
     return groups
-
-
-def _record(item):
-    return item.goal if isinstance(item, GoalView) else getattr(item, "record", item)
 
 
 def _department_year(y: YearModel, name: str, groups: dict[str, dict[str, list]]) -> DepartmentYear | None:
@@ -269,6 +275,6 @@ def _department_year(y: YearModel, name: str, groups: dict[str, dict[str, list]]
                                or dy.implemented):
         return None
     codes = {r.project for kind in _DEPARTMENT_LISTS if kind != "projects" for item in getattr(dy, kind)
-             if (r := _record(item)).project}
+             if (r := item_record(item)).project}
     dy.project_names = {code: y.project_names.get(code, "") for code in sorted(codes)}
     return dy

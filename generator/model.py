@@ -192,7 +192,7 @@ SOURCE_SECTIONS = {SourceKind.EVALUATION: "evaluations", SourceKind.MONITORING: 
                    SourceKind.EX_ANTE: "exante"}
 
 
-def _item_record(item):
+def item_record(item):
     """The record of a list item (a goal, monitoring or evaluation view holds its record with its rows)."""
     return item.goal if isinstance(item, GoalView) else getattr(item, "record", item)
 
@@ -268,7 +268,7 @@ class YearModel:
             if section == "projects":
                 continue
             for i, item in enumerate(getattr(self, section)):
-                pos[(section, _item_record(item).id)] = i
+                pos[(section, item_record(item).id)] = i
         return pos
 
     @functools.cached_property

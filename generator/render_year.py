@@ -13,12 +13,13 @@ from .escape import md_text, safe_url
 from .lifecycle import (
     DepartmentHistory,
     DepartmentYear,
-    anchor,
     department_histories,
     project_slug,
+    row_anchor,
 )
 from .model import (
     REPORT_SECTIONS,
+    SECTIONS,
     SOURCE_SECTIONS,
     Archive,
     YearModel,
@@ -134,7 +135,7 @@ class Tables:
         if i is None:
             return record_id
         page = links.year_section(self.y.year, section, i // PAGE_ROWS + 1)
-        return link_cell(record_id, links.href(self.src, page, anchor(ROW_ANCHORS[section], record_id)))
+        return link_cell(record_id, links.href(self.src, page, row_anchor(section, record_id)))
 
     def source(self, r) -> Cell | str:
         """来源 of a rectification or application: its kind, and the record it came from where that has a list."""
@@ -148,8 +149,7 @@ class Tables:
         found = self.y.follow_ups.get((section, record_id))
         if not found:
             return None
-        return _joined("", "", [self.record("rectifications" if isinstance(r, schema.Rectification)
-                                            else "applications", r.id) for r in found], sep="、")
+        return _joined("", "", [self.record(SECTIONS[type(r)], r.id) for r in found], sep="、")
 
     def projects(self, rows, caption: str) -> Table:
         return Table(caption, [
@@ -157,7 +157,7 @@ class Tables:
             Column("金额（万元）", "money")],
             [[p.code, self.project(p.code, p.name), self.dept(p.department), p.kind, p.budget_type, p.amount]
              for p in rows],
-            {i for i, p in enumerate(rows) if p.sample}, row_ids=[anchor("proj", p.code) for p in rows])
+            {i for i, p in enumerate(rows) if p.sample}, row_ids=[row_anchor("projects", p.code) for p in rows])
 
     def goals(self, rows, caption: str) -> Table:
         return Table(caption, [
@@ -166,7 +166,7 @@ class Tables:
             [[g.goal.id, self.project(g.goal.project) or g.goal.target, self.dept(g.goal.department),
               g.goal.annual_goal, g.goal.total_funds, g.goal.fiscal_funds, len(g.indicators)] for g in rows],
             {i for i, g in enumerate(rows) if g.goal.sample}, empty="本年度未公开逐项绩效目标明细。",
-            row_ids=[anchor("goal", g.goal.id) for g in rows])
+            row_ids=[row_anchor("goals", g.goal.id) for g in rows])
 
     def exante(self, rows, caption: str) -> Table:
         return Table(caption, [
@@ -174,7 +174,7 @@ class Tables:
             Column("申请金额（万元）", "money"), Column("建议金额（万元）", "money")],
             [[self.project(x.project, x.project_name) if x.project else x.project_name, self.dept(x.department),
               x.assessor, x.conclusion, x.requested, x.recommended] for x in rows],
-            {i for i, x in enumerate(rows) if x.sample}, row_ids=[anchor("exante", x.id) for x in rows])
+            {i for i, x in enumerate(rows) if x.sample}, row_ids=[row_anchor("exante", x.id) for x in rows])
 
     def monitoring(self, rows, caption: str) -> Table:
         return Table(caption, [
@@ -185,7 +185,7 @@ class Tables:
               m.record.period, m.record.budget, m.record.executed, m.record.execution_rate, m.record.deviation,
               m.record.corrective] for m in rows],
             {i for i, m in enumerate(rows) if m.record.sample}, empty="本年度未公开逐项监控明细。",
-            row_ids=[anchor("mon", m.record.id) for m in rows])
+            row_ids=[row_anchor("monitoring", m.record.id) for m in rows])
 
     def evaluations(self, rows, caption: str) -> Table:
         return Table(caption, [
@@ -199,7 +199,7 @@ class Tables:
               e.record.grade, e.record.findings, e.record.advice, report_link(e.record.report_url),
               self.follow_ups("evaluations", e.record.id)] for e in rows],
             {i for i, e in enumerate(rows) if e.record.sample}, empty="本年度未公开逐项评价明细。",
-            row_ids=[anchor("eval", e.record.id) for e in rows])
+            row_ids=[row_anchor("evaluations", e.record.id) for e in rows])
 
     def rectifications(self, rows, caption: str) -> Table:
         as_of = self.archive.as_of
@@ -211,7 +211,7 @@ class Tables:
               r.found_on, r.deadline, r.status, r.completed_on, "逾期" if is_overdue(r, as_of) else "否"]
              for r in rows],
             {i for i, r in enumerate(rows) if r.sample}, empty="本年度未公开逐项整改明细。",
-            row_ids=[anchor("rect", r.id) for r in rows],
+            row_ids=[row_anchor("rectifications", r.id) for r in rows],
             row_attrs=[{"dept": r.department, "status": str(r.status),
                         "overdue": "逾期" if is_overdue(r, as_of) else "否"} for r in rows])
 
@@ -221,12 +221,7 @@ class Tables:
             Column("金额（万元）", "money"), Column("影响预算年度", "number"), Column("说明", "long")],
             [[a.id, self.source(a), a.measure, self.dept(a.department), self.project(a.project), a.amount, a.budget_year,
               a.description] for a in rows],
-            {i for i, a in enumerate(rows) if a.sample}, row_ids=[anchor("app", a.id) for a in rows])
-
-
-# The prefix of each list's row anchors (lifecycle.anchor).
-ROW_ANCHORS = {"goals": "goal", "exante": "exante", "monitoring": "mon", "evaluations": "eval",
-               "rectifications": "rect", "applications": "app"}
+            {i for i, a in enumerate(rows) if a.sample}, row_ids=[row_anchor("applications", a.id) for a in rows])
 
 
 def _joined(prefix: str, between: str, parts: list[Cell | str], sep: str = "") -> Cell:
