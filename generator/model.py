@@ -217,12 +217,20 @@ class YearModel:
     figures: list[Figure]
     dept_slugs: dict[str, str] = field(default_factory=dict)
     counted: dict[str, int] = field(default_factory=dict)  # figures counted from the records (YearData.counted)
-    withheld: int = 0  # records marked 公开: 否, counted so pages can say totals exclude them
-    withheld_of: dict[str, int] = field(default_factory=dict)  # the same by section ("projects" …)
-    withheld_kinds: dict[str, int] = field(default_factory=dict)  # the same by kind of record ("绩效指标" …)
+    # Records marked 公开: 否 by kind of record ("绩效指标": 8 …), counted so pages can say totals exclude them.
+    withheld_kinds: dict[str, int] = field(default_factory=dict)
     # The kinds of record ("projects", "goals" … as the attributes above) whose table the year published, perhaps
     # empty; a kind not published has no count ("—"), where an empty table has 0.
     provided: frozenset[str] = frozenset(SECTIONS.values())
+
+    @property
+    def withheld(self) -> int:
+        return sum(self.withheld_kinds.values())
+
+    @functools.cached_property
+    def withheld_of(self) -> dict[str, int]:
+        """The withheld records by list ("projects" …)."""
+        return {SECTIONS[m]: self.withheld_kinds[m.TITLE] for m in SECTIONS if m.TITLE in self.withheld_kinds}
 
     def figure_source(self, checked: bool) -> str:
         """How a figure the report declares was checked, as pages and downloads say it. Withheld records count in
@@ -468,8 +476,6 @@ def build_year(data: YearData) -> YearModel:
         figures=figures,
         dept_slugs={name: department_slug(d, name) for name, d in all_departments.items()},
         counted=data.counted(),
-        withheld=sum(withheld.values()),
-        withheld_of={SECTIONS[m]: n for m, n in withheld.items() if m in SECTIONS},
         withheld_kinds={m.TITLE: n for m, n in withheld.items()},
         provided=frozenset(SECTIONS[m] for m in data.provided if m in SECTIONS),
     )
