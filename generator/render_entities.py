@@ -219,15 +219,18 @@ def department_page(archive: Archive, d: DepartmentHistory, by_year_models: dict
                                   "逾期" if is_overdue(r, as_of) else "否"])
     year_links = [(archive.year_label(dy.year), links.md_link(src, department_year_src(d.slug, dy.year)))
                   for dy in reversed(d.years)]
+    # The page is found by the unit's name; its projects and open rectifications are found on their own pages and
+    # lists. Indexed here too, they made the page long, and Pagefind ranks long pages down: 水利局 listed the unit
+    # 62nd, behind projects that merely name it, and 蔬菜 put the unit before the vegetable projects.
     return DepartmentPage(
         src, d.name, d.code, d.former_names, by_year, year_links,
         Table("项目", [Column("项目名称"), Column("项目编码"), Column("最近年度"),
                        Column("最近金额（万元）", "money")], proj_rows, empty="无项目明细。",
-              download=f"{d.slug}-projects.csv"),
+              download=f"{d.slug}-projects.csv", searchable=False),
         Table("未完成的整改", [Column("公开年度"), Column("问题", "long"), Column("项目"),
                                Column("整改期限", "date"), Column("状态"), Column("逾期")], open_rows,
               empty="无未完成的整改。" if any(dy.open_rectifications is not None for dy in d.years)
-              else "尚未公开整改明细。", download=f"{d.slug}-open.csv"),
+              else "尚未公开整改明细。", download=f"{d.slug}-open.csv", searchable=False),
     )
 
 

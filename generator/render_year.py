@@ -81,6 +81,7 @@ class ListPage:
     table: Table | None
     pager: list[tuple[str, str | None]] = field(default_factory=list)
     filters: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (label, data key, options)
+    searchable: bool = True  # False: left out of the search index
 
     def tables(self) -> list[Table]:
         return [b for b in self.blocks if isinstance(b, Table)] + ([self.table] if self.table else [])
@@ -504,9 +505,6 @@ def department_year_page(archive: Archive, y: YearModel, d: DepartmentHistory, d
                      [[t.project(p.code, p.name), p.code, p.kind, p.budget_type, p.amount] for p in dy.projects],
                      {i for i, p in enumerate(dy.projects) if p.sample}, empty=_none(dy, "projects", "项目"),
                      download=f"{base}-projects.csv")
-    # Search finds a project on its own page (and on the department's page); ten department-year pages listing
-    # it would otherwise come first for any word of its name.
-    projects.searchable = False
     exante = Table(f"{y.year}年事前绩效评估", [Column("项目"), Column("评估机构"), Column("评估结论"),
                                            Column("申请金额（万元）", "money"), Column("建议金额（万元）", "money")],
                    [[t.project(x.project, x.project_name) if x.project else x.project_name, x.assessor, x.conclusion,
@@ -551,8 +549,6 @@ def department_year_page(archive: Archive, y: YearModel, d: DepartmentHistory, d
         [[t.record("monitoring", m.record.id), m.record.period, m.record.budget, m.record.executed,
           m.record.execution_rate, m.record.deviation, m.record.corrective] for m in own_monitoring],
         empty=_none(dy, "monitoring", "单位整体监控"), download=f"{base}-monitoring.csv")
-    for table in (goals, monitoring):
-        table.searchable = False  # (found on the year's lists; the unit's name is found on its own pages)
     blocks: list[Table | Markup] = []
     if dy.mentions:
         # What the report itself says of the unit: for a unit a report names without records of its own (the units
@@ -570,7 +566,6 @@ def department_year_page(archive: Archive, y: YearModel, d: DepartmentHistory, d
                 Column("项目名称"), Column("项目编码"), Column("主管部门"), Column("金额（万元）", "money")],
                 [[t.project(p.code, p.name), p.code, t.dept(p.department), p.amount] for p in dy.implemented],
                 {i for i, p in enumerate(dy.implemented) if p.sample}, download=f"{base}-implemented.csv")
-            implemented.searchable = False
             blocks.append(implemented)
     code = Markup("单位编码：{}。").format(md_text(d.code)) if d.code else ""
     draft = "" if y.published else "（草稿）"
@@ -579,4 +574,7 @@ def department_year_page(archive: Archive, y: YearModel, d: DepartmentHistory, d
         code, y.year, "" if y.published else f"{y.year} 年度报告尚未正式发布（草稿），以下内容可能变动。")
     back = [(Markup("{}（历年）").format(md_text(d.name)), links.md_link(src, links.department_page(d.slug))),
             (f"{y.year}年度报告{draft}", links.md_link(src, links.year_page(y.year)))]
-    return ListPage(src, f"{dy.name or d.name} {y.year}年度{draft}", intro, back, blocks, None)
+    # Not searched: its records are found on the year's lists and project pages, the unit on its own page (which
+    # links every year). Indexed, ten years of these pages came before the unit's own page for its name, and before
+    # the year's lists for 绩效评价 or 整改 (headings of every one of them).
+    return ListPage(src, f"{dy.name or d.name} {y.year}年度{draft}", intro, back, blocks, None, searchable=False)

@@ -291,7 +291,8 @@ class Table:
     def html(self) -> Markup:
         """The table as one raw-HTML block (no blank lines), safe to place in a Markdown page."""
         if not self.rows:
-            return Markup(f'<p class="jx-empty" id="{escape(self.anchor)}">{escape(self.empty)}</p>')
+            ignore = "" if self.searchable else " data-pagefind-ignore"
+            return Markup(f'<p class="jx-empty" id="{escape(self.anchor)}"{ignore}>{escape(self.empty)}</p>')
         sortable = self.sortable and len(self.rows) > 1
         columns = self.columns
         numeric = [j for j, c in enumerate(columns, start=1) if c.numeric]

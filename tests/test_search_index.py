@@ -254,8 +254,28 @@ def test_a_page_pagefind_cannot_take_fails_the_index(tmp_path):
             indexer.finish(site)
 
 
+@needs_node
 def test_a_unit_searched_by_name_comes_first_with_its_own_page(shixian_site):
-    """Its year pages name it as often: the unit's page (all its years) is the result a reader wants first."""
-    for name, slug in (("司法局", "999018"), ("教育局", "999001")):
-        results = [r["url"] for r in search.probe(shixian_site, [name])[0]["results"]]
-        assert results and results[0] == f"/departments/{slug}/", (name, results[:4])
+    """Every unit, by its full name and by its name without the county's (教育局, 第一中学): readers type the short
+    one. On the ten-year archive, 水利局 used to list the unit 62nd, behind its year pages and projects naming it."""
+    units = {}
+    for page in sorted((shixian_site / "departments").glob("*/index.html")):
+        units[f"/departments/{page.parent.name}/"] = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").h1.get_text(strip=True)
+    assert len(units) >= 25
+    queries = [(url, q) for url, name in units.items() for q in (name, name.removeprefix("示例县"))]
+    found = search.probe(shixian_site, [q for _, q in queries])
+    wrong = [(q, [r["url"] for r in f["results"][:3]]) for (url, q), f in zip(queries, found, strict=True)
+             if not f["results"] or f["results"][0]["url"] != url]
+    assert not wrong
+
+
+@needs_node
+def test_unit_year_pages_are_left_out_of_search(shixian_site):
+    """A unit's year page lists records found on the year's lists and on project pages, and the unit's own page links
+    it; indexed, these pages came before the year's own pages for 事前绩效评估 (a heading of every one of them)."""
+    unit_year, generic = search.probe(shixian_site, ["水利局 2023", "事前绩效评估"])
+    assert unit_year["results"][0]["url"] == "/departments/999005/"
+    assert generic["results"][0]["url"].endswith("/exante/")
+    indexed = fragments(shixian_site)
+    assert "/departments/999005/" in indexed and "/projects/" in "".join(indexed)
+    assert not [url for url in indexed if url.count("/") > 3 and url.startswith("/departments/")]
