@@ -29,7 +29,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.utils.exceptions import InvalidFileException
 
-from . import load, pipeline
+from . import load, pipeline, schema
 from .dataset import YEAR_RANGE
 from .excel import (
     HELPER_SHEETS,
@@ -44,9 +44,11 @@ from .excel import (
     form_columns,
     key_alias,
     list_columns,
+    parse_value,
     same_value,
 )
 from .problems import Problem, Report, Severity
+from .schema import is_public_field
 from .types import Kind
 
 GRAND_TOTALS = frozenset({"合计", "总计", "合计数"})  # (a 小计 adds up a group: its rows cannot be told apart here)
@@ -663,20 +665,37 @@ class Merged:
     added: int = 0
     updated: int = 0
     removed: int = 0
+    # (row, alias, stored text, what happened): blank cells that kept a stored value, records made public
+    told: list[tuple[SheetRow, str, str, str]] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.removed)
 
 
-def _update(model, old: dict[str, str], new: SheetRow) -> tuple[dict[str, str], bool]:
+KEPT, MADE_PUBLIC = "kept", "made-public"
+
+
+def _update(model, old: dict[str, str], new: SheetRow, told: list) -> tuple[dict[str, str], bool]:
+    """``old`` with the workbook's values. A blank cell keeps what is stored where blanking it would publish or lose
+    something: 公开 (blank means public: a unit returning the template, which ships 公开 blank, would publish a
+    withheld record) and the internal fields (the template holds none of them). Both are told in ``told``, as is a
+    record the workbook turns from 否 to 是."""
     merged = dict(old)
     changed = False
     for alias, text in new.values.items():
         attr = next((a for a, f in model.model_fields.items() if (f.alias or a) == alias), alias)
-        if not same_value(model, attr, old.get(alias, ""), text):
-            merged[alias] = text
-            changed = True
+        stored = old.get(alias, "")
+        if same_value(model, attr, stored, text):
+            continue
+        guarded = attr == "public" or attr in model.model_fields and not is_public_field(model.model_fields[attr])
+        if guarded and not text.strip() and stored.strip():
+            told.append((new, alias, stored, KEPT))
+            continue
+        if attr == "public" and parse_value(model, attr, stored) is False:
+            told.append((new, alias, stored, MADE_PUBLIC))
+        merged[alias] = text
+        changed = True
     return merged, changed
 
 
@@ -695,7 +714,7 @@ def merge(model, existing: load.RawTable | None, incoming: Incoming, link: str |
                 index[new.values.get(key, "")] = len(out.rows) - 1
                 out.added += 1
             else:
-                out.rows[i], changed = _update(model, out.rows[i], new)
+                out.rows[i], changed = _update(model, out.rows[i], new, out.told)
                 out.origin[i] = new
                 out.updated += changed
     else:
@@ -724,7 +743,7 @@ def _merge_children(model, out: Merged, groups: dict[str, list[SheetRow]], alias
         rows = []
         for new in groups[parent]:
             before = by_name.get(new.values.get(name_alias, ""))
-            rows.append(_update(model, before, new)[0] if before is not None
+            rows.append(_update(model, before, new, out.told)[0] if before is not None
                         else {a: new.values.get(a, "") for a in aliases})
         if rows != previous:
             out.added += max(0, len(rows) - len(previous))
@@ -763,6 +782,23 @@ def _tell_kept(model, existing: load.RawTable, incoming: Incoming, name: str, re
             name, None, "records-kept", key, shown,
             f"工作表中没有 {name} 里已有的这些记录，它们保持不变：导入只新增或更新工作表中列出的记录。"
             f"如要删除，请在 {name} 中删去这些行（已发布的年度还须附更正说明）", Severity.NOTICE)))
+
+
+def _told(name: str, row: SheetRow, alias: str, stored: str, what: str) -> CellProblem:
+    r, letter = row.where(alias)
+    if what == MADE_PUBLIC:
+        problem = Problem(name, None, "made-public", alias, stored,
+                          "这条记录原标为不公开（公开：否），工作簿中填了“是”，导入后将在网站、搜索和下载中公开；"
+                          "如不应公开，请把此格改回“否”再导入", Severity.NOTICE)
+    elif alias == schema.Published.alias_of("public"):
+        problem = Problem(name, None, "blank-kept", alias, stored,
+                          "工作簿中此格为空，已保留数据中原有的“否”（不公开）：空格不会让不公开的记录变为公开。"
+                          "确需公开，请填“是”", Severity.NOTICE)
+    else:
+        problem = Problem(name, None, "blank-kept", alias, stored,
+                          "工作簿中此格为空，已保留数据中原有的内部信息（不公开）：空格不会删掉它。确需删除，"
+                          f"请直接编辑 {name}", Severity.NOTICE)
+    return CellProblem(row.sheet, r, letter, problem)
 
 
 def serialise(merged: Merged) -> tuple[str, dict[int, SheetRow]]:
@@ -850,6 +886,7 @@ def _stage_and_apply(data_dir, year, incoming, result, stage_root, progress) -> 
         merged = merge(model, existing, incoming, link)
         if link is None and existing is not None:
             _tell_kept(model, existing, incoming, name, result)
+        result.problems += [_told(name, *t) for t in merged.told]
         if progress:
             progress(sum(o is not None for o in merged.origin))
         text, lines = serialise(merged)

@@ -27,6 +27,8 @@ CODES: dict[str, str] = {
     "bad-csv": "CSV 格式错误",
     "total-row": "数据中有合计行",
     "records-kept": "工作表未列出的已有记录保持不变",
+    "blank-kept": "空格未覆盖原有的不公开信息",
+    "made-public": "不公开的记录改为公开",
     "second-goal": "同一项目有两张绩效目标表",
     "bad-header": "表头错误",
     "missing-field": "缺少必填字段",

@@ -778,3 +778,46 @@ def test_a_header_saying_its_unit_is_yuan_is_one_error(new_year_data: Path, tmp_
     wb.save(book)
     result = import_workbook(book, new_year_data, 2024)
     assert [(p.code, p.row, p.column) for p in result.problems if p.severity.value == "错误"] == [("bad-header", 3, "F")]
+
+
+def test_a_blank_public_cell_never_publishes_a_withheld_record(new_year_data: Path, tmp_path: Path):
+    """A unit returns the template (公开 ships blank) for a record the bureau withheld: the blank keeps 否, and the
+    internal note a template never holds is not wiped. Publishing it takes a 是, which is told."""
+    assert import_workbook(_project_sheet(tmp_path / "both.xlsx"), new_year_data, 2024).ok
+    projects = new_year_data / "2024" / "projects.csv"
+    rows = projects.read_text("utf-8").splitlines()
+    header = rows[0].split(",")
+    header += [a for a in ("公开", "内部备注") if a not in header]
+    lines = [",".join(header)]
+    for line in rows[1:]:
+        cells = line.split(",") + [""] * (len(header) - len(line.split(",")))
+        if PROJECT in line:
+            cells[header.index("公开")], cells[header.index("内部备注")] = "否", "待审计结论"
+        lines.append(",".join(cells))
+    projects.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def returned(name: str, public: object) -> Path:
+        wb = load_workbook(_project_sheet(tmp_path / name))
+        ws = wb["项目"]
+        ws.cell(3, 7, "公开"), ws.cell(3, 8, "内部备注")
+        ws.cell(4, 7, public), ws.cell(4, 8, None)
+        ws.cell(4, 6, 1300)  # the unit's update
+        wb.save(tmp_path / name)
+        return tmp_path / name
+
+    result = import_workbook(returned("blank.xlsx", None), new_year_data, 2024)
+    assert result.ok, result.as_text()
+    row = next(r for r in projects.read_text("utf-8").splitlines() if PROJECT in r).split(",")
+    header = projects.read_text("utf-8").splitlines()[0].split(",")
+    assert row[header.index("公开")] == "否" and row[header.index("内部备注")] == "待审计结论"
+    assert row[header.index("金额")] in ("1300", "1300.00")
+    kept = {(p.problem.field, p.problem.value): p.location() for p in result.problems if p.code == "blank-kept"}
+    assert kept == {("公开", "否"): "工作表『项目』第4行 G列「公开」",
+                    ("内部备注", "待审计结论"): "工作表『项目』第4行 H列「内部备注」"}
+    assert "made-public" not in {p.code for p in result.problems}
+
+    result = import_workbook(returned("yes.xlsx", "是"), new_year_data, 2024)
+    assert result.ok, result.as_text()
+    assert [p.location() for p in result.problems if p.code == "made-public"] == ["工作表『项目』第4行 G列「公开」"]
+    row = next(r for r in projects.read_text("utf-8").splitlines() if PROJECT in r).split(",")
+    assert row[header.index("公开")] == "是"
