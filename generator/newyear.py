@@ -109,7 +109,7 @@ def new_year(data_dir: Path, year: int) -> tuple[Report, list[Path]]:
     if not 2000 <= year <= 2100:
         report.error(name, None, "out-of-range", "年度", year, "年度应为四位数年份，例如 2024")
     elif target.exists():
-        report.error(name, None, "duplicate-id", "年度", year,
+        report.error(name, None, "year-exists", "年度", year,
                      f"{year} 年度已存在，不会覆盖；要修改请直接编辑其中的文件，已发布年度的更正请加“更正说明”")
     elif not data_dir.is_dir():
         report.error(str(data_dir), None, "file-missing", "", "", "数据目录不存在")

@@ -64,6 +64,7 @@ CODES: dict[str, str] = {
     "frozen-year-recorded": "已发布年度的数据校验值待登记",
     "frozen-year-withdrawn": "已发布年度不能撤回或删除",
     "year-not-published": "年度不存在或尚未发布",
+    "year-exists": "年度已存在",
     "bad-settings": "站点设置错误",
 }
 

@@ -52,7 +52,7 @@ def test_new_year_creates_a_valid_draft(data_copy: Path, capsys):
 def test_new_year_refuses_to_overwrite(data_copy: Path, capsys):
     before = {p: p.read_bytes() for p in (data_copy / "2023").iterdir()}
     assert cli.main(["--data", str(data_copy), "new-year", "2023"]) == 1
-    assert "2023 年度已存在，不会覆盖" in capsys.readouterr().err
+    assert "年度已存在（year-exists）；现值：2023；2023 年度已存在，不会覆盖" in capsys.readouterr().err
     assert {p: p.read_bytes() for p in (data_copy / "2023").iterdir()} == before
     report, created = newyear.new_year(data_copy, 1999)
     assert created == [] and [p.code for p in report.errors] == ["out-of-range"]
