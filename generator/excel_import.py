@@ -21,7 +21,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -210,6 +210,20 @@ def _percent_format(number_format: str) -> bool:
     return "%" in re.sub(r'"[^"]*"', "", number_format or "")
 
 
+_ROUNDED_AS_SHOWN = (Kind.PERCENT, Kind.SCORE)  # (amounts are typed, and a third decimal there is a mistake)
+_PLACES = re.compile(r"[0#?]\.([0#?]+)")
+CENT = Decimal("0.01")
+
+
+def _shown_places(number_format: str) -> int | None:
+    """Decimal places a number format shows ("0.00%" -> 2, "#,##0" -> 0); None for General and the like."""
+    section = re.sub(r'"[^"]*"|\[[^]]*\]', "", (number_format or "").split(";")[0])
+    if not re.search(r"[0#?]", section):
+        return None
+    found = _PLACES.search(section)
+    return len(found.group(1)) if found else 0
+
+
 def cell_text(cell, column: Column) -> str:
     """The text a CSV would hold for this cell, as staff meant it."""
     if cell is None or cell.value is None:
@@ -225,11 +239,20 @@ def cell_text(cell, column: Column) -> str:
         if column.kind is Kind.DATE and 1 <= value < 2958466:
             return from_excel(value).date().isoformat()  # a date typed into a cell formatted as a number
         number = Decimal(format(value, ".15g")) if isinstance(value, float) else Decimal(value)
-        if column.kind is Kind.PERCENT and _percent_format(cell.number_format):
+        percent = _percent_format(cell.number_format)
+        if percent and column.kind in (Kind.PERCENT, Kind.TEXT):
             number *= 100
+        if (isinstance(value, float) and column.kind in _ROUNDED_AS_SHOWN and number != round(number, 2)
+                and _shown_places(cell.number_format) is not None):
+            # A formula's result (执行率 =B5/F4, 得分 =25*28/30) holds every digit; the official tables show it rounded,
+            # and the clerk checked the rounded figure. Read to the two places these fields hold (half up, as the
+            # tables round). In a General cell Excel shows every digit, so the clerk is asked to round.
+            number = number.quantize(CENT, ROUND_HALF_UP)
         text = format(number, "f")
         if "." in text and isinstance(value, float):
             text = text.rstrip("0").rstrip(".")
+        if percent and column.kind is Kind.TEXT:
+            return text + "%"  # 指标值, 完成值: text (a 定性 value is a word), written as Excel shows it
         return text
     return load.clean_cell(str(value))
 

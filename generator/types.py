@@ -89,6 +89,9 @@ def _read_decimal(value, info: ValidationInfo, *, allow_percent: bool, what: str
         raise PydanticCustomError(
             "bad-number", "应为{what}；不能是科学计数法（Excel 显示为 1.2E+05 时数字已被截断），"
             "请把单元格设为“数值”格式后重新填写", {"what": what})
+    if re.match(r"^[¥￥$＄]|^(人民币|RMB)", text, re.I):
+        raise PydanticCustomError("bad-number", "应为{what}；只填数字，不要带货币符号“{sign}”",
+                                  {"what": what, "sign": re.match(r"^([¥￥$＄]|人民币|RMB)", text, re.I).group(1)})
     if "," in text or "，" in raw:
         raise PydanticCustomError("bad-number", "应为{what}；千位分隔符位置不对（例如 1,234.50）", {"what": what})
     raise PydanticCustomError("bad-number", "应为{what}（只写数字，例如 1234.50）", {"what": what})
@@ -117,6 +120,10 @@ def cents(value: Decimal | int) -> Decimal:
     return number.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+# Such a value usually comes from an Excel formula (=B5/F4) in a cell showing every digit (常规 format).
+_ROUND_HINT = "；若由公式算出，请把单元格设为显示两位小数（导入时按显示的两位读取），或用 ROUND(…, 2)"
+
+
 def _percent(value, info: ValidationInfo) -> Decimal:
     number = _to_decimal(value, info, allow_percent=True, what="百分数（例如 85.5 表示 85.5%）")
     if not Decimal(0) <= number <= Decimal(100):
@@ -125,7 +132,7 @@ def _percent(value, info: ValidationInfo) -> Decimal:
         if Decimal(0) < number < Decimal(1):
             raise PydanticCustomError("bad-number", "看起来填的是小数（{value} 即 {percent}%）；请填百分数，例如 {percent}",
                                       {"value": format(number, "f"), "percent": format((number * 100).normalize(), "f")})
-        raise PydanticCustomError("bad-number", "百分数最多两位小数")
+        raise PydanticCustomError("bad-number", "百分数最多两位小数" + _ROUND_HINT)
     return number
 
 
@@ -134,7 +141,7 @@ def _score(value, info: ValidationInfo) -> Decimal:
     if not Decimal(0) <= number <= Decimal(100):
         raise PydanticCustomError("out-of-range", "分数应在 0 到 100 之间")
     if number.as_tuple().exponent < -2:
-        raise PydanticCustomError("bad-number", "分数最多两位小数")
+        raise PydanticCustomError("bad-number", "分数最多两位小数" + _ROUND_HINT)
     return number
 
 

@@ -821,3 +821,34 @@ def test_a_blank_public_cell_never_publishes_a_withheld_record(new_year_data: Pa
     assert [p.location() for p in result.problems if p.code == "made-public"] == ["工作表『项目』第4行 G列「公开」"]
     row = next(r for r in projects.read_text("utf-8").splitlines() if PROJECT in r).split(",")
     assert row[header.index("公开")] == "是"
+
+
+def test_percent_and_formula_cells_are_read_as_excel_shows_them(templates: Path, new_year_data: Path, tmp_path: Path):
+    """指标值 shown as 90% (Excel stores 0.9) is 90%, not 0.9: read as 0.9 the score check demanded full marks for 85
+    against 0.9, and the site published a target of 0.9. A computed 执行率 or 得分 (=B5/F4) holds every digit; shown
+    to two places it is read to two places, and shown whole (General) it is an error saying how to round."""
+    shutil.copy(templates / ALL_IN_ONE, tmp_path / ALL_IN_ONE)
+    wb = load_workbook(filled_workbook(tmp_path / ALL_IN_ONE))
+    ws = wb["项目支出绩效自评表"]
+    first = _label_cell(ws, "三级指标")
+    cols = {ws.cell(first.row, c).value: c for c in range(1, ws.max_column + 1)}
+    rows = {ws.cell(r, cols["三级指标"]).value: r for r in range(first.row + 1, ws.max_row + 1)}
+    target = ws.cell(rows["家长满意度"], cols["指标值"])
+    target.value, target.number_format = 0.9, "0%"
+    ws.cell(rows["家长满意度"], cols["完成值"]).value = 85
+    ws.cell(rows["家长满意度"], cols["得分"]).value = 9.44
+    rate = ws.cell(rows["预算执行率"], cols["得分"])
+    rate.value, rate.number_format = 10 * 85 / 100.00000001, "0.00"  # 8.4999999915 from a formula
+    _value_cell(ws, "得分").value = 94.94
+    wb.save(tmp_path / "shown.xlsx")
+    result = import_workbook(tmp_path / "shown.xlsx", new_year_data)
+    assert result.ok, result.as_text()
+    scores = (new_year_data / "2024" / "evaluation_scores.csv").read_text("utf-8")
+    assert ",家长满意度,≥,90%,85,10,9.44," in scores and ",预算执行率,≥,100,85,10,8.5," in scores
+
+    rate.number_format = "General"
+    wb.save(tmp_path / "general.xlsx")
+    result = import_workbook(tmp_path / "general.xlsx", new_year_data)
+    assert not result.ok
+    [problem] = [p for p in result.problems if p.severity == "错误"]
+    assert problem.location().endswith("「得分」") and "ROUND" in problem.problem.message
