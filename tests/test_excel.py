@@ -852,3 +852,15 @@ def test_percent_and_formula_cells_are_read_as_excel_shows_them(templates: Path,
     assert not result.ok
     [problem] = [p for p in result.problems if p.severity == "错误"]
     assert problem.location().endswith("「得分」") and "ROUND" in problem.problem.message
+
+
+def test_a_currency_sign_is_named_as_the_mistake_in_an_amount():
+    """¥1,234.50 used to be blamed on its (correct) thousands separators."""
+    from pydantic import ValidationError
+
+    for typed, sign in (("¥1,234.50", "¥"), ("￥12", "￥"), ("RMB 5", "RMB")):
+        with pytest.raises(ValidationError) as caught:
+            schema.Project.model_validate({"项目编码": "5116", "项目名称": "a", "主管部门": "b", "预算类型": "一般公共预算",
+                                           "项目属性": "新增", "金额": typed})
+        [message] = [e["msg"] for e in caught.value.errors() if e["loc"] == ("金额",)]
+        assert f"不要带货币符号“{sign}”" in message and "千位分隔符" not in message
