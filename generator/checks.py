@@ -638,11 +638,16 @@ class _YearChecks:
         target, actual = _number(s.target_value), _number(s.actual_value)
         if target is None or actual is None:
             return
+        # A met target earns full marks. A missed one earns its share: the proportional rule is defined for values
+        # that are not negative (a growth rate of -1% against 5%, or a target of -2 for a cost change, has no share
+        # to take), so there only the stated score's range is checked, above.
         if s.nature is Nature.AT_LEAST:
-            ratio = actual / target if target else Decimal(1)
+            met, ratio = actual >= target, (actual / target if target > 0 and actual >= 0 else None)
         else:
-            ratio = target / actual if actual else Decimal(1)
-        expected = cents(s.weight * min(Decimal(1), ratio))
+            met, ratio = actual <= target, (target / actual if actual > 0 and target >= 0 else None)
+        if not met and ratio is None:
+            return
+        expected = s.weight if met else cents(s.weight * ratio)
         if abs(expected - s.score) > self.score_tolerance:
             self.err(s, "indicator-score-mismatch", "score", s.score,
                      f"按{'正向' if s.nature is Nature.AT_LEAST else '反向'}指标评分规则应得 {expected} 分")
