@@ -256,18 +256,20 @@ def _site_image(value, info: ValidationInfo) -> str:
 
 # The year of a 文号 in anything but 六角括号: [2018] 【2018】 (2018) （2018） 〈2018〉 ［2018］, the look-alikes
 # ﹝2018﹞ (small brackets, which input methods offer for 〔〕) and 〖2018〗, or no brackets.
-_DOC_NO_YEAR = re.compile(r"[\[【(（〈<［{｛﹝〖]\s*((?:19|20)\d{2})\s*[\]】)）〉>］}｝﹞〗]"
+# Also a pair that is half right (〔2020], [2020〕) and full-width digits (〔２０２０〕１４号), which search and sorting
+# would not match with the 文号 as published.
+_DOC_NO_YEAR = re.compile(r"[\[【(（〈<［{｛﹝〖〔]\s*((?:19|20)\d{2})\s*[\]】)）〉>］}｝﹞〗〕]"
                           r"|(?<=[^\d〔〕﹝﹞〖〗])((?:19|20)\d{2})年?(?=\d+号)")
 
 
 def _doc_number(value, info: ValidationInfo) -> str:
     text = str(value).strip()
-    wrong = _DOC_NO_YEAR.search(text)
-    if wrong:
-        year = wrong.group(1) or wrong.group(2)
+    fixed = normalise_digits(text)
+    fixed = _DOC_NO_YEAR.sub(lambda m: f"〔{m.group(1) or m.group(2)}〕", fixed)
+    if fixed != text:
         raise PydanticCustomError(
-            "bad-doc-number", "文号的年份应放在六角括号〔〕中，例如 川财绩〔2018〕14号；此处应写作“{fixed}”",
-            {"fixed": text[:wrong.start()] + f"〔{year}〕" + text[wrong.end():]})
+            "bad-doc-number", "文号的年份应放在六角括号〔〕中、数字用半角，例如 川财绩〔2018〕14号；此处应写作“{fixed}”",
+            {"fixed": fixed})
     return text
 
 
