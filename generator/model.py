@@ -316,7 +316,9 @@ class YearModel:
             amounts[p.budget_type] += p.amount
             counts[p.budget_type] += 1
         kinds = [k for k in BudgetType if counts[k]]
-        shares = largest_remainder([int(amounts[k] * 100) for k in kinds])
+        cents_by_kind = [int(amounts[k] * 100) for k in kinds]
+        # Shares of nothing (every amount 0.00) are not 0% each under a 合计 of 100%: they are "—".
+        shares = largest_remainder(cents_by_kind) if any(cents_by_kind) else [None] * len(kinds)
         return [Group(k, counts[k], amounts[k], s) for k, s in zip(kinds, shares, strict=True)]
 
     @functools.cached_property

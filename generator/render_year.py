@@ -262,7 +262,7 @@ def budget_type_blocks(y: YearModel) -> list[Table | Markup]:
     table = Table(f"{y.year}年项目金额（按预算类型）", [
         Column("预算类型"), Column("项目数", "number"), Column("金额（万元）", "money"), Column("占比", "percent")],
         [[g.kind, g.count, g.amount, g.share] for g in groups],
-        footer=["合计", len(y.projects), total_amount(y.projects), Decimal(100)],
+        footer=["合计", len(y.projects), total_amount(y.projects), Decimal(100) if groups[0].share is not None else None],
         download="budget-types.csv")
     chart = charts.bar_chart(f"{y.year}年项目金额（按预算类型）", [str(g.kind) for g in groups],
                              [g.amount for g in groups], "万元")
