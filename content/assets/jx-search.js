@@ -42,11 +42,30 @@
   }
 
   // Pagefind excerpts are text with <mark> around hits; rebuild them from text nodes so page text never
-  // becomes markup here.
-  function excerpt(html) {
+  // becomes markup here. Pagefind starts an excerpt a few words before the first hit, often inside a name
+  // (镇蔬菜产业基地建设 for 太平镇蔬菜产业基地建设): the cut phrase is completed from the page's text when it is short,
+  // and otherwise the excerpt starts with "…". (Pagefind's text joins the page's blocks with ". ".)
+  var LEAD_MAX = 16;
+
+  function spaced(text) {
+    return String(text || "").replace(/\u200b/g, "").replace(/\s+/g, " ");
+  }
+
+  function lead(data) {
+    var plain = spaced(String(data.excerpt || "").replace(/<[^>]*>/g, "")).trim();
+    var content = spaced(data.content);
+    var at = plain ? content.indexOf(plain) : -1;
+    if (at <= 0) return "";
+    var start = content.lastIndexOf(". ", at - 1);
+    start = start < 0 ? 0 : start + 2;
+    return at - start <= LEAD_MAX ? content.slice(start, at) : "…";
+  }
+
+  function excerpt(html, before) {
     var template = document.createElement("template");
     template.innerHTML = html;
     var out = document.createDocumentFragment();
+    if (before) out.appendChild(document.createTextNode(before));
     template.content.childNodes.forEach(function (node) {
       if (node.nodeName === "MARK") {
         var mark = document.createElement("mark");
@@ -124,7 +143,7 @@
       var title = document.createElement("h1");
       title.textContent = (r.meta && r.meta.title) || r.url;
       var text = document.createElement("p");
-      text.appendChild(excerpt(r.excerpt || ""));
+      text.appendChild(excerpt(r.excerpt || "", lead(r)));
       article.appendChild(title);
       article.appendChild(text);
       link.appendChild(article);

@@ -65,6 +65,22 @@ def test_typed_word_inside_project_names_on_multi_year_site(browsing, shixian):
     wait_for_results(browsing.page, "蔬菜", expected or {f"/{y}/" for y in shixian.data.years})
 
 
+def test_a_result_excerpt_does_not_start_inside_a_name(browsing, shixian):
+    """Pagefind starts an excerpt a few words before the hit: 镇蔬菜产业基地建设 for 太平镇蔬菜产业基地建设. The box
+    completes a short cut phrase from the page's text, and marks a longer cut with "…"."""
+    page = browsing.page
+    browsing.goto(shixian.url("/"))
+    type_query(page, "蔬菜")
+    wait_for_results(page, "蔬菜", {shixian.index.linked_page(n) for n in shixian.data.projects if "蔬菜" in n} - {None})
+    shown = page.locator(".md-search-result__article").evaluate_all(
+        "articles => articles.map(a => [a.querySelector('h1').textContent, a.querySelector('p').textContent])")
+    projects = [(title, text) for title, text in shown if "蔬菜" in title and title.endswith(("建设", "）"))]
+    assert projects, shown
+    assert all(text.startswith(title) for title, text in projects), projects
+    # Each hit is still marked, and the page's text is not turned into markup.
+    assert page.locator(".md-search-result__article p mark").count() >= len(projects)
+
+
 def test_word_found_nowhere_shows_no_result(browsing, yuechi):
     page = browsing.page
     browsing.goto(yuechi.url("/"))
