@@ -273,8 +273,24 @@ class _YearChecks:
         last = max(dataset.years) + 1 if dataset.years else year + 1
         self.latest_known_day = settings.as_of or date(last, 12, 31)
         self.latest_known_what = "站点设置的数据截止日期" if settings.as_of else f"最新年度报告发布之年（{last} 年）年底"
+        self._partial = {id(r) for rows in data.partial.values() for r in rows}
 
     # -- helpers -------------------------------------------------------------------------------
+
+    def rows(self, model, *needed: str) -> list:
+        """The year's records of ``model``, then its rows that could not be read as a whole but whose ``needed``
+        fields could (dataset.partial_record). A check of some fields runs on every row that has them read, so a
+        row's independent mistakes are all listed in one run; none runs on a field that could not be read, whose
+        own error says what is wrong (a bad 得分 is not also told to contradict the 等级)."""
+        partial = [r for r in self.data.partial.get(model, ()) if self.read(r, *needed)]
+        if not partial:
+            return self.data.records(model)
+        return sorted([*self.data.records(model), *partial], key=lambda r: r._row or 0)  # (one file: in its order)
+
+    def read(self, record: Record, *attrs: str) -> bool:
+        """Whether ``attrs`` of ``record`` hold what the row says: always for a record read whole; for a row that
+        could not be, those of its fields that could be read (a blank one included: it is None in either case)."""
+        return id(record) not in self._partial or all(a in record.__pydantic_fields_set__ for a in attrs)
 
     def err(self, record: Record, code: str, attr: str, value, message: str) -> None:
         if code == "unknown-reference" and value in self.data.unread:
@@ -305,22 +321,22 @@ class _YearChecks:
     # -- identity ------------------------------------------------------------------------------
 
     def ids(self) -> None:
-        for model, records in self.data.tables.items():
+        for model in self.data.tables:
             if model.KEY:
-                self._unique(records, attrgetter(model.KEY), model.KEY)
-        self._unique(self.data.records(Indicator), lambda r: (r.goal, r.name), "name")
-        self._unique(self.data.records(EvaluationScore), lambda r: (r.evaluation, r.name), "name")
-        self._unique(self.data.records(MonitoringIndicator), lambda r: (r.monitoring, r.name), "name")
-        codes = [d for d in self.data.records(Department) if d.code]
+                self._unique(self.rows(model, model.KEY), attrgetter(model.KEY), model.KEY)
+        self._unique(self.rows(Indicator, "goal", "name"), lambda r: (r.goal, r.name), "name")
+        self._unique(self.rows(EvaluationScore, "evaluation", "name"), lambda r: (r.evaluation, r.name), "name")
+        self._unique(self.rows(MonitoringIndicator, "monitoring", "name"), lambda r: (r.monitoring, r.name), "name")
+        codes = [d for d in self.rows(Department, "code") if d.code]
         self._unique(codes, lambda r: r.code, "code")
         # A unit's or a project's code is its page's address: "index" is the address of the list of them all.
-        for record, attr in [*((d, "code") for d in codes), *((p, "code") for p in self.data.records(Project))]:
+        for record, attr in [*((d, "code") for d in codes), *((p, "code") for p in self.rows(Project, "code"))]:
             if record.code.lower() == "index":
                 self.err(record, "bad-type", attr, record.code, "“index”是网站保留的页面名，不能用作编码；请填写实际编码")
         earlier = self.shared.department_names_before(self.year)
         for d in codes:
             old = earlier.get(d.code)
-            if old is not None and old[1] != d.name:
+            if old is not None and self.read(d, "name") and old[1] != d.name:
                 self.note(d, "department-renamed", "name", d.name,
                           f"单位编码 {d.code} 在 {old[0]} 年度的单位名称为“{old[1]}”；按同一单位更名处理，历年记录显示在同一单位页面"
                           "（列出曾用名）；如果不是更名，请核对单位编码")
@@ -329,7 +345,7 @@ class _YearChecks:
         # One 绩效目标表 a project a year: a second one is most often the first renumbered in the workbook (import
         # adds a renumbered record; it does not replace the old one), and the site would show both.
         goal_of: dict[str, Goal] = {}
-        for g in self.data.records(Goal):
+        for g in self.rows(Goal, "target", "project", "id"):
             if g.target is Target.PROJECT and g.project:
                 first = goal_of.setdefault(g.project, g)
                 if first is not g:
@@ -406,41 +422,27 @@ class _YearChecks:
                 if record.source_id and record.source_id not in known:
                     self.err(record, "unknown-reference", "source_id", record.source_id, message)
 
-        for p in d.records(Project):
-            dept(p)
-        for g in d.records(Goal):
-            dept(g)
-            project(g, required=g.target is Target.PROJECT)
-        for i in d.records(Indicator):
+        # Rows that could not be read as a whole have the references that could be read checked too, so that a
+        # row's misspelt unit shows in the same run as its bad amount (``rows``).
+        for model in (Project, Goal, ExAnte, Monitoring, Evaluation, Rectification, Application):
+            for r in self.rows(model, "department"):
+                dept(r)
+        for model in (Goal, ExAnte, Monitoring, Evaluation, Rectification, Application):
+            targeted = "target" in model.model_fields
+            for r in self.rows(model, "project"):
+                project(r, required=targeted and self.read(r, "target") and r.target is Target.PROJECT)
+        for i in self.rows(Indicator, "goal"):
             goal(i)
-        for x in d.records(ExAnte):
-            dept(x)
-            project(x)
-        for m in d.records(Monitoring):
-            dept(m)
-            project(m, required=m.target is Target.PROJECT)
-        for mi in d.records(MonitoringIndicator):
+        for mi in self.rows(MonitoringIndicator, "monitoring"):
             monitoring_of(mi)
-        for e in d.records(Evaluation):
-            dept(e)
-            project(e, required=e.target is Target.PROJECT)
+        for e in self.rows(Evaluation, "target", "subject"):
             if e.target is Target.POLICY and not e.subject:
                 self.err(e, "missing-field", "subject", "", "对象类型为“政策”时须填写评价对象（政策名称）")
-        for s in d.records(EvaluationScore):
+        for s in self.rows(EvaluationScore, "evaluation"):
             evaluation_of(s)
-        for r in [*d.records(Rectification), *d.records(Application)]:
-            dept(r)
-            project(r)
-            source(r)
-        # Rows that could not be read as a whole: the references that could be read are checked too, so that a
-        # row's misspelt unit shows in the same run as its bad amount (dataset.partial_record).
-        by_field = {"department": dept, "project": project, "goal": goal, "monitoring": monitoring_of,
-                    "evaluation": evaluation_of, "source_kind": source}
-        for rows in d.partial.values():
-            for r in rows:
-                for name in r.__pydantic_fields_set__:
-                    if name in by_field:
-                        by_field[name](r)
+        for model in (Rectification, Application):
+            for r in self.rows(model, "source_kind"):
+                source(r)
 
     def visibility(self) -> None:
         """A public record must not point at a withheld one: its page would print the withheld name, or link to a
@@ -461,14 +463,14 @@ class _YearChecks:
         any_withheld = set().union(*hidden_sources.values(), self.shared.withheld(Project))
         hidden_sources[SourceKind.AUDIT] = hidden_sources[SourceKind.OTHER] = any_withheld
         message = "此记录公开，但引用的{what}标为不公开（公开: 否），公开页面会显示它；请把两者的“公开”设为一致"
-        for model, records in self.data.tables.items():
+        for model in self.data.tables:
             # Only the references this kind of record has, and only to kinds that withhold something.
             refs = [(attr, names, what) for attr, (names, what) in hidden.items()
                     if names and attr in model.model_fields]
             sourced = issubclass(model, Rectification | Application) and any(hidden_sources.values())
             if not refs and not sourced:
                 continue
-            for r in records:
+            for r in self.rows(model, "public"):
                 if not r.public:
                     continue
                 for attr, names, what in refs:
@@ -480,7 +482,7 @@ class _YearChecks:
     # -- money ---------------------------------------------------------------------------------
 
     def totals(self) -> None:
-        for g in self.data.records(Goal):
+        for g in self.rows(Goal, "total_funds", "fiscal_funds", "other_funds"):
             if g.total_funds is None or (g.fiscal_funds is None and g.other_funds is None):
                 continue
             parts = (g.fiscal_funds or Decimal(0)) + (g.other_funds or Decimal(0))
@@ -528,13 +530,14 @@ class _YearChecks:
 
     def rates(self) -> None:
         tolerance = max(Decimal(0), self.settings.rate_tolerance)  # a negative one is reported in settings
-        for m in self.data.records(Monitoring):
+        for m in self.rows(Monitoring, "budget", "executed"):
             if m.budget == 0:
                 if m.executed:
                     self.err(m, "rate-mismatch", "executed", m.executed, "全年预算数为 0 时不应有执行数")
                 continue
             expected = cents(m.executed / m.budget * 100)
-            if m.execution_rate is not None and abs(m.execution_rate - expected) > tolerance:
+            if self.read(m, "execution_rate") and m.execution_rate is not None \
+                    and abs(m.execution_rate - expected) > tolerance:
                 # Excel percent cells saved as a fraction (0.62 for 62%) are the usual cause: say so.
                 hint = "；看起来填的是小数，执行率请填百分数（例如 62 或 62%）" \
                     if abs(m.execution_rate * 100 - expected) <= tolerance else ""
@@ -542,11 +545,11 @@ class _YearChecks:
                          f"执行数 {m.executed} ÷ 全年预算数 {m.budget} = {expected}%{hint}")
             if m.executed > m.budget:
                 self.err(m, "out-of-range", "executed", m.executed, f"执行数不应超过全年预算数 {m.budget}")
-        for m in self.data.records(Monitoring):
+        for m in self.rows(Monitoring, "period"):
             start, end = (int(x) for x in _PERIOD.match(m.period).groups())
             if not 1 <= start <= end <= 12:
                 self.err(m, "out-of-range", "period", m.period, "监控期间的月份应在 1–12 月之间，且起始月不晚于截止月")
-        for x in self.data.records(ExAnte):
+        for x in self.rows(ExAnte, "requested", "recommended", "conclusion"):
             if x.requested is not None and x.recommended is not None and x.recommended > x.requested:
                 self.err(x, "out-of-range", "recommended", x.recommended, f"建议金额不应超过申请金额 {x.requested}")
             elif x.conclusion is Conclusion.REJECT and x.recommended:
@@ -556,7 +559,7 @@ class _YearChecks:
     # -- scores --------------------------------------------------------------------------------
 
     def grades_and_scores(self) -> None:
-        bands = {b.grade for b in self.settings.grade_bands}
+        grades = [b.grade for b in sorted(self.settings.grade_bands, key=lambda b: b.lower, reverse=True)]  # best first
         scores_by_eval: dict[str, list[EvaluationScore]] = defaultdict(list)
         for s in self.data.records(EvaluationScore):
             scores_by_eval[s.evaluation].append(s)
@@ -566,15 +569,16 @@ class _YearChecks:
         unread = [r for r in self.data.partial.get(EvaluationScore, []) if r.evaluation]
         all_unread = self.data.failed.get(EvaluationScore, 0) > len(unread)
         unread_evaluations = {r.evaluation for r in unread}
-        for e in self.data.records(Evaluation):
-            if e.grade is not None and e.grade not in bands:
-                self.err(e, "bad-enum", "grade", e.grade, "等级应为以下之一：" + "、".join(sorted(bands)))
-            elif e.grade is not None and e.score is not None:
+        for e in self.rows(Evaluation):
+            if self.read(e, "grade") and e.grade is not None and e.grade not in grades:
+                self.err(e, "bad-enum", "grade", e.grade,
+                         "等级应为以下之一：" + "、".join(grades) + "（站点设置「等级划分」）" + _grade_meant(e.grade, grades))
+            elif self.read(e, "grade", "score") and e.grade is not None and e.score is not None:
                 expected = self.settings.grade_for(e.score)
                 if expected != e.grade:
                     self.err(e, "grade-score-mismatch", "grade", e.grade,
                              f"得分 {e.score} 按等级划分应为“{expected}”")
-            rows = scores_by_eval.get(e.id, [])
+            rows = scores_by_eval.get(e.id, []) if self.read(e, "id") else []
             if not rows or all_unread or e.id in unread_evaluations:
                 continue
             weights = sum((r.weight for r in rows), Decimal(0))
@@ -584,14 +588,14 @@ class _YearChecks:
                            if all(r.level1 is not Level1.EXECUTION for r in rows) else "")
                 self.err(rows[0], "score-mismatch", "weight", f"合计 {weights}",
                          f"评价 {e.id} 的 {len(rows)} 项指标分值合计为 {weights}，应为 100{missing}")
-            elif e.kind is EvaluationType.SELF and e.target is Target.PROJECT:
+            elif self.read(e, "kind", "target") and e.kind is EvaluationType.SELF and e.target is Target.PROJECT:
                 self._self_eval_weights(e, rows)
-            if e.score is not None and all(r.score is not None for r in rows):
+            if self.read(e, "score") and e.score is not None and all(r.score is not None for r in rows):
                 total = sum((r.score for r in rows), Decimal(0))
                 if abs(total - e.score) > self.score_tolerance:
                     self.err(e, "score-mismatch", "score", e.score,
                              f"各指标得分之和为 {total}，差额超过容差 {self.score_tolerance}")
-        for s in self.data.records(EvaluationScore):
+        for s in self.rows(EvaluationScore, "score", "weight"):
             self._indicator_score(s)
 
     def _self_eval_weights(self, e: Evaluation, rows: list[EvaluationScore]) -> None:
@@ -629,7 +633,7 @@ class _YearChecks:
         if s.score > s.weight:
             self.err(s, "indicator-score-mismatch", "score", s.score, f"得分不能超过分值 {s.weight}")
             return
-        if s.actual_value is None:
+        if s.actual_value is None or not self.read(s, "actual_value", "nature", "target_value"):
             return
         if s.nature is Nature.QUALITATIVE:
             self._qualitative_score(s)
@@ -676,11 +680,12 @@ class _YearChecks:
             if total > 100:
                 self.err(rows[0], "score-mismatch", "weight", f"合计 {total}",
                          f"绩效目标 {goal} 的 {len(rows)} 项指标分值合计为 {total}，不应超过 100")
-        for i in [*self.data.records(Indicator), *self.data.records(EvaluationScore)]:
+        for i in [*self.rows(Indicator, "level1", "level2"), *self.rows(EvaluationScore, "level1", "level2")]:
             allowed = INDICATOR_LEVELS[i.level1]
             if i.level2 not in allowed:
                 self.err(i, "bad-indicator-level", "level2", i.level2,
                          f"“{i.level1}”下的二级指标应为：{'、'.join(allowed)}")
+        for i in [*self.rows(Indicator, "nature", "target_value"), *self.rows(EvaluationScore, "nature", "target_value")]:
             if i.nature is not Nature.QUALITATIVE and _number(i.target_value) is None:
                 self.err(i, "bad-number", "target_value", i.target_value, "定量指标（≥、≤、=）的指标值应为数字；文字目标请将指标性质设为“定性”")
 
@@ -689,19 +694,22 @@ class _YearChecks:
     def dates(self) -> None:
         # A problem a monitoring record found is known once its period is over (1-7月: after 31 July).
         period_ends = {m.id: (m.period, _period_end(self.year, m.period)) for m in self.data.records(Monitoring)}
-        for r in self.data.records(Rectification):
-            if r.source_kind is SourceKind.MONITORING and r.source_id in period_ends:
+        for r in self.rows(Rectification):
+            found = self.read(r, "found_on")  # (of a row not read whole, each rule of the dates that could be read)
+            if found and r.source_kind is SourceKind.MONITORING and r.source_id in period_ends:
                 period, end = period_ends[r.source_id]
                 if end is not None and r.found_on < end:
                     self.err(r, "date-order", "found_on", r.found_on,
                              f"问题由监控 {r.source_id}（监控期间 {period}）发现，发现日期应不早于监控期间结束的 {end}")
-            if r.deadline < r.found_on:
+            if found and self.read(r, "deadline") and r.deadline < r.found_on:
                 self.err(r, "date-order", "deadline", r.deadline, f"整改期限不能早于发现日期 {r.found_on}")
-            if r.completed_on and r.completed_on < r.found_on:
+            if found and r.completed_on and r.completed_on < r.found_on:
                 self.err(r, "date-order", "completed_on", r.completed_on, f"完成日期不能早于发现日期 {r.found_on}")
             if r.completed_on and r.completed_on > self.latest_known_day:
                 self.err(r, "date-order", "completed_on", r.completed_on,
                          f"完成日期晚于{self.latest_known_what} {self.latest_known_day}，还不能算已完成；请核对日期")
+            if not self.read(r, "status", "completed_on"):
+                continue
             if r.status is RectificationStatus.DONE and not r.completed_on:
                 self.err(r, "status-inconsistent", "completed_on", "", "状态为“已整改”时须填写完成日期")
             if r.status is not RectificationStatus.DONE and r.completed_on:
@@ -720,11 +728,11 @@ class _YearChecks:
         rep = self.data.report
         if rep is not None and rep.year != self.year:
             self.err(rep, "year-mismatch", "year", rep.year, f"文件位于 {self.year} 年度文件夹，年度应为 {self.year}")
-        for e in self.data.records(Evaluation):
+        for e in self.rows(Evaluation, "spending_year"):
             if e.spending_year > self.year:
                 self.err(e, "year-mismatch", "spending_year", e.spending_year,
                          f"评价年度（被评价资金的年度）不能晚于报告年度 {self.year}")
-        for a in self.data.records(Application):
+        for a in self.rows(Application, "budget_year"):
             if a.budget_year is None:
                 continue
             if a.budget_year < self.year - 1:
@@ -736,7 +744,7 @@ class _YearChecks:
         # A project the year's project table calls 新增 had no spending before this year: an evaluation of an
         # earlier year's spending of it contradicts one of the two (a notice: the table may have the wrong 项目属性).
         new = {p.code for p in self.data.records(Project) if p.kind is ProjectKind.NEW}
-        for e in self.data.records(Evaluation):
+        for e in self.rows(Evaluation, "project", "spending_year"):
             if e.project in new and e.spending_year < self.year:
                 self.note(e, "year-mismatch", "spending_year", e.spending_year,
                           f"项目 {e.project} 在本年度项目表中为“新增”，此前没有支出可评价；请核对评价年度或项目属性")
@@ -805,6 +813,13 @@ def _field_value(record: Record, attr: str, value) -> tuple[str, object]:
 def _number(text: str | None) -> Decimal | None:
     """An indicator value as a number when it is written as one (85, 95%, 1,200.5); None for text (定性 values)."""
     return None if text is None else plain_decimal(text.strip().rstrip("%"))
+
+
+def _grade_meant(value: str, grades: list[str]) -> str:
+    """Which configured grade a report's usual wording means (良好 for 良, 较差 for 差), as a hint: the value is not
+    taken as that grade, since grades are counted and compared as written."""
+    meant = [g for g in grades if value != g and (value.startswith(g) or value.endswith(g))]
+    return f"；“{value}”应填作“{meant[0]}”" if len(meant) == 1 else ""
 
 
 def _suggest(value: str, names: set[str]) -> str:

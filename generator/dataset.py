@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated
 
 import pydantic
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from . import load
 from .cache import ObjectCache
@@ -51,8 +53,8 @@ class YearData:
     # IDs (单位名称, 项目编码, 目标编号 …) of rows that could not be read: their own errors are reported, so a record
     # that refers to one is not reported again as referring to something that does not exist.
     unread: set[str] = field(default_factory=set)
-    # What could be read of those rows: their references only (see ``partial_record``), so that a row with a bad
-    # amount and a misspelt unit name gets both problems in one run.
+    # What could be read of those rows (see ``partial_record``), so that a row with a bad amount and a misspelt unit
+    # name, or a bad score and a grade that is not configured, gets both problems in one run.
     partial: dict[type[Published], list[Published]] = field(default_factory=dict)
     # How many rows of each table could not be read: totals and counts over that table wait until they can.
     failed: dict[type[Published], int] = field(default_factory=dict)
@@ -260,30 +262,42 @@ def parse_table(raw: load.RawTable, model: type[Published], report: Report) -> T
     return records
 
 
-# The fields by which a row names another record (checks.py, ``references``).
-REFERENCE_FIELDS = ("department", "project", "goal", "monitoring", "evaluation", "source_kind", "source_id")
-
-
 def partial_record(model: type[Published], values: dict[str, str], failed: set) -> Published | None:
-    """A row that could not be read as a whole, kept with only its references that could: each validated alone.
-    Returns None when the row names nothing that could be read."""
-    fields = {}
-    for name in REFERENCE_FIELDS:
-        f = model.model_fields.get(name)
-        alias = model.alias_of(name) if f else None
-        if f is None or alias in failed or not isinstance(values.get(alias), str):
-            continue
-        text = values[alias].strip(BLANKS)
-        if not text:
-            continue
+    """A row that could not be read as a whole, kept with the fields that could (each validated as in the whole row;
+    those named in ``failed`` and the others that fail are None), so that checks of the fields read still run: a row
+    with a bad amount and a misspelt unit name gets both problems in one run. Its set fields
+    (``__pydantic_fields_set__``) are the fields read, blank optional ones included, which tells a field left blank
+    from one that could not be read (checks.py, ``_YearChecks.read``). Returns None when nothing could be read."""
+    failed = set(failed)
+    lenient = _lenient(model)
+    for _ in range(2):
         try:
-            fields[name] = TypeAdapter(f.annotation).validate_python(text)
-        except ValidationError:
-            continue
-    if not fields:
+            read = lenient.model_validate({k: v for k, v in values.items() if k not in failed},
+                                          context={"notes": []})  # (the row's notes were reported with its errors)
+            break
+        except ValidationError as exc:
+            # (rows not validated whole yet: those skipped when reading, whose cells are checked here first)
+            failed |= {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
+    else:
         return None
-    unread = {n: None for n in REFERENCE_FIELDS if n in model.model_fields and n not in fields}
-    return model.model_construct(_fields_set=set(fields), **fields, **unread)
+    if not read.model_fields_set:
+        return None
+    fields = {name: getattr(read, name) for name in model.model_fields}
+    readable = {name for name, f in model.model_fields.items()
+                if (f.alias or name) not in failed and not (f.is_required() and fields[name] is None)}
+    return model.model_construct(_fields_set=readable, **fields)
+
+
+@functools.cache
+def _lenient(model: type[Published]) -> type[Published]:
+    """``model`` with every field optional: the fields of a row that could not be read as a whole are validated by
+    it, with the model's own validators (blank cells, synonyms) and each field's constraints."""
+    optional = {}
+    for name, f in model.model_fields.items():
+        if f.is_required():
+            kind = Annotated[f.annotation, *f.metadata] if f.metadata else f.annotation
+            optional[name] = (kind | None, pydantic.Field(None, alias=f.alias))
+    return pydantic.create_model(f"{model.__name__}Read", __base__=model, **optional)
 
 
 def _is_money(model: type[Record], attr: str) -> bool:

@@ -356,6 +356,28 @@ CASES = [
                                                         set_cell(RECT, 2, "来源编号", "评价2024-99")(d)),
          {("bad-date", RECT, 2), ("unknown-reference", RECT, 2)}),
     Case("grade-contradicts-score", set_cell(EVALS, 3, "等级", "优"), {("grade-score-mismatch", EVALS, 3)}),
+    # Every mistake of a row at once: a 得分 that cannot be read does not hide a 等级 that is not configured …
+    Case("unreadable-score-and-unconfigured-grade", lambda d: (set_cell(EVALS, 2, "得分", "87.65分")(d),
+                                                            set_cell(EVALS, 2, "等级", "良好")(d)),
+         {("bad-number", EVALS, 2), ("bad-enum", EVALS, 2)}),
+    # … but a 等级 is not said to contradict a 得分 that could not be read: that is the same mistake.
+    Case("unreadable-score-and-other-grade", lambda d: (set_cell(EVALS, 2, "得分", "87.65分")(d),
+                                                     set_cell(EVALS, 2, "等级", "差")(d)),
+         {("bad-number", EVALS, 2)}),
+    Case("unreadable-deadline-and-done-without-date", lambda d: (set_cell(RECT, 2, "整改期限", "2024-09-31")(d),
+                                                              set_cell(RECT, 2, "完成日期", "")(d)),
+         {("bad-date", RECT, 2), ("status-inconsistent", RECT, 2)}),
+    # (a 完成日期 that cannot be read is not a missing one)
+    Case("unreadable-completion-date-of-done", set_cell(RECT, 2, "完成日期", "2024-09-31"), {("bad-date", RECT, 2)}),
+    Case("unreadable-weight-and-level2-under-wrong-level1", lambda d: (set_cell(INDICATORS, 2, "分值", "20分")(d),
+                                                                    set_cell(INDICATORS, 2, "二级指标", "社会效益")(d)),
+         {("bad-number", INDICATORS, 2), ("bad-indicator-level", INDICATORS, 2)}),
+    Case("unreadable-executed-and-period-reversed", lambda d: (set_cell(MON, 2, "执行数", "198.71万")(d),
+                                                            set_cell(MON, 2, "监控期间", "7-1月")(d)),
+         {("bad-money", MON, 2), ("out-of-range", MON, 2)}),
+    Case("unreadable-amount-and-duplicate-code", lambda d: (set_cell(PROJECTS, 5, "金额", "45万元")(d),
+                                                         set_cell(PROJECTS, 5, "项目编码", "P2024-001")(d)),
+         {("bad-money", PROJECTS, 5), ("duplicate-id", PROJECTS, 5)}),
     Case("grade-not-configured", set_cell(EVALS, 3, "等级", "A"), {("bad-enum", EVALS, 3)}),
     Case("score-not-sum-of-indicators", set_cell(EVALS, 4, "得分", "85.00"), {("score-mismatch", EVALS, 4)}),
     Case("indicator-weights-not-100", set_cell(SCORES, 5, "分值", "35"), {("score-mismatch", SCORES, 2)}),
@@ -451,6 +473,18 @@ def test_many_mistakes_are_all_reported_in_one_run(rich):
     assert len(picked) == len([c for c in CASES if c.id in picked])
     assert errors(rich) == expected
     assert len({code for code, _, _ in expected}) >= 12
+
+
+@pytest.mark.parametrize(("grade", "hint"), [("良好", "“良好”应填作“良”"), ("优秀", "“优秀”应填作“优”"), ("一般", "")],
+                         ids=["good-for-liang", "excellent-for-you", "no-grade-meant"])
+def test_a_grade_not_configured_is_told_the_grades_best_first_and_the_one_it_means(rich, grade, hint):
+    """The report's usual wording (良好) is not taken for a grade, but the message says which one it means."""
+    set_cell(EVALS, 3, "等级", grade)(rich)
+    assert errors(rich) == {("bad-enum", EVALS, 3)}
+    [problem] = [p for p in pipeline.validate(rich)[1].errors if p.code == "bad-enum"]
+    assert problem.value == grade
+    assert problem.message.startswith("等级应为以下之一：优、良、中、差（站点设置「等级划分」）")
+    assert problem.message.endswith(hint) and ("应填作" in problem.message) == bool(hint)
 
 
 # --- files as staff really save them: accepted, with a note where something was changed --------------
