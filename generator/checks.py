@@ -107,8 +107,9 @@ RULES: tuple[Rule, ...] = (
     Rule("bad-type", "单位编码、项目编码不能是网站保留的页面名“index”", "单位与项目页面的网址由其编码而来"),
     Rule("department-renamed", "同一单位编码在往年对应另一单位名称时提示（按同一单位更名处理，历年记录在同一单位页面）",
          "单位编码是单位页面的网址，机构改革更名时保持不变"),
-    Rule("nonpublic-reference", "公开的记录不得引用标为不公开的单位、项目或来源记录（否则其名称会出现在公开页面）",
-         "数据字典「公开」字段：“否”表示不出现在网站、搜索和下载中"),
+    Rule("nonpublic-reference", "公开的记录不得引用标为不公开的单位、项目或来源记录（否则其名称会出现在公开页面）；项目是否公开按年度"
+         "决定：看记录所在年度的项目表（该年度未列出此项目时，看此前最近列出它的年度），评价还看评价年度的项目表",
+         "数据字典「公开」字段：“否”表示不出现在网站、搜索和下载中；某一年度不公开一个项目，不影响它在其他年度已公开的记录"),
     Rule("bad-enum", "评价等级须为所配置等级划分中的一个", "站点设置「等级划分」"),
     Rule("bad-number", "定量指标（≥、≤、=）的指标值为数字", "定量指标评分口径"),
     Rule("bad-settings", "等级划分不为空，等级与下限各不相同、在 0–100 之间且有下限为 0 的一档；自评权重非负、合计 100；"
@@ -155,6 +156,7 @@ class _AcrossYears:
     def __init__(self, dataset: Dataset):
         self.dataset = dataset
         self._ids: dict = {}
+        self._project_years: dict[str, dict[int, bool]] | None = None
 
     def _collect(self, model, *, withheld: bool) -> set:
         key = (model, withheld)
@@ -178,14 +180,45 @@ class _AcrossYears:
     def withheld(self, model) -> set:
         return self._collect(model, withheld=True)
 
+    def _withheld_project_years(self) -> dict[str, dict[int, bool]]:
+        """Each project withheld in some year: every year whose project table lists it, and whether it is public
+        there (not if any of its rows that year is withheld)."""
+        if self._project_years is None:
+            codes = self._collect(Project, withheld=True)
+            years: dict[str, dict[int, bool]] = defaultdict(dict)
+            for y, data in sorted(self.dataset.years.items()):
+                for p in data.records(Project):
+                    if p.code in codes:
+                        years[p.code][y] = years[p.code].get(y, True) and p.public
+            self._project_years = dict(years)
+        return self._project_years
+
+    def withheld_projects(self, year: int) -> dict[str, int]:
+        """The projects a public record of ``year`` may not name, each with the year whose project table withholds
+        it. Publication is decided year by year, as the disclosures are: by the year's own project table, or for a
+        year that does not list the project, by the latest earlier year that does (else the first later one). A
+        project withheld from 2025 on keeps its published 2021–2024 records, which name it as those years list it."""
+        out = {}
+        for code, listed in self._withheld_project_years().items():
+            deciding = year if year in listed else max((y for y in listed if y < year), default=min(listed))
+            if not listed[deciding]:
+                out[code] = deciding
+        return out
+
+    def withheld_in(self, code: str, year: int) -> bool:
+        """Whether ``year``'s own project table lists the project as withheld."""
+        return self._withheld_project_years().get(code, {}).get(year) is False
+
     def digest(self, all_projects: dict) -> str:
         """Everything a year's checks read besides its own records: settings, and what other years hold."""
         parts: list[str | bytes] = [self.dataset.settings_bytes, *sorted(all_projects),
                                     "|", *map(str, sorted(self.dataset.years))]
         for model in (Evaluation, ExAnte, Monitoring):
             parts += ["|", *sorted(self._collect(model, withheld=False))]
-        for model in (Project, Evaluation, Monitoring, ExAnte, Goal):
+        for model in (Evaluation, Monitoring, ExAnte, Goal):
             parts += ["|", *sorted(self._collect(model, withheld=True))]
+        parts += ["|", *sorted(f"{code}\x1f{y}\x1f{public}" for code, listed in self._withheld_project_years().items()
+                               for y, public in listed.items())]
         parts += ["|", *sorted(f"{y}\x1f{d.code}\x1f{d.name}" for y, data in self.dataset.years.items()
                                for d in data.records(Department) if d.code)]
         return cache_key(*parts)
@@ -448,11 +481,12 @@ class _YearChecks:
         """A public record must not point at a withheld one: its page would print the withheld name, or link to a
         page that does not exist. (Rows under a withheld goal, monitoring or evaluation are withheld with it.)"""
         hidden_departments = {x.name for x in self.data.records(Department) if not x.public}
+        hidden_projects = self.shared.withheld_projects(self.year)
         hidden = {
             "department": (hidden_departments, "单位"),
             "parent": (hidden_departments, "上级单位"),
             "implementer": (hidden_departments, "实施单位"),
-            "project": (self.shared.withheld(Project), "项目"),
+            "project": (hidden_projects, "项目"),
         }
         hidden_sources = {
             kind: self.shared.withheld(model)
@@ -460,7 +494,7 @@ class _YearChecks:
                                 (SourceKind.EX_ANTE, ExAnte), (SourceKind.GOAL_REVIEW, Goal))
         }
         # 审计监督 and 其他 name no record kind of ours, but their 来源编号 is published: it must not be a withheld ID.
-        any_withheld = set().union(*hidden_sources.values(), self.shared.withheld(Project))
+        any_withheld = set().union(*hidden_sources.values(), hidden_projects)
         hidden_sources[SourceKind.AUDIT] = hidden_sources[SourceKind.OTHER] = any_withheld
         message = "此记录公开，但引用的{what}标为不公开（公开: 否），公开页面会显示它；请把两者的“公开”设为一致"
         for model in self.data.tables:
@@ -475,9 +509,28 @@ class _YearChecks:
                     continue
                 for attr, names, what in refs:
                     if getattr(r, attr) in names:
-                        self.err(r, "nonpublic-reference", attr, getattr(r, attr), message.format(what=what))
+                        text = self._withheld_project(hidden_projects[r.project]) if attr == "project" \
+                            else message.format(what=what)
+                        self.err(r, "nonpublic-reference", attr, getattr(r, attr), text)
                 if sourced and r.source_id in hidden_sources.get(r.source_kind, ()):
                     self.err(r, "nonpublic-reference", "source_id", r.source_id, message.format(what="来源记录"))
+        # An evaluation is also about its spending year, and its project's page shows it under that year: the
+        # scores, targets and findings of a year whose project record is withheld would be published through it.
+        for e in self.rows(Evaluation, "public", "project", "spending_year"):
+            if e.public and e.project and e.project not in hidden_projects \
+                    and self.shared.withheld_in(e.project, e.spending_year):
+                self.err(e, "nonpublic-reference", "project", e.project,
+                         f"此记录公开，但它评价的是项目 {e.spending_year} 年度的资金，而该项目在 {e.spending_year} 年度项目表中"
+                         "标为不公开（公开: 否），公开此评价会在项目页面显示该年度的情况。项目是否公开按年度决定；请把此评价也设为"
+                         f"不公开，或把 {e.spending_year} 年度项目表中该项目的“公开”改为“是”")
+
+    def _withheld_project(self, year: int) -> str:
+        """Why a public record may not name a project withheld in ``year``, and the two ways out (neither touches the
+        other years: a project's earlier, published years stay as they are)."""
+        where = "在本年度项目表中" if year == self.year else \
+            f"不在本年度项目表中，而在{'此前' if year < self.year else '此后'}最近列出它的 {year} 年度项目表中"
+        return (f"此记录公开，但它引用的项目{where}标为不公开（公开: 否），公开页面会显示它。项目是否公开按年度决定，"
+                f"只影响该年度的记录；请把此记录也设为不公开，或把 {year} 年度项目表中该项目的“公开”改为“是”")
 
     # -- money ---------------------------------------------------------------------------------
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, build_site
+from generator import newyear, pipeline
+from tests.conftest import FIXTURES, ROOT, build_site
 
 pytestmark = pytest.mark.slow
 
@@ -226,3 +227,95 @@ def test_a_public_record_naming_a_withheld_one_is_refused(tmp_path):
     assert {(p.code, p.file, p.row) for p in exc.value.report.errors} == {
         ("nonpublic-reference", "data/2024/projects.csv", 5)}
     assert not (tmp_path / "site").exists()
+
+
+# --- withholding a project in one year only ---------------------------------------------------------------
+
+SHIXIAN = ROOT / "examples" / "shixian" / "data"
+CONTINUING = "51999921R0000002"  # 黄桷镇养老服务中心建设: a continuing project, public in every year 2021–2024
+CANARY_2025 = "WITHHELD2025"
+
+
+def append_row(path: Path, row: dict[str, str]) -> int:
+    """Add a row to a data file by column name, as a clerk adds one in Excel; returns its line number."""
+    text = path.read_text(encoding="utf-8")
+    header = next(csv.reader(io.StringIO(text)))
+    out = io.StringIO()
+    csv.DictWriter(out, header, lineterminator="\n", restval="").writerow(row)
+    path.write_text(text + out.getvalue(), encoding="utf-8")
+    return len(list(csv.reader(io.StringIO(text)))) + 1
+
+
+def project_row(name: str, public: str) -> dict[str, str]:
+    return {"项目编码": CONTINUING, "项目名称": name, "主管部门": "示例县民政局", "项目属性": "延续",
+            "预算类型": "一般公共预算", "金额": "77.77", "纳入绩效目标管理": "是", "公开": public}
+
+
+@pytest.fixture
+def withheld_2025(tmp_path) -> Path:
+    """The four-year example with a new draft 2025 that withholds the continuing project (and its 2025 goal)."""
+    data = tmp_path / "data"
+    shutil.copytree(SHIXIAN, data)
+    assert newyear.new_year(data, 2025)[0].ok
+    append_row(data / "2025" / "projects.csv", project_row(f"黄桷镇养老服务中心建设{CANARY_2025}", "否"))
+    append_row(data / "2025" / "goals.csv", {
+        "目标编号": "目标2025-0001", "对象类型": "项目", "项目编码": CONTINUING, "单位名称": "示例县民政局",
+        "年度目标": f"{CANARY_2025} 年度目标", "年度资金总额": "77.77", "本年财政拨款": "77.77", "公开": "否"})
+    return data
+
+
+def withheld_references(data: Path) -> dict[tuple[str, int | None], str]:
+    _, report = pipeline.validate(data)
+    return {(p.file, p.row): p.message for p in report.errors if p.code == "nonpublic-reference"}
+
+
+def test_withholding_a_project_in_a_new_year_leaves_the_years_it_was_published_in_alone(withheld_2025):
+    """Publication is decided year by year: the 2021–2024 records name the project as those years list it (public),
+    so withholding it in 2025 asks for no change, and no erratum, in the published years."""
+    _, report = pipeline.validate(withheld_2025)
+    assert report.ok, report.as_text()
+
+
+def test_a_public_record_of_the_withholding_year_may_not_name_the_project(withheld_2025):
+    row = append_row(withheld_2025 / "2025" / "monitoring.csv", {
+        "监控编号": "监控2025-0001", "对象类型": "项目", "项目编码": CONTINUING, "单位名称": "示例县民政局",
+        "监控期间": "1-7月", "全年预算数": "77.77", "执行数": "10.00", "执行率": "12.86", "公开": "是"})
+    found = withheld_references(withheld_2025)
+    assert list(found) == [("data/2025/monitoring.csv", row)]
+    assert "在本年度项目表中标为不公开" in found["data/2025/monitoring.csv", row]
+    assert "把 2025 年度项目表中该项目的“公开”改为“是”" in found["data/2025/monitoring.csv", row]
+
+
+def test_a_year_that_does_not_list_the_project_goes_by_the_latest_year_before_it(withheld_2025):
+    assert newyear.new_year(withheld_2025, 2026)[0].ok
+    row = append_row(withheld_2025 / "2026" / "rectifications.csv", {
+        "整改编号": "整改2026-0001", "来源类型": "其他", "单位名称": "示例县民政局", "项目编码": CONTINUING,
+        "问题": "示例问题", "发现日期": "2026-03-01", "整改期限": "2026-06-30", "状态": "整改中", "公开": "是"})
+    found = withheld_references(withheld_2025)
+    assert list(found) == [("data/2026/rectifications.csv", row)]
+    assert "不在本年度项目表中，而在此前最近列出它的 2025 年度项目表中标为不公开" in found["data/2026/rectifications.csv", row]
+
+
+def test_a_public_evaluation_of_a_withheld_year_s_spending_is_refused(withheld_2025):
+    """An evaluation shows under its spending year on the project's page: publishing the 2026 evaluation of the
+    withheld 2025 spending would publish that year's scores and findings, though 2026 lists the project as public."""
+    assert newyear.new_year(withheld_2025, 2026)[0].ok
+    append_row(withheld_2025 / "2026" / "projects.csv", project_row("黄桷镇养老服务中心建设", "是"))
+    row = append_row(withheld_2025 / "2026" / "evaluations.csv", {
+        "评价编号": "评价2026-0001", "评价类型": "单位自评", "对象类型": "项目", "项目编码": CONTINUING,
+        "单位名称": "示例县民政局", "评价年度": "2025", "得分": "91.00", "等级": "优", "公开": "是"})
+    found = withheld_references(withheld_2025)
+    assert list(found) == [("data/2026/evaluations.csv", row)]
+    assert "评价的是项目 2025 年度的资金" in found["data/2026/evaluations.csv", row]
+
+
+def test_a_project_withheld_in_one_year_shows_its_other_years_and_nothing_of_that_one(withheld_2025, tmp_path):
+    site = build_site(withheld_2025, tmp_path / "site")
+    blobs = site_blobs(site)
+    assert files_containing(blobs, CANARY_2025) == []
+    assert files_containing(blobs, "77.77") == []
+    page = (site / "projects" / CONTINUING / "index.html").read_text(encoding="utf-8")
+    article = page.split("<article", 1)[1]
+    assert "2024年度资金" in article and "2021年完成黄桷镇养老服务中心建设年度建设任务" in article
+    assert "2025年度资金" not in article and "目标2025-0001" not in article
+    assert "51999921R0000002" not in (site / "2025" / "index.html").read_text(encoding="utf-8").split("<article", 1)[1]
