@@ -836,7 +836,7 @@ class _YearChecks:
                     file, row = record.source
                     self.report.error(file, record._lines.get(line_key, row), "unknown-placeholder",
                                       type(record).alias_of(attr), "{{" + key + "}}",
-                                      "正文引用的数据项应为“汇总数”中已填写的项目或“引用文件”的编号：" + "、".join(sorted(known)))
+                                      "正文引用的数据项应为“汇总数”中已填写的项目或“引用文件”的编号：" + "、".join(known))
 
 
 def placeholder_values(rep: YearReport, counted: dict[str, int] | None = None) -> dict[str, object]:

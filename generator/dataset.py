@@ -452,12 +452,12 @@ def read_year(root: Path, year_dir: Path, year: int, report: Report, progress=No
         report.error(_name(root, report_path), None, "file-missing", "", "",
                      "每个年度都需要 report.yaml（年度报告的正文与汇总数）")
     data = YearData(year, year_dir, year_report)
-    known = {YearReport.FILE} | {m.FILE for m in TABLES}
+    known = [YearReport.FILE, *(m.FILE for m in TABLES)]  # (listed in this order: the report's, then the records')
     for extra in sorted(p.name for p in year_dir.iterdir() if not p.name.startswith(".")):
         if extra not in known:
-            hint = _suggest_file(extra, known)
+            hint = _suggest_file(extra, set(known))
             report.error(_name(root, year_dir / extra), None, "unknown-file", "", extra,
-                         "不认识的数据文件名，此文件不会被读取" + (hint or "；") + "可用的文件：" + "、".join(sorted(known)))
+                         "不认识的数据文件名，此文件不会被读取" + (hint or "；") + "可用的文件：" + "、".join(known))
     for model in TABLES:
         path = year_dir / model.FILE
         if not path.exists():

@@ -487,6 +487,16 @@ def test_a_grade_not_configured_is_told_the_grades_best_first_and_the_one_it_mea
     assert problem.message.endswith(hint) and ("应填作" in problem.message) == bool(hint)
 
 
+def test_what_may_be_written_is_listed_in_its_declared_order(rich):
+    """Lists of the valid names follow the order staff meet them in (the report, then the tables; the counted
+    figures, then the declared ones), not character-code order (applications.csv first, 项目数 near the end)."""
+    write(f"{Y}/项目.xlsx", b"PK")(rich)
+    replace(REPORT, "{{示例通知}}", "{{示例通告}}")(rich)
+    messages = {p.code: p.message for p in pipeline.validate(rich)[1].errors}
+    assert "可用的文件：report.yaml、departments.csv、projects.csv、goals.csv、indicators.csv" in messages["unknown-file"]
+    assert "编号：一级预算单位数、项目数、纳入绩效目标管理的项目数" in messages["unknown-placeholder"]
+
+
 # --- files as staff really save them: accepted, with a note where something was changed --------------
 
 
