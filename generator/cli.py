@@ -8,7 +8,7 @@ import re
 import sys
 from pathlib import Path
 
-from . import pipeline
+from . import freeze, pipeline
 from .problems import DataError, Report
 
 EXIT_DATA = 1
@@ -63,7 +63,8 @@ def command(sub, name: str, summary: str) -> argparse.ArgumentParser:
 
 def seen_from_here(report: Report, data_dir: Path) -> Report:
     """Problems name files from the data folder's name (data/2023/x.csv); with --data pointing elsewhere that names
-    another file, so the command line shows the path from the current folder (examples/shixian/data/2023/x.csv)."""
+    another file, so the command line shows the path from the current folder (examples/shixian/data/2023/x.csv),
+    also where a message names a file to open (git diff -- data/2023/x.csv)."""
     import dataclasses
     import os
 
@@ -76,9 +77,12 @@ def seen_from_here(report: Report, data_dir: Path) -> Report:
         shown = data_dir.resolve().as_posix()
     if shown == data_dir.name:
         return report
+    # A path in a message starts a word and goes into a year folder: "data/" in other words is left alone.
+    in_message = re.compile(rf"(?<![\w./-]){re.escape(prefix)}(?=\d{{4}}/)")
     out = Report()
-    out.problems = [dataclasses.replace(p, file=shown + "/" + p.file[len(prefix):]) if p.file.startswith(prefix)
-                    else p for p in report.problems]
+    out.problems = [dataclasses.replace(p, file=shown + "/" + p.file[len(prefix):],
+                                        message=in_message.sub(lambda _: shown + "/", p.message))
+                    if p.file.startswith(prefix) else p for p in report.problems]
     return out
 
 
@@ -99,7 +103,9 @@ def cmd_validate(args) -> int:
     with Bar("校验", quiet=args.format == "json") as bar:
         # The cache (.cache/) spares re-reading tables that did not change since the last run; their problems are
         # kept with them, so the report is the same.
-        _, report = pipeline.validate(paths.data, progress=bar.update, cache_dir=paths.cache)
+        # Validation answers for what CI will do: a published year not registered as it is now is refused.
+        _, report = pipeline.validate(paths.data, progress=bar.update, cache_dir=paths.cache,
+                                      unregistered=freeze.Unregistered.REFUSE)
     _print_report(report, args.format, paths.data)
     return 0 if report.ok else EXIT_DATA
 
@@ -130,7 +136,8 @@ def cmd_build(args) -> int:
 def cmd_generate(args) -> int:
     paths = args.paths
     try:
-        pipeline.generate(paths.data, paths.generated, paths.cache)
+        # (Pages generated here may be published with MkDocs alone: nothing registers the years on the way.)
+        pipeline.generate(paths.data, paths.generated, paths.cache, freeze.Unregistered.REFUSE)
     except DataError as exc:
         _print_report(exc.report, args.format, args.paths.data)
         return EXIT_DATA
@@ -139,14 +146,22 @@ def cmd_generate(args) -> int:
 
 
 def cmd_freeze(args) -> int:
-    from . import dataset, freeze
+    from . import dataset
 
-    report = Report()
-    ds = dataset.read_dataset(args.paths.data, report)
-    if ds is None or not freeze.freeze(ds, args.year, report):
-        _print_report(report, "text", args.paths.data)
+    paths = args.paths
+    # Only data that would be published are registered: registered with a mistake in it, a year could be put
+    # right only under another erratum. The register's own findings are freeze.freeze's to judge.
+    ds, report = pipeline.validate(paths.data, cache_dir=paths.cache)
+    if ds is None or any(not p.code.startswith("frozen-year") for p in report.errors):
+        _print_report(report, "text", paths.data)
+        print(f"数据有误，{args.year} 年度的校验值未登记：请先改正以上错误，再运行 python -m generator freeze {args.year}。",
+              file=sys.stderr)
         return EXIT_DATA
-    print(f"{args.year} 年度已冻结：校验值已写入 {args.paths.data / dataset.FROZEN_FILE}")
+    report = Report()
+    if not freeze.freeze(ds, args.year, report):
+        _print_report(report, "text", paths.data)
+        return EXIT_DATA
+    print(f"{args.year} 年度已冻结：校验值已写入 {paths.data / dataset.FROZEN_FILE}。请把它与数据一起提交。")
     return 0
 
 

@@ -1,9 +1,15 @@
 """Published years are frozen: a checksum of each year's data is kept in data/frozen.yaml, and a change to a
 published year is accepted only together with a new erratum (DOMAIN.md §5: corrections are public).
 
-Workflow: mark the year 已发布 and build; the build records the checksum (or run ``python -m generator freeze
-2023``). To correct the year later, edit the data and add an entry to 更正说明 in report.yaml: validation accepts the
-change only with that new erratum, and the next build records the new checksum.
+Workflow: mark the year 已发布 and run a plain local build (no --site, no --data), which records the checksum, or
+``python -m generator freeze 2023``; commit frozen.yaml with the data. To correct the year later, edit the data, add
+an entry to 更正说明 in report.yaml and register again the same way: validation accepts the change only with that
+new erratum.
+
+A year whose current data the register does not hold (never registered, or changed under a new erratum) is an error
+for every command that does not register it itself (validate, builds with --site or --data, so CI): left so, the
+register would keep the state before the erratum forever, and any later change would pass under that erratum.
+Preview and import only tell, so a correction can be prepared and looked at before it is registered.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import io
 import json
 import re
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -116,6 +123,14 @@ def _content(path: Path, *, values: bool = False) -> bytes:
     return "\n".join(lines).strip("\n").encode("utf-8")
 
 
+class Unregistered(Enum):
+    """What the command checking the data does about a published year whose current data frozen.yaml does not hold."""
+
+    REGISTER = "register"  # the plain local build: registers it once the build succeeded
+    TELL = "tell"  # preview and import: a step towards publishing; the clerk is told how to register
+    REFUSE = "refuse"  # validate, builds with --site/--data (CI), generate: nothing registers it, so nothing passes
+
+
 def read_frozen(root: Path, report: Report) -> FrozenFile:
     path = root / FROZEN_FILE
     if not path.exists():
@@ -186,8 +201,9 @@ def states(ds: Dataset, frozen: FrozenFile) -> list[FreezeState]:
     return out
 
 
-def check(ds: Dataset, report: Report) -> None:
-    """Validation rule: a published year matches its recorded checksum, or carries a new erratum."""
+def check(ds: Dataset, report: Report, unregistered: Unregistered = Unregistered.TELL) -> None:
+    """Validation rule: a published year matches its recorded checksum, or carries a new erratum (and then is
+    registered again, see ``Unregistered``)."""
     frozen = read_frozen(ds.root, report)
     name = f"{ds.root.name}/{FROZEN_FILE}"
     # A published year stays published and stays in the archive: back to 草稿 it would take changes without an
@@ -212,20 +228,42 @@ def check(ds: Dataset, report: Report) -> None:
                          f"请从版本库恢复 {FROZEN_FILE}。若是初次把往年数据迁入本工具，核对无误后运行 "
                          f"python -m generator freeze {s.year} 登记")
         elif s.recorded is None:
-            report.notice(name, None, "frozen-year-recorded", str(s.year), "未登记",
-                          f"{s.year} 年度已标为“已发布”，构建成功后将登记其数据校验值；此后修改须附更正说明")
+            _pending(report, unregistered, name, s.year, "未登记",
+                     f"{s.year} 年度已标为“已发布”，{name} 中还没有它的数据校验值", "登记其数据校验值")
         elif s.changed and s.errata < s.recorded.errata:
             report.error(file, None, "frozen-year-changed", "更正说明", f"{s.errata} 条",
                          f"{s.year} 年度已发布，登记时有 {s.recorded.errata} 条更正说明，现在只有 {s.errata} 条；"
                          "更正说明公开后不能删除，请恢复")
         elif s.changed and not s.erratum_added:
-            which = f"改动的文件：{'、'.join(s.changed_files)}；" if s.changed_files else ""
+            files = s.changed_files
+            which = f"改动的文件：{'、'.join(files)}；" if files else ""
+            # The register keeps checksums, not the records: version control holds what they said before.
+            paths = " ".join(f"{ds.root.name}/{s.year}/{f}" for f in files) or f"{ds.root.name}/{s.year}/"
             report.error(file, None, "frozen-year-changed", "更正说明", f"{s.errata} 条",
                          f"{s.year} 年度已发布，其数据已被修改（{which}校验值与 {FROZEN_FILE} 不符），但没有新增更正说明；"
+                         f"要查看改了哪些记录，可运行 git diff -- {paths}；"
                          "请在“更正说明”中写明日期、说明与变更内容，或撤销修改")
         elif s.changed:
-            report.notice(name, None, "frozen-year-recorded", str(s.year), "已附更正说明",
-                          f"{s.year} 年度已按新增的更正说明修改；构建成功后将更新校验值")
+            files = s.changed_files
+            which = f"（改动的文件：{'、'.join(files)}）" if files else ""
+            _pending(report, unregistered, name, s.year, f"已登记 {s.recorded.errata} 条更正，现有 {s.errata} 条",
+                     f"{s.year} 年度已按新增的更正说明修改{which}，{name} 中的校验值仍是修改前的", "更新校验值")
+
+
+def _pending(report: Report, unregistered: Unregistered, name: str, year: int, value: str, what: str,
+             action: str) -> None:
+    """A published year the register does not hold as it is now, told as the running command will treat it."""
+    how = (f"python -m generator freeze {year}（或不带 --site、--data 的 python -m generator build）"
+           f"登记，再把 {name} 与数据一起提交")
+    if unregistered is Unregistered.REGISTER:
+        report.notice(name, None, "frozen-year-recorded", str(year), value,
+                      f"{what}；本次构建成功后将{action}，请把 {name} 与数据一起提交；此后修改须附新的更正说明")
+    elif unregistered is Unregistered.TELL:
+        report.notice(name, None, "frozen-year-recorded", str(year), value,
+                      f"{what}；预览核对无误后，请运行 {how}；登记之前，validate 和 CI 的构建都会报错")
+    else:
+        report.error(name, None, "frozen-year-unregistered", str(year), value,
+                     f"{what}；不登记，此后对该年度的修改都无法发现，所以不能发布。请在本机核对无误后运行 {how}")
 
 
 def record_all(ds: Dataset, report: Report) -> list[int]:
@@ -266,8 +304,9 @@ def freeze(ds: Dataset, year: int, report: Report) -> bool:
 
 def write_frozen(root: Path, frozen: FrozenFile) -> None:
     lines = [
-        "# 已发布年度的数据校验值：构建成功后自动登记（或运行 python -m generator freeze <年度>），请勿手工修改。",
-        "# 已发布年度的数据一经修改，必须在该年度 report.yaml 的“更正说明”中新增一条，否则校验不通过。",
+        "# 已发布年度的数据校验值：由不带 --site、--data 的 build 或 python -m generator freeze <年度> 登记，随数据一起提交；"
+        "请勿手工修改。",
+        "# 已发布年度的数据一经修改，必须在该年度 report.yaml 的“更正说明”中新增一条并重新登记，否则校验与 CI 构建都不通过。",
         "年度:",
     ]
     for year in sorted(frozen.years):

@@ -46,6 +46,12 @@ class Paths:
         return self.data_dir is None and self.site_dir is None
 
     @property
+    def unregistered(self) -> freeze.Unregistered:
+        """Only the plain local build registers published years in data/frozen.yaml (which staff commit); a build
+        elsewhere (CI, --site, --data) leaves the register, so a year it does not hold yet stops that build."""
+        return freeze.Unregistered.REGISTER if self.keeps_generated else freeze.Unregistered.REFUSE
+
+    @property
     def site(self) -> Path:
         return self.site_dir or self.root / "site"
 
@@ -64,31 +70,34 @@ class Paths:
 
 
 def validate(data_dir: Path, progress=None, cache_dir: Path | None = None, *, first=(), then=None,
-             ) -> tuple[dataset.Dataset | None, Report]:
+             unregistered: freeze.Unregistered = freeze.Unregistered.TELL) -> tuple[dataset.Dataset | None, Report]:
     """Read and check all data; the report lists every problem found. ``progress`` counts rows read. With
     ``cache_dir``, years whose files did not change since an earlier run are not parsed again. ``first`` and
-    ``then``: see dataset.read_dataset."""
+    ``then``: see dataset.read_dataset. ``unregistered``: how a published year not registered as it is now is
+    reported (the default suits preview and import, which go on)."""
     report = Report()
     years = ObjectCache(cache_dir / "years" if cache_dir else None)
     ds = dataset.read_dataset(data_dir, report, progress=progress, cache=years, first=first, then=then)
     if ds is not None:
         # Cross-record rules run on whatever could be read, so one run shows as much as possible.
         checks.check(ds, report, ObjectCache(cache_dir / "checks" if cache_dir else None))
-        freeze.check(ds, report)
+        freeze.check(ds, report, unregistered)
     return ds, report
 
 
-def generate(data_dir: Path, out: Path, cache_dir: Path | None = None) -> tuple[list[Path], Report]:
+def generate(data_dir: Path, out: Path, cache_dir: Path | None = None,
+             unregistered: freeze.Unregistered = freeze.Unregistered.TELL) -> tuple[list[Path], Report]:
     """Validate, then render every page into ``out``; only files whose bytes change are rewritten.
     Raises DataError on bad data, before anything is written.
 
     ``cache_dir`` holds work reused across runs: parsed years, open-data bundles, and the record of which pages
     the last run into ``out`` wrote from which inputs (so unchanged pages are not rendered again)."""
-    written, report, _ = _generate(data_dir, out, cache_dir)
+    written, report, _ = _generate(data_dir, out, cache_dir, unregistered)
     return written, report
 
 
-def _generate(data_dir: Path, out: Path, cache_dir: Path | None = None):
+def _generate(data_dir: Path, out: Path, cache_dir: Path | None = None,
+              unregistered: freeze.Unregistered = freeze.Unregistered.TELL):
     # The cyclic garbage collector would walk the whole archive (millions of objects, nearly all alive until the
     # end) again and again; generation makes few cycles, so it is paused. What is alive at the end is then frozen:
     # left out of the collector's walks, the first of which would otherwise go through all of it at once (0.2 s
@@ -98,14 +107,14 @@ def _generate(data_dir: Path, out: Path, cache_dir: Path | None = None):
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _generate_unpaused(data_dir, out, cache_dir)
+        return _generate_unpaused(data_dir, out, cache_dir, unregistered)
     finally:
         if paused:
             gc.freeze()
             gc.enable()
 
 
-def _generate_unpaused(data_dir: Path, out: Path, cache_dir: Path | None):
+def _generate_unpaused(data_dir: Path, out: Path, cache_dir: Path | None, unregistered: freeze.Unregistered):
     with Exports(FileCache(cache_dir / "opendata" if cache_dir else None)) as bundles:
         # The years whose open-data bundle is not in the cache are read first, and a worker process makes their
         # bundles while the other years are read and checked and the pages render: on a first build it starts
@@ -116,7 +125,7 @@ def _generate_unpaused(data_dir: Path, out: Path, cache_dir: Path | None):
         first = bundles.missing(_year_keys_on_disk(data_dir, settings))
         if cache_dir is not None:
             bundles.begin(first, functools.partial(_load_year, data_dir, cache_dir, settings))
-        ds, report = validate(data_dir, cache_dir=cache_dir, first=first, then=bundles.ready)
+        ds, report = validate(data_dir, cache_dir=cache_dir, first=first, then=bundles.ready, unregistered=unregistered)
         if ds is None or not report.ok:
             raise DataError(report)
         archive = model.build_archive(ds)
@@ -211,27 +220,29 @@ def check_output(paths: Paths) -> None:
                           "请换一个空文件夹，或确认无用后手动清空")
 
 
-def build(paths: Paths, *, strict: bool = True, quiet: bool = False) -> Report:
-    """Generate pages and build the site aside, then swap both into place; on any failure nothing changes."""
+def build(paths: Paths, *, strict: bool = True, quiet: bool = False,
+          unregistered: freeze.Unregistered | None = None) -> Report:
+    """Generate pages and build the site aside, then swap both into place; on any failure nothing changes.
+    ``unregistered`` defaults to what the paths allow (``Paths.unregistered``)."""
     check_output(paths)
     work = paths.work
     if work.exists():
         shutil.rmtree(work)
     try:
-        report = _build_aside(paths, work, strict=strict, quiet=quiet)
+        report = _build_aside(paths, work, strict=strict, quiet=quiet, unregistered=unregistered or paths.unregistered)
     finally:
         shutil.rmtree(work, ignore_errors=True)  # (after a failure too: nothing half-made is left beside the site)
     return report
 
 
-def _build_aside(paths: Paths, work: Path, *, strict: bool, quiet: bool) -> Report:
+def _build_aside(paths: Paths, work: Path, *, strict: bool, quiet: bool, unregistered: freeze.Unregistered) -> Report:
     stage_docs = work / "docs"
     stage_site = work / "site"
     _copy_hand_written(paths.content, stage_docs)
     if paths.keeps_generated and paths.generated.exists():
         # Start from the previous pages so unchanged files keep their bytes and mtime.
         shutil.copytree(paths.generated, stage_docs / render.GENERATED, copy_function=shutil.copy2)
-    _, report, ds = _generate(paths.data, stage_docs / render.GENERATED, paths.cache)
+    _, report, ds = _generate(paths.data, stage_docs / render.GENERATED, paths.cache, unregistered)
     # Pagefind indexes each page as MkDocs writes it, on another CPU; after MkDocs only the index is built and
     # written, part of the site swapped in below.
     with search.Indexer() as indexer, search.feeding(indexer):
@@ -241,6 +252,7 @@ def _build_aside(paths: Paths, work: Path, *, strict: bool, quiet: bool) -> Repo
     _swap(stage_site, paths.site)
     if paths.keeps_generated:
         _swap(stage_docs / render.GENERATED, paths.generated)
+    if unregistered is freeze.Unregistered.REGISTER:
         freeze.record_all(ds, report)
     return report
 

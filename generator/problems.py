@@ -62,6 +62,7 @@ CODES: dict[str, str] = {
     "status-inconsistent": "状态与日期不一致",
     "frozen-year-changed": "已发布年度的数据被修改而未附更正说明",
     "frozen-year-recorded": "已发布年度的数据校验值待登记",
+    "frozen-year-unregistered": "已发布年度的数据校验值未登记",
     "frozen-year-withdrawn": "已发布年度不能撤回或删除",
     "year-not-published": "年度不存在或尚未发布",
     "year-exists": "年度已存在",

@@ -44,7 +44,13 @@ def cmd_import(args) -> int:
     for path in result.written:
         counts = "，".join(f"{k} {v} 条" for k, v in result.stats.get(path.name, {}).items() if v)
         print(f"  {path.name}（{counts or '更新'}）")
-    print("下一步：python -m generator serve 预览，确认无误后提交。")
+    # A correction to a published year is published only once the register holds it (generator/freeze.py).
+    if any(p.code == "frozen-year-recorded" and getattr(p, "problem", p).field == str(result.year)
+           for p in result.problems):
+        print(f"下一步：python -m generator serve 预览；核对无误后运行 python -m generator freeze {result.year} "
+              f"重新登记校验值，再把 {data.name}/{result.year}/ 与 {data.name}/frozen.yaml 一起提交。")
+    else:
+        print("下一步：python -m generator serve 预览，确认无误后提交。")
     return 0
 
 

@@ -41,12 +41,13 @@ def unfreeze(data: Path) -> None:
         report.write_text(re.sub(r"(?m)^更正说明:\n(?:[- ] .*\n)*", "更正说明: []\n", text), encoding="utf-8")
 
 
-def add_erratum(report: Path, on: str, description: str) -> None:
-    """Append an entry to a report's 更正说明 (the list made if there is none), as staff correct a published year."""
+def add_erratum(report: Path, on: str, description: str, changes: str = "测试用的变更内容") -> None:
+    """Append an entry to a report's 更正说明 (the list made if there is none), as staff correct a published year.
+    A build other than the plain local one accepts the correction once it is registered (``register``)."""
     import re
 
     text = report.read_text(encoding="utf-8")
-    item = f"  - 日期: {on}\n    说明: {description}\n"
+    item = f"  - 日期: {on}\n    说明: {description}\n    变更内容: {changes}\n"
     block = re.search(r"(?m)^更正说明:\n(?:[- ] .*\n)*", text)
     if block is None:
         text = text.rstrip("\n") + "\n更正说明:\n" + item
@@ -55,9 +56,21 @@ def add_erratum(report: Path, on: str, description: str) -> None:
     report.write_text(text, encoding="utf-8")
 
 
+def register(data: Path, year: int) -> None:
+    """Register a corrected published year in data/frozen.yaml, as staff do before committing (generator/freeze.py)."""
+    from generator import cli
+
+    assert cli.main(["--root", str(ROOT), "--data", str(data), "freeze", str(year)]) == 0
+
+
 def build_site(data_dir: Path, site_dir: Path) -> Path:
-    """Build a site from ``data_dir`` into ``site_dir`` with the project's mkdocs.yml and content/."""
-    pipeline.build(pipeline.Paths(ROOT, data_dir, site_dir), strict=True, quiet=True)
+    """Build a site from ``data_dir`` into ``site_dir`` with the project's mkdocs.yml and content/, as CI does: a
+    published year must be registered as it is. Fixtures without a register (tests/fixtures/rich_data, which tests
+    change freely) are built as the preview builds them: their published year was never registered."""
+    from generator import freeze
+
+    unregistered = None if (data_dir / "frozen.yaml").exists() else freeze.Unregistered.TELL
+    pipeline.build(pipeline.Paths(ROOT, data_dir, site_dir), strict=True, quiet=True, unregistered=unregistered)
     return site_dir
 
 

@@ -8,7 +8,7 @@ import shutil
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.conftest import FIXTURES, ROOT, add_erratum, build_site
+from tests.conftest import FIXTURES, ROOT, add_erratum, build_site, register
 
 pytestmark = pytest.mark.slow
 
@@ -168,6 +168,7 @@ def test_figures_come_from_data(data_copy, tmp_path):
     # 2023 is published and frozen: a changed figure is accepted only with an erratum.
     report.write_text(text, encoding="utf-8")
     add_erratum(report, "2026-12-01", "测试更正")
+    register(data_copy, 2023)
     site = build_site(data_copy, tmp_path / "site")
     text = article_text(site, "2023/index.html")
     assert "17395.89" in text and "17395.88" not in text
@@ -220,6 +221,7 @@ def test_a_table_published_empty_counts_zero(data_copy, tmp_path):
         "整改编号,来源类型,来源编号,单位名称,项目编码,问题,整改要求,发现日期,整改期限,状态,完成日期\n", encoding="utf-8")
     report = data_copy / "2023" / "report.yaml"  # 2023 is published: a change needs an erratum
     add_erratum(report, "2026-12-01", "测试：公开空的整改台账")
+    register(data_copy, 2023)
     site = build_site(data_copy, tmp_path / "site")
     trackers = article_text(site, "trackers/index.html")
     assert "没有逾期未完成的整改" in trackers and "尚未公开逐项整改明细" not in trackers

@@ -235,7 +235,8 @@ def test_unchanged_pages_keep_their_mtime_after_one_record_changes(project_root)
     report = project_root / "data" / "2024" / "report.yaml"
     text = report.read_text(encoding="utf-8")
     assert "更正说明" not in text
-    report.write_text(text.rstrip("\n") + "\n更正说明:\n  - 日期: 2025-02-01\n    说明: 补充说明\n", encoding="utf-8")
+    report.write_text(text.rstrip("\n") + "\n更正说明:\n  - 日期: 2025-02-01\n    说明: 补充说明\n"
+                      "    变更内容: 补充说明，数据未改\n", encoding="utf-8")
     pipeline.build(paths, quiet=True)
     changed = {p.relative_to(generated).as_posix() for p, t in before.items() if p.stat().st_mtime_ns != t}
     assert "2024/index.md" in changed
