@@ -61,20 +61,25 @@ def command(sub, name: str, summary: str) -> argparse.ArgumentParser:
     return sub.add_parser(name, help=summary, description=summary)
 
 
-def seen_from_here(report: Report, data_dir: Path) -> Report:
-    """Problems name files from the data folder's name (data/2023/x.csv); with --data pointing elsewhere that names
-    another file, so the command line shows the path from the current folder (examples/shixian/data/2023/x.csv),
-    also where a message names a file to open (git diff -- data/2023/x.csv)."""
-    import dataclasses
+def data_from_here(data_dir: Path) -> str:
+    """The data folder as staff type it from the current folder: data, examples/shixian/data, or its full path when
+    it lies outside the current folder."""
     import os
 
     try:
         shown = Path(os.path.relpath(data_dir.resolve(), Path.cwd().resolve())).as_posix()
     except ValueError:  # (another drive on Windows)
-        return report
-    prefix = data_dir.name + "/"
-    if shown.startswith(".."):  # data outside the current folder: its full path
-        shown = data_dir.resolve().as_posix()
+        return data_dir.as_posix()
+    return data_dir.resolve().as_posix() if shown.startswith("..") else shown
+
+
+def seen_from_here(report: Report, data_dir: Path) -> Report:
+    """Problems name files from the data folder's name (data/2023/x.csv); with --data pointing elsewhere that names
+    another file, so the command line shows the path from the current folder (examples/shixian/data/2023/x.csv),
+    also where a message names a file to open (git diff -- data/2023/x.csv)."""
+    import dataclasses
+
+    shown, prefix = data_from_here(data_dir), data_dir.name + "/"
     if shown == data_dir.name:
         return report
     # A path in a message starts a word and goes into a year folder: "data/" in other words is left alone.
@@ -87,13 +92,16 @@ def seen_from_here(report: Report, data_dir: Path) -> Report:
 
 
 def _print_report(report: Report, fmt: str, data_dir: Path | None = None) -> None:
-    # (JSON keeps names from the data folder's name, as CI annotations and tools expect)
-    if data_dir is not None and fmt != "json":
-        report = seen_from_here(report, data_dir)
     if fmt == "json":
-        print(report.as_json())
-    else:
-        print(report.as_text(), file=sys.stderr if report.errors else sys.stdout)
+        # "file" keeps the name from the data folder's name (data/2023/x.csv: stable, as CI annotations and tools
+        # expect); "path" is where to open it from the current folder, also with --data pointing elsewhere.
+        prefix = data_dir.name + "/" if data_dir is not None else None
+        shown = data_from_here(data_dir) if data_dir is not None else ""
+        print(report.as_json(lambda f: shown + "/" + f[len(prefix):] if prefix and f.startswith(prefix) else f))
+        return
+    if data_dir is not None:
+        report = seen_from_here(report, data_dir)
+    print(report.as_text(), file=sys.stderr if report.errors else sys.stdout)
 
 
 def cmd_validate(args) -> int:

@@ -157,13 +157,14 @@ class Report:
             lines.append(f"数据检查通过（{n_note} 条提示）。")
         return "\n".join(lines)
 
-    def as_json(self) -> str:
+    def as_json(self, path=None) -> str:
+        """``path``: where each problem's file is opened from (a function of its ``file``), given as ``path``."""
         return json.dumps(
             {
                 "ok": self.ok,
                 "errors": len(self.errors),
                 "notices": len(self.notices),
-                "problems": [p.as_dict() for p in self.sorted()],
+                "problems": [p.as_dict() | ({"path": path(p.file)} if path else {}) for p in self.sorted()],
             },
             ensure_ascii=False,
             indent=2,

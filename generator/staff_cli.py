@@ -29,8 +29,10 @@ def cmd_templates(args) -> int:
 
 def cmd_import(args) -> int:
     from . import excel_import, progress
+    from .cli import data_from_here
 
     data = args.paths.data
+    shown = data_from_here(data)  # (the folder the clerk named, not always "data")
     with progress.Bar("导入", quiet=args.quiet) as bar:
         result = excel_import.import_workbook(args.file, data, args.year, progress=bar.update)
     if result.problems or not result.ok:
@@ -38,9 +40,9 @@ def cmd_import(args) -> int:
     if not result.ok:
         return EXIT_DATA
     if not result.written:
-        print(f"工作簿与 {data.name}/{result.year}/ 中的数据一致，没有文件需要修改。")
+        print(f"工作簿与 {shown}/{result.year}/ 中的数据一致，没有文件需要修改。")
         return 0
-    print(f"已导入到 {data.name}/{result.year}/：")
+    print(f"已导入到 {shown}/{result.year}/：")
     for path in result.written:
         counts = "，".join(f"{k} {v} 条" for k, v in result.stats.get(path.name, {}).items() if v)
         print(f"  {path.name}（{counts or '更新'}）")
@@ -48,7 +50,7 @@ def cmd_import(args) -> int:
     if any(p.code == "frozen-year-recorded" and getattr(p, "problem", p).field == str(result.year)
            for p in result.problems):
         print(f"下一步：python -m generator serve 预览；核对无误后运行 python -m generator freeze {result.year} "
-              f"重新登记校验值，再把 {data.name}/{result.year}/ 与 {data.name}/frozen.yaml 一起提交。")
+              f"重新登记校验值，再把 {shown}/{result.year}/ 与 {shown}/frozen.yaml 一起提交。")
     else:
         print("下一步：python -m generator serve 预览，确认无误后提交。")
     return 0
