@@ -118,9 +118,10 @@ RULES: tuple[Rule, ...] = (
 )
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
-# A figure typed into the prose instead of taken from data: money, or a count of the records the site holds.
-TYPED_FIGURE = re.compile(r"(?<![\d.,〔（(-])\d[\d,]*(?:\.\d+)?\s*(?:万元|亿元|个(?:一级)?(?:预算)?单位|个部门|个(?:预算)?项目|个政策"
-                          r"|项(?:未完成)?整改|个问题)")
+# A figure typed into the prose instead of taken from data: money, or a count of the records the site holds, also
+# with words between (16个重点项目, 85家一级预算单位, 7个重大项目); "3个方面的问题" counts aspects, not records.
+TYPED_FIGURE = re.compile(r"(?<![\d.,〔（(\-第])\d[\d,]*(?:\.\d+)?\s*(?:万元|亿元"
+                          r"|[个家项](?:(?!方面)[\u4e00-\u9fff]){0,6}?(?:单位|部门|项目|政策|整改|问题))")
 
 
 def check(dataset: Dataset, report: Report, cache: ObjectCache | None = None) -> None:

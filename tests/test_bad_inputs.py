@@ -831,3 +831,13 @@ def test_data_outside_the_working_folder_is_named_by_its_full_path(rich, capsys)
     next(c for c in CASES if c.id == "money-percent").mutate(rich)
     code, _, err = _run(["--root", str(ROOT), "--data", str(rich), "validate"], capsys)
     assert code == cli.EXIT_DATA and f"[错误] {rich.resolve().as_posix()}/2024/" in err
+
+
+@pytest.mark.parametrize("typed, noted", [
+    ("对16个重点项目", True), ("85家一级预算单位", True), ("7个重大项目", True), ("完成12项整改", True),
+    ("主要存在3个方面的问题", False), ("第3项问题", False), ("历时2个月", False), ("提高30个百分点", False)])
+def test_figures_typed_with_words_between_get_the_note_too(rich, typed, noted):
+    """The reference report's own wording (16个重点项目) slipped through: only bare 个项目 was noticed (DOMAIN audit)."""
+    replace(REPORT, "  - 对重点项目", f"  - {typed}，对重点项目")(rich)
+    expected = {("typed-figure", REPORT, R("  - 对重点项目"), "事中绩效监控")} if noted else set()
+    assert _notices(rich) == expected
