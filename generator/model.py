@@ -421,8 +421,12 @@ class Archive:
         return names or self.grade_names_of(None)
 
     def grade_names_of(self, year: int | None) -> list[str]:
+        return [b.grade for b in self.grade_bands_of(year)]
+
+    def grade_bands_of(self, year: int | None) -> list[schema.GradeBand]:
+        """The grade bands a year's evaluations were graded by (年度口径 may change them from a year on), best first."""
         settings = self.settings if year is None else self.settings.for_year(year)
-        return [b.grade for b in sorted(settings.grade_bands, key=lambda b: b.lower, reverse=True)]
+        return sorted(settings.grade_bands, key=lambda b: b.lower, reverse=True)
 
 
 def _public(records):

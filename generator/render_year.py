@@ -269,15 +269,30 @@ def budget_type_blocks(y: YearModel) -> list[Table | Markup]:
     return [chart, table, *withheld_note(y, "projects", "项目")]
 
 
-def grade_blocks(y: YearModel, grades: list[str]) -> list[Table | Markup]:
-    shares = y.grade_distribution(grades)
+def grade_blocks(y: YearModel, bands: list[schema.GradeBand]) -> list[Table | Markup]:
+    shares = y.grade_distribution([b.grade for b in bands])
     if not any(s.count for s in shares):
         return []
     table = Table(f"{y.year}年绩效评价等级分布", [Column("等级"), Column("数量", "number"), Column("占比", "percent")],
                   [[s.label, s.count, s.percent] for s in shares],
                   footer=["合计", sum(s.count for s in shares), sum(s.percent for s in shares)],
                   download="grades.csv")
-    return [charts.share_chart(f"{y.year}年绩效评价等级分布", shares), table]
+    return [charts.share_chart(f"{y.year}年绩效评价等级分布", shares), table, grade_scale_note(bands)]
+
+
+def grade_scale_note(bands: list[schema.GradeBand]) -> Markup:
+    """The bands the grades above were given by, in words: counties set their own (one used 中 = 70–80), and a reader
+    comparing grades across counties or years needs to know which."""
+    parts = []
+    for i, band in enumerate(bands):
+        low, high = format(band.lower.normalize(), "f"), format(bands[i - 1].lower.normalize(), "f") if i else None
+        if high is None:
+            parts.append(f"{band.grade} {low} 分及以上")
+        elif band.lower > 0:
+            parts.append(f"{band.grade} {low} 分及以上、不足 {high} 分")
+        else:
+            parts.append(f"{band.grade} 不足 {high} 分")
+    return Markup('<p class="jx-note">等级按本年度口径划分：{}。</p>').format("；".join(parts))
 
 
 def execution_blocks(y: YearModel) -> list[Table | Markup]:
@@ -370,7 +385,7 @@ def section_blocks(archive: Archive, y: YearModel, key: str, t: Tables) -> list[
         blocks += execution_blocks(y)
         blocks += _inline_or_link(t, y, "monitoring", f"{y.year}年绩效运行监控")
     elif key == "事后绩效评价":
-        blocks += grade_blocks(y, archive.grade_names_of(y.year))
+        blocks += grade_blocks(y, archive.grade_bands_of(y.year))
         blocks += _inline_or_link(t, y, "evaluations", f"{y.year}年绩效评价")
         if y.report.finance_eval_fund_types:
             blocks.append(Table(f"{y.year}年财政重点评价涉及的资金类型（报告列举）", [Column("资金类型")],
@@ -458,7 +473,7 @@ def list_pages(archive: Archive, y: YearModel,
                            ("状态", "status", [str(s) for s in RectificationStatus]),
                            ("逾期", "overdue", ["逾期", "否"])]
             if section == "evaluations" and n == 1:
-                blocks = grade_blocks(y, archive.grade_names_of(y.year)) + blocks
+                blocks = grade_blocks(y, archive.grade_bands_of(y.year)) + blocks
             if section == "applications" and n == 1:
                 blocks = [application_totals(rows), *blocks]
             pager = [(str(k), links.md_link(src, s) if k != n else None) for k, s in enumerate(srcs, start=1)]
