@@ -54,7 +54,7 @@ CODES: dict[str, str] = {
     "count-mismatch": "数量与明细不符",
     "rate-mismatch": "执行率与执行数不符",
     "grade-score-mismatch": "等级与得分不符",
-    "score-mismatch": "得分与指标得分不符",
+    "score-mismatch": "得分或分值合计不符",
     "indicator-score-mismatch": "指标得分与评分规则不符",
     "date-order": "日期先后顺序错误",
     "year-mismatch": "年度不一致",
