@@ -49,7 +49,7 @@ from .excel import (
 )
 from .problems import Problem, Report, Severity
 from .schema import is_public_field
-from .types import Kind
+from .types import Kind, cents
 
 GRAND_TOTALS = frozenset({"合计", "总计", "合计数"})  # (a 小计 adds up a group: its rows cannot be told apart here)
 # Columns whose 合计 is a sum of the rows (not 执行率 or a year).
@@ -212,7 +212,6 @@ def _percent_format(number_format: str) -> bool:
 
 _ROUNDED_AS_SHOWN = (Kind.PERCENT, Kind.SCORE)  # (amounts are typed, and a third decimal there is a mistake)
 _PLACES = re.compile(r"[0#?]\.([0#?]+)")
-CENT = Decimal("0.01")
 
 
 def _shown_places(number_format: str) -> int | None:
@@ -242,12 +241,16 @@ def cell_text(cell, column: Column) -> str:
         percent = _percent_format(cell.number_format)
         if percent and column.kind in (Kind.PERCENT, Kind.TEXT):
             number *= 100
-        if (isinstance(value, float) and column.kind in _ROUNDED_AS_SHOWN and number != round(number, 2)
-                and _shown_places(cell.number_format) is not None):
-            # A formula's result (执行率 =B5/F4, 得分 =25*28/30) holds every digit; the official tables show it rounded,
-            # and the clerk checked the rounded figure. Read to the two places these fields hold (half up, as the
-            # tables round). In a General cell Excel shows every digit, so the clerk is asked to round.
-            number = number.quantize(CENT, ROUND_HALF_UP)
+        places = _shown_places(cell.number_format) if isinstance(value, float) else None
+        if places is not None and column.kind in _ROUNDED_AS_SHOWN and number != cents(number):
+            # A formula's result (执行率 =B5/F4, 得分 =25*28/30) holds every digit; the official tables show it rounded.
+            # Read to the two places these fields hold (half up, as the tables round): the figure the table shows
+            # where it shows two places, and a valid one closer to the result where it shows fewer. In a General
+            # cell Excel shows every digit, and the error asks the clerk to round.
+            number = cents(number)
+        elif places is not None and percent and column.kind is Kind.TEXT:
+            # 指标值, 完成值 as text: what the cell shows (a formula's 84.9995… shown as 85.00%)
+            number = number.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
         text = format(number, "f")
         if "." in text and isinstance(value, float):
             text = text.rstrip("0").rstrip(".")
@@ -711,11 +714,12 @@ def _update(model, old: dict[str, str], new: SheetRow, told: list) -> tuple[dict
         stored = old.get(alias, "")
         if same_value(model, attr, stored, text):
             continue
-        guarded = attr == "public" or attr in model.model_fields and not is_public_field(model.model_fields[attr])
-        if guarded and not text.strip() and stored.strip():
+        withheld = attr == "public" and parse_value(model, attr, stored) is False
+        internal = attr in model.model_fields and not is_public_field(model.model_fields[attr])
+        if (withheld or internal) and not text.strip() and stored.strip():
             told.append((new, alias, stored, KEPT))
             continue
-        if attr == "public" and parse_value(model, attr, stored) is False:
+        if withheld:
             told.append((new, alias, stored, MADE_PUBLIC))
         merged[alias] = text
         changed = True

@@ -793,6 +793,8 @@ def test_a_blank_public_cell_never_publishes_a_withheld_record(new_year_data: Pa
         cells = line.split(",") + [""] * (len(header) - len(line.split(",")))
         if PROJECT in line:
             cells[header.index("公开")], cells[header.index("内部备注")] = "否", "待审计结论"
+        else:
+            cells[header.index("公开")] = "是"
         lines.append(",".join(cells))
     projects.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -815,6 +817,10 @@ def test_a_blank_public_cell_never_publishes_a_withheld_record(new_year_data: Pa
     assert kept == {("公开", "否"): "工作表『项目』第4行 G列「公开」",
                     ("内部备注", "待审计结论"): "工作表『项目』第4行 H列「内部备注」"}
     assert "made-public" not in {p.code for p in result.problems}
+    # Public records returned with 公开 blank are not said to have kept a 否 they never had.
+    other = [p for p in result.problems if p.code == "blank-kept" and p.problem.value != "否"
+             and p.problem.field == "公开"]
+    assert not other
 
     result = import_workbook(returned("yes.xlsx", "是"), new_year_data, 2024)
     assert result.ok, result.as_text()
@@ -835,7 +841,8 @@ def test_percent_and_formula_cells_are_read_as_excel_shows_them(templates: Path,
     rows = {ws.cell(r, cols["三级指标"]).value: r for r in range(first.row + 1, ws.max_row + 1)}
     target = ws.cell(rows["家长满意度"], cols["指标值"])
     target.value, target.number_format = 0.9, "0%"
-    ws.cell(rows["家长满意度"], cols["完成值"]).value = 85
+    actual = ws.cell(rows["家长满意度"], cols["完成值"])
+    actual.value, actual.number_format = 0.84999575002125, "0.00%"  # a formula's result, shown as 85.00%
     ws.cell(rows["家长满意度"], cols["得分"]).value = 9.44
     rate = ws.cell(rows["预算执行率"], cols["得分"])
     rate.value, rate.number_format = 10 * 85 / 100.00000001, "0.00"  # 8.4999999915 from a formula
@@ -844,7 +851,7 @@ def test_percent_and_formula_cells_are_read_as_excel_shows_them(templates: Path,
     result = import_workbook(tmp_path / "shown.xlsx", new_year_data)
     assert result.ok, result.as_text()
     scores = (new_year_data / "2024" / "evaluation_scores.csv").read_text("utf-8")
-    assert ",家长满意度,≥,90%,85,10,9.44," in scores and ",预算执行率,≥,100,85,10,8.5," in scores
+    assert ",家长满意度,≥,90%,85%,10,9.44," in scores and ",预算执行率,≥,100,85,10,8.5," in scores
 
     rate.number_format = "General"
     wb.save(tmp_path / "general.xlsx")
