@@ -119,9 +119,11 @@ RULES: tuple[Rule, ...] = (
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 # A figure typed into the prose instead of taken from data: money, or a count of the records the site holds, also
-# with words between (16个重点项目, 85家一级预算单位, 7个重大项目); "3个方面的问题" counts aspects, not records.
+# with the words that qualify such records (16个重点项目, 85家一级预算单位, 7个重大项目). Only those words: "3个方面的
+# 问题" counts aspects, "3个月才完成整改" and "5个工作日内完成项目" are durations.
+_QUALIFIERS = "一级|二级|三级|预算|重点|重大|试点|民生|新增|延续|主管|县级|县直|市级|乡镇|部门整体|整体"
 TYPED_FIGURE = re.compile(r"(?<![\d.,〔（(\-第])\d[\d,]*(?:\.\d+)?\s*(?:万元|亿元"
-                          r"|[个家项](?:(?!方面)[\u4e00-\u9fff]){0,6}?(?:单位|部门|项目|政策|整改|问题))")
+                          rf"|[个家项](?:{_QUALIFIERS})*(?:单位|部门|项目|政策|整改|问题))")
 
 
 def check(dataset: Dataset, report: Report, cache: ObjectCache | None = None) -> None:

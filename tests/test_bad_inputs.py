@@ -835,7 +835,8 @@ def test_data_outside_the_working_folder_is_named_by_its_full_path(rich, capsys)
 
 @pytest.mark.parametrize("typed, noted", [
     ("对16个重点项目", True), ("85家一级预算单位", True), ("7个重大项目", True), ("完成12项整改", True),
-    ("主要存在3个方面的问题", False), ("第3项问题", False), ("历时2个月", False), ("提高30个百分点", False)])
+    ("主要存在3个方面的问题", False), ("第3项问题", False), ("历时2个月", False), ("提高30个百分点", False),
+    ("3个月才完成整改", False), ("5个工作日内完成项目", False), ("2个试点部门", True)])
 def test_figures_typed_with_words_between_get_the_note_too(rich, typed, noted):
     """The reference report's own wording (16个重点项目) slipped through: only bare 个项目 was noticed (DOMAIN audit)."""
     replace(REPORT, "  - 对重点项目", f"  - {typed}，对重点项目")(rich)
