@@ -395,7 +395,8 @@ await pagefind.init();
 // The same literal filter as content/assets/jx-search.js: a result must contain every part of the query.
 const normalise = (text) => String(text || "").replace(/\u200b/g, "").replace(/\s+/g, " ").toLocaleLowerCase();
 // (as assets/jx-search.js: a 文号's year typed in other brackets is searched in 六角括号)
-const docNumber = (query) => query.replace(/[\[【(（〈<［{｛﹝〖]\s*((?:19|20)\d{2})\s*[\]】)）〉>］}｝﹞〗]/g, "〔$1〕")
+const docNumber = (query) => query.replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xFEE0))
+  .replace(/[\[【(（〈<［{｛﹝〖〔]\s*((?:19|20)\d{2})\s*[\]】)）〉>］}｝﹞〗〕]/g, "〔$1〕")
   .replace(/([\u3400-\u9fff])\s*((?:19|20)\d{2})\s+(\d{1,4}\s*号)/g, "$1〔$2〕$3");
 const out = [];
 let seen = 0;

@@ -86,7 +86,8 @@ def test_search_box_uses_material_markup_and_loads_pagefind_relatively(example_s
 def test_chinese_queries_find_the_2023_report(example_site):
     # (a 文号 typed in other brackets is searched in 六角括号, as the search box does)
     for result in search.probe(example_site, ["消防", "环城西路", "第三方", "川财绩[2018]14号", "川财绩（2018）14号",
-                                              "川财绩2018 14号"]):
+                                              "川财绩2018 14号", "川财绩〔2018]14号", "川财绩（2018〕14号",
+                                              "川财绩〔２０１８〕１４号"]):
         urls = [r["url"] for r in result["results"]]
         assert "/2023/" in urls, f"搜索“{result['query']}”没有找到 /2023/：{urls}"
     # Pagefind alone would list /2023/ for 量子纠缠火锅 (the page has the single-character word 量); the box shows only pages

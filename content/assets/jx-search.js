@@ -51,8 +51,14 @@
     return String(text || "").replace(/\u200b/g, "").replace(/\s+/g, " ");
   }
 
+  function textOf(html) {
+    var template = document.createElement("template");
+    template.innerHTML = html;  // (inert: a template's content is never rendered or run)
+    return template.content.textContent;
+  }
+
   function lead(data) {
-    var plain = spaced(String(data.excerpt || "").replace(/<[^>]*>/g, "")).trim();
+    var plain = spaced(textOf(data.excerpt || "")).trim();  // (the excerpt escapes < > &, the content does not)
     var content = spaced(data.content);
     var at = plain ? content.indexOf(plain) : -1;
     if (at <= 0) return "";
@@ -87,8 +93,10 @@
 
   // A 文号 is published with 六角括号 (川财绩〔2018〕14号); readers type the year in whatever brackets their keyboard
   // gives. Kept in step with generator/search.py (probe), which runs this search in the tests.
+  // As the data's rule (generator/types.py): full-width digits, and any brackets around the year, half-right pairs too.
   function docNumber(query) {
-    return query.replace(/[\[【(（〈<［{｛﹝〖]\s*((?:19|20)\d{2})\s*[\]】)）〉>］}｝﹞〗]/g, "〔$1〕")
+    return query.replace(/[０-９]/g, function (d) { return String.fromCharCode(d.charCodeAt(0) - 0xFEE0); })
+      .replace(/[\[【(（〈<［{｛﹝〖〔]\s*((?:19|20)\d{2})\s*[\]】)）〉>］}｝﹞〗〕]/g, "〔$1〕")
       .replace(/([\u3400-\u9fff])\s*((?:19|20)\d{2})\s+(\d{1,4}\s*号)/g, "$1〔$2〕$3");  // 川财绩2018 14号
   }
 

@@ -33,6 +33,9 @@ YUECHI_QUERIES = [
     # A 文号 typed with the brackets a keyboard gives finds the page citing it in 六角括号 (川财绩〔2018〕14号).
     ("川财绩[2018]14号", None, None),
     ("川财绩（2018）14号", None, None),
+    # … and a half-right pair, or full-width digits (as validation corrects them)
+    ("川财绩〔2018]14号", None, None),
+    ("川财绩〔２０１８〕１４号", None, None),
 ]
 
 
@@ -79,6 +82,19 @@ def test_a_result_excerpt_does_not_start_inside_a_name(browsing, shixian):
     assert all(text.startswith(title) for title, text in projects), projects
     # Each hit is still marked, and the page's text is not turned into markup.
     assert page.locator(".md-search-result__article p mark").count() >= len(projects)
+
+
+def test_an_excerpt_with_escaped_characters_is_still_placed_in_the_page_text(browsing, yuechi):
+    """Pagefind escapes < > & in excerpts, not in the page text it gives: an excerpt holding a path (data/<年度>/…)
+    was not found in the text, so its cut start (/report.yaml 的正文…) was shown without completion or "…"."""
+    page = browsing.page
+    browsing.goto(yuechi.url("/"))
+    type_query(page, "目录")
+    wait_for_results(page, "目录", {"/guide/publish/"})
+    shown = page.locator(".md-search-result__link").evaluate_all(
+        "links => links.map(a => [a.getAttribute('href'), a.querySelector('p').textContent])")
+    text = next(t for href, t in shown if "guide/publish" in href)
+    assert not text.startswith(("/", ">", "<")), text
 
 
 def test_word_found_nowhere_shows_no_result(browsing, yuechi):
