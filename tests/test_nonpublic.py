@@ -294,6 +294,8 @@ def test_a_year_that_does_not_list_the_project_goes_by_the_latest_year_before_it
     found = withheld_references(withheld_2025)
     assert list(found) == [("data/2026/rectifications.csv", row)]
     assert "不在本年度项目表中，而在此前最近列出它的 2025 年度项目表中标为不公开" in found["data/2026/rectifications.csv", row]
+    # The third way out: this year's own table listing the project as public.
+    assert "或在本年度项目表中列出该项目并标为公开" in found["data/2026/rectifications.csv", row]
 
 
 def test_a_public_evaluation_of_a_withheld_year_s_spending_is_refused(withheld_2025):
