@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import errno
 import re
+import shlex
 import sys
 from pathlib import Path
 
@@ -61,6 +62,9 @@ def command(sub, name: str, summary: str) -> argparse.ArgumentParser:
     return sub.add_parser(name, help=summary, description=summary)
 
 
+COMMAND = "python -m generator"
+
+
 def data_from_here(data_dir: Path) -> str:
     """The data folder as staff type it from the current folder: data, examples/shixian/data, or its full path when
     it lies outside the current folder."""
@@ -82,12 +86,17 @@ def seen_from_here(report: Report, data_dir: Path) -> Report:
     shown, prefix = data_from_here(data_dir), data_dir.name + "/"
     if shown == data_dir.name:
         return report
-    # A path in a message starts a word and goes into a year folder: "data/" in other words is left alone.
-    in_message = re.compile(rf"(?<![\w./-]){re.escape(prefix)}(?=\d{{4}}/)")
+    # A path in a message starts a word and goes into a year folder or to a file of the data folder (frozen.yaml):
+    # "data/" in other words is left alone. A command a message asks to run works on this data folder too.
+    in_message = re.compile(rf"(?<![\w./-]){re.escape(prefix)}(?=\d{{4}}/|[\w.-]+\.(?:yaml|csv)\b)")
+    command = f"{COMMAND} --data {shlex.quote(shown)} "
+
+    def here(message: str) -> str:
+        return in_message.sub(lambda _: shown + "/", message).replace(COMMAND + " ", command)
+
     out = Report()
-    out.problems = [dataclasses.replace(p, file=shown + "/" + p.file[len(prefix):],
-                                        message=in_message.sub(lambda _: shown + "/", p.message))
-                    if p.file.startswith(prefix) else p for p in report.problems]
+    out.problems = [dataclasses.replace(p, file=shown + "/" + p.file[len(prefix):] if p.file.startswith(prefix)
+                                        else p.file, message=here(p.message)) for p in report.problems]
     return out
 
 

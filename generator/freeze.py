@@ -253,8 +253,7 @@ def check(ds: Dataset, report: Report, unregistered: Unregistered = Unregistered
 def _pending(report: Report, unregistered: Unregistered, name: str, year: int, value: str, what: str,
              action: str) -> None:
     """A published year the register does not hold as it is now, told as the running command will treat it."""
-    how = (f"python -m generator freeze {year}（或不带 --site、--data 的 python -m generator build）"
-           f"登记，再把 {name} 与数据一起提交")
+    how = f"python -m generator freeze {year} 登记，再把 {name} 与数据一起提交"
     if unregistered is Unregistered.REGISTER:
         report.notice(name, None, "frozen-year-recorded", str(year), value,
                       f"{what}；本次构建成功后将{action}，请把 {name} 与数据一起提交；此后修改须附新的更正说明")

@@ -51,7 +51,7 @@ def report_skeleton(year: int, region: str, publisher: str | None) -> str:
         f"# 由 python -m generator new-year {year} 生成。各部分的“{PLACEHOLDER}”请换成正文；",
         "# 正文中可用 {{编号}} 引用“汇总数”或“引用文件”中的数据。字段说明见网站“数据说明”页。",
         "# 全部填好并核对后，把“状态”改为“已发布”，网站上的“草稿”标记随之消失；",
-        f"# 再运行 python -m generator freeze {year} 登记校验值，把 data/frozen.yaml 一起提交（否则 CI 不予发布）。",
+        f"# 再运行 python -m generator freeze {year} 登记校验值，把数据文件夹中的 frozen.yaml 一起提交（否则 CI 不予发布）。",
     ]
     for attr, field in schema.YearReport.model_fields.items():
         alias = field.alias or attr

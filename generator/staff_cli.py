@@ -5,6 +5,7 @@ Registered into the main parser by ``cli.build_parser``; each returns an exit co
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 
@@ -29,10 +30,11 @@ def cmd_templates(args) -> int:
 
 def cmd_import(args) -> int:
     from . import excel_import, progress
-    from .cli import data_from_here
+    from .cli import COMMAND, data_from_here
 
     data = args.paths.data
     shown = data_from_here(data)  # (the folder the clerk named, not always "data")
+    run = COMMAND if args.paths.data_dir is None else f"{COMMAND} --data {shlex.quote(shown)}"
     with progress.Bar("导入", quiet=args.quiet) as bar:
         result = excel_import.import_workbook(args.file, data, args.year, progress=bar.update)
     if result.problems or not result.ok:
@@ -49,10 +51,10 @@ def cmd_import(args) -> int:
     # A correction to a published year is published only once the register holds it (generator/freeze.py).
     if any(p.code == "frozen-year-recorded" and getattr(p, "problem", p).field == str(result.year)
            for p in result.problems):
-        print(f"下一步：python -m generator serve 预览；核对无误后运行 python -m generator freeze {result.year} "
+        print(f"下一步：{run} serve 预览；核对无误后运行 {run} freeze {result.year} "
               f"重新登记校验值，再把 {shown}/{result.year}/ 与 {shown}/frozen.yaml 一起提交。")
     else:
-        print("下一步：python -m generator serve 预览，确认无误后提交。")
+        print(f"下一步：{run} serve 预览，确认无误后提交。")
     return 0
 
 

@@ -144,7 +144,8 @@ def test_an_imported_correction_is_told_to_be_registered(data, tmp_path, capsys)
     assert code == 0, printed
     assert "180.00" in (data / EXANTE).read_text(encoding="utf-8")
     assert "frozen-year-recorded" in printed and "构建成功后" not in printed
-    assert "核对无误后运行 python -m generator freeze 2023 重新登记校验值" in printed
+    # (the data folder given with --data, so the command registers that folder)
+    assert f"核对无误后运行 python -m generator --data {data.resolve().as_posix()} freeze 2023 重新登记校验值" in printed
     code, found = problems(capsys, data)
     assert code == cli.EXIT_DATA and [p["code"] for p in found] == ["frozen-year-unregistered"]
 
@@ -224,3 +225,19 @@ def test_the_errata_guide_quotes_what_the_commands_print(tmp_path, capsys, monke
     _, printed = run(capsys, "--data", str(data), "validate")
     [line] = [t for t in printed.splitlines() if "frozen-year-unregistered" in t]
     assert line in guide
+
+
+def test_the_register_advice_names_the_data_folder_given_with_data(tmp_path, capsys, monkeypatch):
+    """With --data, "run python -m generator freeze 2023 and commit data/frozen.yaml" registered the project's own
+    data/ instead, and the example kept failing. The advice now carries --data and the folder's frozen.yaml, and
+    following it to the letter registers the year."""
+    data = tmp_path / "county" / "records"
+    shutil.copytree(SHIXIAN, data)
+    correct_2023(data)
+    monkeypatch.chdir(tmp_path)
+    code, printed = run(capsys, "--data", "county/records", "validate")
+    assert code == cli.EXIT_DATA
+    assert "python -m generator --data county/records freeze 2023 登记，再把 county/records/frozen.yaml" in printed
+    command = re.search(r"python -m generator (--data \S+ freeze 2023)", printed).group(1).split()
+    assert run(capsys, *command)[0] == 0
+    assert run(capsys, "--data", "county/records", "validate")[0] == 0
