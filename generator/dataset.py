@@ -125,7 +125,7 @@ def _message(error: dict, model: type[Record]) -> tuple[str, str]:
         code = kind if kind in {"bad-number", "bad-money", "bad-date", "bad-url", "bad-doc-number", "out-of-range", "bad-enum"} \
             else "bad-type"
     if kind in ("missing", "too_short"):
-        return code, "这是必填项，不能为空" + "".join(f"；{h}" for h in _when_missing(model, error["loc"]))
+        return code, "这是必填项，不能为空"
     if kind == "extra_forbidden":
         names = "、".join(model.alias_of(n) for n in model.model_fields)
         return code, f"不认识的字段名；{model.TITLE or '此处'}可用的字段：{names}"
@@ -151,11 +151,6 @@ def _message(error: dict, model: type[Record]) -> tuple[str, str]:
     return code, "值的类型或格式不符合要求，请对照网站“数据说明”页中此字段的说明"
 
 
-def _when_missing(model: type[Record], loc: tuple) -> list[str]:
-    """What to write in a required field left out, where its model says more than that it is required."""
-    f = next((f for n, f in model.model_fields.items() if loc and (f.alias or n) == loc[-1]), None)
-    extra = f.json_schema_extra if f is not None and isinstance(f.json_schema_extra, dict) else {}
-    return [extra["when_missing"]] if "when_missing" in extra else []
 
 
 _PATTERN_HINTS = {

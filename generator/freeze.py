@@ -220,6 +220,7 @@ def check(ds: Dataset, report: Report, unregistered: Unregistered = Unregistered
                          "已发布的数据如需修改，请保持“已发布”，并在“更正说明”中新增一条")
     for s in states(ds, frozen):
         file = f"{ds.root.name}/{s.year}/report.yaml"
+        _new_errata_say_what_changed(ds, s, file, report)
         if s.recorded is None and s.errata:
             # Errata are written to a year already published, which the first build after publishing registered:
             # an unregistered year with errata means the register lost it (frozen.yaml emptied or replaced).
@@ -248,6 +249,17 @@ def check(ds: Dataset, report: Report, unregistered: Unregistered = Unregistered
             which = f"（改动的文件：{'、'.join(files)}）" if files else ""
             _pending(report, unregistered, name, s.year, f"已登记 {s.recorded.errata} 条更正，现有 {s.errata} 条",
                      f"{s.year} 年度已按新增的更正说明修改{which}，{name} 中的校验值仍是修改前的", "更新校验值")
+
+
+def _new_errata_say_what_changed(ds: Dataset, s: FreezeState, file: str, report: Report) -> None:
+    """An erratum not registered yet must say what changed (变更内容); the registered ones stay as published."""
+    errata = ds.years[s.year].report.errata
+    first_new = s.recorded.errata if s.recorded is not None else 0
+    for i, e in enumerate(errata[first_new:], start=first_new + 1):
+        if not (e.changes or "").strip():
+            report.error(file, e._lines.get("changes", e._lines.get("on")), "missing-field", f"更正说明第{i}项.变更内容",
+                         "", "新增的更正说明必须写明变更内容：改了哪条记录的哪一项、由什么改为什么，"
+                             "例如：建议金额由 120.00 万元更正为 102.00 万元")
 
 
 def _pending(report: Report, unregistered: Unregistered, name: str, year: int, value: str, what: str,

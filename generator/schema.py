@@ -420,10 +420,11 @@ class Item(Record):
 class Erratum(Record):
     on: Day = Field(alias="日期")
     description: str = Field(alias="说明")
-    # Required: the public erratum is where a reader learns what a published figure was and what it is now.
-    changes: str = Field(alias="变更内容", description="改了哪条记录的哪一项、由什么改为什么",
-                         json_schema_extra={"when_missing": "请写明改了哪条记录的哪一项、由什么改为什么，"
-                                                           "例如：建议金额由 120.00 万元更正为 102.00 万元"})
+    # Required of every erratum added from now on (freeze.check): the public erratum is where a reader learns what a
+    # published figure was and what it is now. One registered before it was required stays as published (filling it
+    # in would change a published year, which takes another erratum).
+    changes: str | None = Field(None, alias="变更内容",
+                                description="改了哪条记录的哪一项、由什么改为什么；新增的更正说明必填")
 
 
 class DeclaredFigures(Record):

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from generator import cli, freeze, pipeline
-from generator.problems import DataError
+from generator.problems import DataError, Report
 from tests.conftest import ROOT
 
 SHIXIAN = ROOT / "examples" / "shixian" / "data"
@@ -200,6 +200,27 @@ def test_an_erratum_must_say_what_changed(data, capsys):
     missing = [p for p in found if p["code"] == "missing-field"]
     assert [(p["file"], p["row"], p["field"]) for p in missing] == [("data/2023/report.yaml", line, "更正说明第1项.变更内容")]
     assert "由什么改为什么" in missing[0]["message"] and not re.search(r"[A-Za-z]{4,}", missing[0]["message"])
+
+
+def test_an_erratum_registered_before_it_had_to_say_what_changed_stays_as_published(data, capsys):
+    """A county whose registered erratum has no 变更内容 (it was optional) is not stopped: filling it in would change
+    a published year and take another erratum. The next erratum must say what changed."""
+    report = data / "2021" / "report.yaml"
+    text = report.read_text(encoding="utf-8")
+    old = re.search(r"\n  变更内容: [^\n]*", text).group(0)
+    report.write_text(text.replace(old, "", 1), encoding="utf-8")
+    # (registered as it was published then, when 变更内容 was optional)
+    register = yaml.safe_load((data / "frozen.yaml").read_text(encoding="utf-8"))
+    frozen = freeze.read_frozen(data, Report())
+    state = next(s for s in freeze.states(pipeline.validate(data)[0], frozen) if s.year == 2021)
+    frozen.years[2021] = state.registration()
+    freeze.write_frozen(data, frozen)
+    assert register != yaml.safe_load((data / "frozen.yaml").read_text(encoding="utf-8"))
+    assert problems(capsys, data) == (0, [])
+    correct_2023(data)
+    edit(data, "2023/report.yaml", "    变更内容: 建议金额由 201.03 万元更正为 180.00 万元。\n", "")
+    code, found = problems(capsys, data)
+    assert code == cli.EXIT_DATA and ("missing-field", "更正说明第1项.变更内容") in {(p["code"], p["field"]) for p in found}
 
 
 def test_the_bundled_errata_say_what_changed():
