@@ -532,7 +532,7 @@ class _YearChecks:
         other years: a project's earlier, published years stay as they are)."""
         where = "在本年度项目表中" if year == self.year else \
             f"不在本年度项目表中，而在{'此前' if year < self.year else '此后'}最近列出它的 {year} 年度项目表中"
-        own = "" if year == self.year else f"，或在本年度项目表中列出该项目并标为公开"
+        own = "" if year == self.year else "，或在本年度项目表中列出该项目并标为公开"
         return (f"此记录公开，但它引用的项目{where}标为不公开（公开: 否），公开页面会显示它。项目是否公开按年度决定："
                 f"某年的项目表决定该年，以及其后未列出该项目的年度；请把此记录也设为不公开，或把 {year} 年度项目表中"
                 f"该项目的“公开”改为“是”{own}")

@@ -24,6 +24,7 @@ from .schema import (
     EvaluationType,
     ExAnte,
     Goal,
+    GradeBand,
     Indicator,
     Measure,
     Monitoring,
@@ -423,7 +424,7 @@ class Archive:
     def grade_names_of(self, year: int | None) -> list[str]:
         return [b.grade for b in self.grade_bands_of(year)]
 
-    def grade_bands_of(self, year: int | None) -> list[schema.GradeBand]:
+    def grade_bands_of(self, year: int | None) -> list[GradeBand]:
         """The grade bands a year's evaluations were graded by (年度口径 may change them from a year on), best first."""
         settings = self.settings if year is None else self.settings.for_year(year)
         return sorted(settings.grade_bands, key=lambda b: b.lower, reverse=True)

@@ -87,6 +87,14 @@ def shixian_site(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
+def rich(tmp_path) -> Path:
+    """A private copy of tests/fixtures/rich_data (a fictional 示例县 with every kind of record) to break on purpose."""
+    dest = tmp_path / "data"
+    shutil.copytree(FIXTURES / "rich_data", dest)
+    return dest
+
+
+@pytest.fixture
 def data_copy(tmp_path) -> Path:
     """A private copy of the bundled data to break on purpose."""
     dest = tmp_path / "data"

@@ -32,13 +32,6 @@ EVALS, SCORES, RECT, APPS = (f"{Y}/{n}.csv" for n in ("evaluations", "evaluation
 REPORT, SETTINGS = f"{Y}/report.yaml", "data/settings.yaml"
 
 
-@pytest.fixture
-def rich(tmp_path) -> Path:
-    dest = tmp_path / "data"
-    shutil.copytree(RICH, dest)
-    return dest
-
-
 def errors(data: Path) -> set[tuple[str, str, int | None]]:
     _, report = pipeline.validate(data)
     # Every message is the program's own Chinese; pydantic's English ("Input should be …") never reaches staff.

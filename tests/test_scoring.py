@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_bad_inputs import EVALS, SCORES, errors, rich, set_cell  # noqa: F401 (rich is a fixture)
+from tests.test_bad_inputs import EVALS, SCORES, errors, set_cell
 
 # 评价2024-4 (75.62, 中): line 8 每公里养护成本 ≤ 1.5 → 1.6, 40 points, 37.50; line 9 养护里程 ≥ 120 → 96, 30 points, 24.
 CASES = {

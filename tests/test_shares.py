@@ -7,7 +7,6 @@ import io
 from decimal import Decimal
 
 from generator import model, pipeline, render_year
-from tests.test_bad_inputs import rich  # noqa: F401 (a fixture)
 
 
 def test_budget_type_shares_of_no_money_are_blank_not_zero_under_a_hundred(rich):
