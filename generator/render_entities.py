@@ -168,7 +168,8 @@ def project_page(archive: Archive, h: ProjectHistory, positions, dept_slugs: dic
                     link_cell(h.department, links.href(src, links.department_page(dept_slug))) if dept_slug
                     else h.department, latest.implementer, latest.kind, latest.budget_type]], download=f"{h.slug}-facts.csv")
     rows = []
-    for c in h.cycles:
+    # Newest year first, like the chain below, the archive, the trackers and a unit's page.
+    for c in reversed(h.cycles):
         goal = next((s.record for s in c.of("绩效目标")), None)
         mon = next((s.record for s in c.of("绩效监控")), None)
         ev = next((s.record for s in c.of("绩效评价")), None)
@@ -198,7 +199,7 @@ def department_page(archive: Archive, d: DepartmentHistory, by_year_models: dict
                 dy.count("projects"), dy.budget, dy.count("goals"), dy.count("exante"), dy.count("monitoring"),
                 dy.count("evaluations"), dy.mean_score, dy.count("rectifications"), dy.open_rectifications,
                 dy.money_moved]
-               for dy in d.years]
+               for dy in reversed(d.years)]  # (newest first, as everywhere years are listed)
     by_year = Table("历年对比", [
         Column("年度"), Column("项目数", "number"), Column("项目金额（万元）", "money"),
         Column("绩效目标", "number"), Column("事前评估", "number"), Column("监控", "number"), Column("评价", "number"),

@@ -81,13 +81,14 @@ def test_project_and_department_pages_compare_years(shixian_site):
     multi = 0
     for page in pages:
         table = soup(shixian_site, page.relative_to(shixian_site).as_posix()).find("caption", string="历年对比")
-        years = {tr.find("td").get_text(strip=True) for tr in table.find_parent("table").find("tbody").find_all("tr")}
-        multi += len(years) >= 3
+        years = [tr.find("td").get_text(strip=True) for tr in table.find_parent("table").find("tbody").find_all("tr")]
+        assert years == sorted(years, reverse=True), page  # newest first, as the chain below it
+        multi += len(set(years)) >= 3
     assert multi > 10
     dept = next(iter(sorted((shixian_site / "departments").glob("*/index.html"))))
     table = BeautifulSoup(dept.read_text(encoding="utf-8"), "html.parser").find("caption", string="历年对比")
     years = [tr.find("td").get_text(strip=True) for tr in table.find_parent("table").find("tbody").find_all("tr")]
-    assert years == sorted(years) and len(years) >= 2
+    assert years == sorted(years, reverse=True) and len(years) >= 2  # newest first, as everywhere years are listed
 
 
 def test_grade_distribution_adds_to_100_every_year(shixian_site):
