@@ -93,6 +93,8 @@ RULES: tuple[Rule, ...] = (
          "本年度“新增”的项目没有往年支出可评价（提示）",
          "年度关系：2023 年开展的评价针对 2022 年的支出，结果用于 2024 年预算"),
     Rule("unknown-placeholder", "正文中的 {{…}} 须对应汇总数、由明细统计的数或引用文件的编号", "报告中的数字来自数据"),
+    Rule("uncounted-figure", "正文引用的由明细统计的数须有明细可统计：所统计的表不能是空表；一级预算单位数要求各单位填写级次"
+         "（草稿年度为提示，已发布年度为错误）", "报告中的数字来自数据，不以空表或未填的级次充数"),
     Rule("second-goal", "同一项目同一年度只有一张绩效目标表（提示）：第二张多半是改了编号的旧表", "绩效目标管理"),
     Rule("unfinished-text", "已发布年度的正文、标题中不得留有新建年度时的“（待填写）”", "公开的报告须完整"),
     Rule("typed-figure", "正文中直接写出的金额、单位数、项目数等（提示）：应改为引用汇总数或由明细统计的数",
@@ -809,11 +811,23 @@ class _YearChecks:
 
     # -- narrative -----------------------------------------------------------------------------
 
+    def _counted_figure(self, rep: YearReport, record, line_key: str, attr: str, key: str) -> None:
+        """A figure counted from records is published as counted: from an empty table that is 0, and a unit whose
+        级次 is not stated is not counted as 一级. Told where the text cites it; refused in a published year."""
+        problem = _counted_problem(self.data, key)
+        if problem is None:
+            return
+        file, row = record.source
+        tell = self.report.error if rep.status is YearStatus.PUBLISHED else self.report.notice
+        tell(file, record._lines.get(line_key, row), "uncounted-figure", type(record).alias_of(attr), "{{" + key + "}}",
+             problem)
+
     def narrative(self, rep: YearReport) -> None:
         # A counted figure whose table has unread rows is citable; it is counted once those rows are fixed.
         citable = self.data.counted(whole=False)
         known = placeholder_values(rep, citable).keys()
         counted_names = "、".join("{{" + k + "}}" for k in citable)
+        declared = placeholder_values(rep).keys()
         texts = [(rep, f"{attr}.{i}", attr, text)
                  for attr in ("overview", "goals", "exante", "monitoring", "evaluation", "application")
                  for i, text in enumerate(getattr(rep, attr))]
@@ -837,11 +851,29 @@ class _YearChecks:
                                    + (f"可引用由明细统计的数（{counted_names}），或" if counted_names else "")
                                    + "在“汇总数”中填写后用 {{名称}} 引用")
             for key in PLACEHOLDER.findall(text):
+                if key in citable and key not in declared:
+                    self._counted_figure(rep, record, line_key, attr, key)
                 if key not in known:
                     file, row = record.source
                     self.report.error(file, record._lines.get(line_key, row), "unknown-placeholder",
                                       type(record).alias_of(attr), "{{" + key + "}}",
                                       "正文引用的数据项应为“汇总数”中已填写的项目或“引用文件”的编号：" + "、".join(known))
+
+
+def _counted_problem(data, key: str) -> str | None:
+    """Why a figure counted from the year's records would be published wrong, if it would."""
+    model = data.counted_from(key)
+    records = data.records(model)
+    if not records:
+        return (f"{{{{{key}}}}} 由 {model.FILE} 统计，但该表还没有记录，页面上将显示 0；请先填写{model.TITLE}记录，"
+                "或确为 0 时在“汇总数”中填写")
+    if model is Department and key == "一级预算单位数":
+        unstated = [d.name for d in records if d.level is None]
+        if unstated:
+            shown = "、".join(unstated[:3]) + (f" 等 {len(unstated)} 个" if len(unstated) > 3 else "")
+            return (f"{{{{{key}}}}} 统计预算单位表中“级次”为一级的单位，但 {shown}单位未填级次，不计入；"
+                    "请填写级次，或在“汇总数”中填写该数")
+    return None
 
 
 def placeholder_values(rep: YearReport, counted: dict[str, int] | None = None) -> dict[str, object]:

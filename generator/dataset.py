@@ -62,6 +62,10 @@ class YearData:
     def records(self, model: type[Published]) -> list:
         return self.tables.get(model, [])
 
+    def counted_from(self, name: str) -> type[Published]:
+        """The table a counted figure (``counted``) is counted from."""
+        return COUNTED_FROM[name]
+
     def counted(self, *, whole: bool = True) -> dict[str, int]:
         """Figures the narrative may cite as {{…}} that are counted from the year's records rather than declared:
         each only when its table was published and read whole (all records count, withheld ones too, as in the
@@ -74,7 +78,8 @@ class YearData:
             return model in self.provided and not (read_whole and self.failed.get(model))
 
         if whole(Department):
-            out["一级预算单位数"] = sum(1 for d in self.records(Department) if d.level in (Level.FIRST, None))
+            # (a unit whose 级次 is not stated is not guessed to be 一级: checks.narrative asks for it where cited)
+            out["一级预算单位数"] = sum(1 for d in self.records(Department) if d.level is Level.FIRST)
         if whole(Project):
             out["项目数"] = len(self.records(Project))
             out["纳入绩效目标管理的项目数"] = sum(1 for p in self.records(Project) if p.under_goal_management)
@@ -85,6 +90,12 @@ class YearData:
             out["未完成整改数"] = sum(1 for r in self.records(Rectification)
                                   if r.status is not RectificationStatus.DONE)
         return out
+
+
+COUNTED_FROM: dict[str, type[Published]] = {
+    "一级预算单位数": Department, "项目数": Project, "纳入绩效目标管理的项目数": Project,
+    "绩效监控项目数": Monitoring, "整改问题数": Rectification, "未完成整改数": Rectification,
+}
 
 
 @dataclass

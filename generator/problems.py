@@ -48,6 +48,7 @@ CODES: dict[str, str] = {
     "department-mismatch": "单位名称与项目的主管部门、实施单位都不同",
     "department-renamed": "单位编码与往年相同而名称不同（按更名处理）",
     "unknown-placeholder": "正文引用的数据项不存在",
+    "uncounted-figure": "正文引用的统计数无法由明细得出",
     "typed-figure": "正文直接写了数字",
     "unfinished-text": "正文尚未写完",
     "total-mismatch": "合计与明细不符",

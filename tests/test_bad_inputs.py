@@ -835,3 +835,22 @@ def test_figures_typed_with_words_between_get_the_note_too(rich, typed, noted):
     replace(REPORT, "  - 对重点项目", f"  - {typed}，对重点项目")(rich)
     expected = {("typed-figure", REPORT, R("  - 对重点项目"), "事中绩效监控")} if noted else set()
     assert _notices(rich) == expected
+
+
+def test_a_counted_figure_is_not_published_from_an_empty_table_or_unstated_levels(rich):
+    """{{绩效监控项目数}} cited over an empty monitoring table published "0 个项目", and units with no 级次 were counted
+    as 一级 (the walkthrough's 5 for 1). Refused in a published year, told in a draft one."""
+    replace(REPORT, "  - 对重点项目", "  - 全县{{绩效监控项目数}}个项目开展监控，涉及{{一级预算单位数}}个单位；对重点项目")(rich)
+    monitoring = rich / "2024" / "monitoring.csv"
+    monitoring.write_text(monitoring.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    (rich / "2024" / "monitoring_indicators.csv").write_text(
+        (rich / "2024" / "monitoring_indicators.csv").read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    set_cell(DEPTS, 3, "级次", "")(rich)
+    _, report = pipeline.validate(rich)
+    found = {(p.severity, p.value): p.message for p in report.problems if p.code == "uncounted-figure"}
+    assert set(found) == {("错误", "{{绩效监控项目数}}"), ("错误", "{{一级预算单位数}}")}
+    assert "该表还没有记录" in found["错误", "{{绩效监控项目数}}"]
+    assert "示例县教育局单位未填级次" in found["错误", "{{一级预算单位数}}"]
+    replace(REPORT, "状态: 已发布", "状态: 草稿")(rich)
+    _, report = pipeline.validate(rich)
+    assert {p.severity for p in report.problems if p.code == "uncounted-figure"} == {"提示"}
