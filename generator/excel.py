@@ -533,14 +533,18 @@ def save_atomically(wb: Workbook, path: Path) -> None:
             os.unlink(tmp)
 
 
-def write_templates(out_dir: Path) -> list[Path]:
-    """Blank workbooks, one per official form plus one with every sheet."""
-    written = []
+def write_templates(out_dir: Path) -> tuple[list[Path], list[Path]]:
+    """Blank workbooks, one per official form plus one with every sheet: (written, kept). A workbook already there
+    is kept: it may be a template someone has started filling in."""
+    written, kept = [], []
     for name, sheets in TEMPLATE_BOOKS.items():
         path = out_dir / f"{name}.xlsx"
+        if path.exists():
+            kept.append(path)
+            continue
         save_atomically(build_workbook(sheets), path)
         written.append(path)
-    return written
+    return written, kept
 
 
 # --- export -----------------------------------------------------------------------------------

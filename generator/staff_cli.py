@@ -16,14 +16,19 @@ def cmd_templates(args) -> int:
     from . import excel
 
     try:
-        written = excel.write_templates(args.dir)
+        written, kept = excel.write_templates(args.dir)
     except OSError:
         print(f"[错误] 无法把模板写入“{args.dir}”：该位置已有同名文件、上级文件夹不存在或没有写入权限；"
               "请换一个文件夹，例如 python -m generator templates 模板", file=sys.stderr)
         return EXIT_DATA
-    print(f"已生成 {len(written)} 个空白模板：")
-    for path in written:
-        print(f"  {path}")
+    if written:
+        print(f"已生成 {len(written)} 个空白模板：")
+        for path in written:
+            print(f"  {path}")
+    if kept:
+        print(f"以下 {len(kept)} 个工作簿已存在，未覆盖（可能已有人填写）；需要新的空白模板请换一个文件夹，或先删去它们：")
+        for path in kept:
+            print(f"  {path}")
     print("填写后导入：python -m generator import <工作簿.xlsx> --year <年度>")
     return 0
 

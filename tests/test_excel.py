@@ -114,7 +114,7 @@ def new_year_data(data_copy: Path) -> Path:
 @pytest.fixture(scope="session")
 def templates(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("templates")
-    excel.write_templates(out)
+    assert excel.write_templates(out)[0]
     return out
 
 
@@ -583,6 +583,23 @@ def test_templates_into_a_place_that_cannot_take_them_says_so(tmp_path: Path, ca
     assert cli.main(["templates", str(taken)]) == 1
     err = capsys.readouterr().err
     assert "无法把模板写入" in err and "Traceback" not in err and "Error" not in err
+
+
+def test_templates_again_keep_a_workbook_someone_started_filling_in(tmp_path: Path, capsys):
+    """Run again into the same folder, templates overwrote a template a clerk had typed into, without a word."""
+    from generator import cli
+
+    assert cli.main(["templates", str(tmp_path / "模板")]) == 0
+    book = tmp_path / "模板" / ALL_IN_ONE
+    wb = load_workbook(book)
+    wb[excel.INSTRUCTIONS_SHEET]["B3"] = 2025
+    wb.save(book)
+    before = book.read_bytes()
+    capsys.readouterr()
+    assert cli.main(["templates", str(tmp_path / "模板")]) == 0
+    out = capsys.readouterr().out
+    assert book.read_bytes() == before
+    assert "已存在，未覆盖" in out and ALL_IN_ONE in out and "已生成" not in out
 
 
 def test_the_workbooks_year_is_read_as_clerks_write_it(templates: Path, new_year_data: Path, tmp_path: Path):
