@@ -146,7 +146,11 @@ def cmd_build(args) -> int:
         print(report.as_json())
     elif report.notices:
         print(seen_from_here(report, paths.data).as_text())
-    print(f"网站已生成：{paths.site}/ 。预览：python -m generator serve，然后打开 http://127.0.0.1:8000/")
+    if not args.quiet:
+        # serve previews data/ into content/; a site built elsewhere is looked at as it is.
+        how = (f"python -m http.server -d {shlex.quote(str(paths.site))} 8000" if paths.site_dir is not None
+               else "python -m generator serve")
+        print(f"网站已生成：{paths.site}/ 。预览：{how}，然后打开 http://127.0.0.1:8000/")
     return 0
 
 

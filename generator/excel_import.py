@@ -877,7 +877,7 @@ def import_workbook(path: Path, data_dir: Path, year: int | None = None,
     if year is None:
         if not unreadable_year:  # (an unreadable 年度 cell is reported at its cell, above)
             result.problems.append(_error(INSTRUCTIONS_SHEET, None, None, "missing-field", YEAR_LABEL, "",
-                                          "不知道导入到哪个年度：请在“填写说明”工作表的“年度”格填写，或在命令后加 --year 2024"))
+                                          "不知道导入到哪个年度：请在“填写说明”工作表的“年度”格填写，或在命令后加 --year <年度>（例如 --year 2025）"))
     elif not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
         message = f"年度应为四位数年份（{YEAR_RANGE[0]}–{YEAR_RANGE[1]}），例如 2024"
         result.problems.append(Problem("命令行", None, "bad-number", "--year", str(year), message) if from_command

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import sys
@@ -29,8 +30,18 @@ def serve(paths: pipeline.Paths, addr: str) -> int:
     os.environ[CACHE_ENV] = str(paths.cache)
     pipeline.show_mkdocs_log(quiet=False)  # so a data mistake made while previewing is shown, in Chinese
     print("预览：修改数据或页面后只重建受影响的页面；导航、站点设置或主题改变时重建全部页面。", file=sys.stderr)
-    with dirty_builds():
-        mkdocs_serve(str(paths.config), dev_addr=addr, livereload=True, build_type="dirty", watch=[str(paths.data)])
+    try:
+        with dirty_builds():
+            mkdocs_serve(str(paths.config), dev_addr=addr, livereload=True, build_type="dirty",
+                         watch=[str(paths.data)])
+    except OSError as exc:
+        if exc.errno not in (errno.EADDRINUSE, errno.EADDRNOTAVAIL):
+            raise
+        host, _, port = addr.rpartition(":")
+        taken = "已被占用（可能已有一个预览在运行，请先关闭它）" if exc.errno == errno.EADDRINUSE else "在本机不可用"
+        print(f"无法启动预览：地址 {addr} {taken}；也可以换一个端口，例如 python -m generator serve --addr "
+              f"{host or '127.0.0.1'}:{int(port) + 1 if port.isdigit() else 8001}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -81,11 +81,15 @@ def cmd_new_year(args) -> int:
     if not report.ok:
         print(report.as_text(), file=sys.stderr)
         return EXIT_DATA
+    from .cli import COMMAND, data_from_here
+
+    shown = data_from_here(args.paths.data)
+    run = COMMAND if args.paths.data_dir is None else f"{COMMAND} --data {shlex.quote(shown)}"
     print(f"已新建 {args.year} 年度（状态：草稿）：")
     for path in created:
-        print(f"  {path}")
-    print(f"下一步：填写 {args.paths.data.name}/{args.year}/report.yaml 的正文；表格可用 "
-          f"python -m generator templates <目录> 取得模板，填好后 import --year {args.year}。")
+        print(f"  {shown}/{path.relative_to(args.paths.data).as_posix()}")
+    print(f"下一步：填写 {shown}/{args.year}/report.yaml 的正文；表格可用 {COMMAND} templates 模板 取得空白模板，"
+          f"填好后运行 {run} import <工作簿.xlsx> --year {args.year}。")
     return 0
 
 

@@ -46,3 +46,13 @@ def test_import_names_the_data_folder_it_wrote_to(tmp_path, capsys, monkeypatch)
     out = capsys.readouterr().out
     assert code == 0, out
     assert "已导入到 county/records/2024/：" in out and "data/2024" not in out
+
+
+def test_build_elsewhere_says_how_to_look_at_that_site_and_quiet_says_nothing(tmp_path, capsys):
+    """A site built with --site was advised to be previewed with serve, which shows data/ from content/ instead."""
+    site = tmp_path / "out"
+    assert cli.main(["--root", str(ROOT), "--site", str(site), "build"]) == 0
+    out = capsys.readouterr().out
+    assert f"预览：python -m http.server -d {site} 8000" in out and "generator serve" not in out
+    assert cli.main(["--root", str(ROOT), "--site", str(site), "build", "--quiet"]) == 0
+    assert capsys.readouterr().out == ""

@@ -20,6 +20,10 @@ def test_new_year_creates_a_valid_draft(data_copy: Path, capsys):
     assert cli.main(["--data", str(data_copy), "new-year", "2024"]) == 0
     out = capsys.readouterr().out
     assert "已新建 2024 年度（状态：草稿）" in out
+    # The next step is a command that runs as printed, on this data folder.
+    shown = data_copy.resolve().as_posix()
+    assert f"\n  {shown}/2024/report.yaml\n" in out
+    assert f"填好后运行 python -m generator --data {shown} import <工作簿.xlsx> --year 2024。" in out
     year_dir = data_copy / "2024"
     assert sorted(p.name for p in year_dir.iterdir()) == sorted(
         [schema.YearReport.FILE] + [m.FILE for m in schema.TABLES])

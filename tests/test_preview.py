@@ -137,3 +137,17 @@ def test_bad_data_while_previewing_keeps_the_last_good_pages_served(project, tmp
         projects.write_text(text.replace(f",{name},", f",{name}（改正后）,", 1), encoding="utf-8")
         preview.build()  # fixed (and one more change): the preview follows again
         assert "（改正后）" in page.read_text(encoding="utf-8")
+
+
+def test_a_preview_address_already_taken_is_said_in_chinese_with_another_to_use(project, capsys):
+    """The port in use was "无法完成：Address already in use。没有写入任何数据文件" — English, no port, no --addr."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert serve.serve(project, f"127.0.0.1:{port}") == 1
+    err = capsys.readouterr().err
+    assert f"地址 127.0.0.1:{port} 已被占用" in err and f"--addr 127.0.0.1:{port + 1}" in err
+    assert "Address already in use" not in err
