@@ -108,12 +108,13 @@ def test_every_kind_of_edit_matches_a_full_build(work, monkeypatch):
             data / "2024" / schema.Rectification.FILE,
             [r for r in read_rows(data / "2024" / schema.Rectification.FILE) if r[0] != "整改2024-9998"]),
         # A table left with its header only shows 0 where a table not published shows "—" (department pages).
-        "table-emptied": lambda: write_rows(data / "2022" / schema.Rectification.FILE,
-                                            read_rows(data / "2022" / schema.Rectification.FILE)[:1]),
-        # (the report then cannot cite a figure counted from that table: its sentence changes too)
-        "table-removed": lambda: ((data / "2022" / schema.Rectification.FILE).unlink(), (data / "2022" / "report.yaml")
-                                  .write_text((data / "2022" / "report.yaml").read_text(encoding="utf-8")
-                                              .replace("{{未完成整改数}}", "若干"), encoding="utf-8")),
+        # (The report then cannot cite a figure counted from that table, empty or gone: its sentence changes too.)
+        "table-emptied": lambda: (write_rows(data / "2022" / schema.Rectification.FILE,
+                                             read_rows(data / "2022" / schema.Rectification.FILE)[:1]),
+                                  (data / "2022" / "report.yaml").write_text(
+                                      (data / "2022" / "report.yaml").read_text(encoding="utf-8")
+                                      .replace("{{未完成整改数}}", "若干"), encoding="utf-8")),
+        "table-removed": lambda: (data / "2022" / schema.Rectification.FILE).unlink(),
     }
     for name, edit in edits.items():
         edit()
