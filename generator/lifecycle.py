@@ -118,6 +118,7 @@ class DepartmentYear:
     # The year's report paragraphs that name the unit, as (part of the report, paragraph): YearModel.mentions.
     # (Shown on its year page, which is rendered with the year's other pages.)
     mentions: list[tuple[str, str]] = field(default_factory=list)
+    money_known: bool = True  # YearModel.unit_money_known
 
     def count(self, kind: str) -> int | None:
         """The department's records of ``kind`` this year; None (“—”) when the year published no such table."""
@@ -142,7 +143,7 @@ class DepartmentYear:
 
     @property
     def money_moved(self) -> Decimal | None:
-        return money_reduced(self.applications) if "applications" in self.provided else None
+        return money_reduced(self.applications) if self.money_known else None
 
 
 @dataclass
@@ -270,7 +271,8 @@ def _department_year(y: YearModel, name: str, groups: dict[str, dict[str, list]]
     record = next((d for d in y.departments if d.name == name), None)
     lists = groups.get(name) or {kind: [] for kind in _DEPARTMENT_LISTS}
     provided = y.provided - y.unassigned  # records not naming their unit: a unit's count is unknown, not 0
-    dy = DepartmentYear(y.year, record, **lists, provided=provided, name=name, mentions=y.mentions(name))
+    dy = DepartmentYear(y.year, record, **lists, provided=provided, name=name, mentions=y.mentions(name),
+                        money_known=y.unit_money_known)
     if record is None and not (dy.projects or dy.goals or dy.evaluations or dy.rectifications or dy.exante
                                or dy.implemented):
         return None

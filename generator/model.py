@@ -353,6 +353,14 @@ class YearModel:
                          if any(r.department is None for r in getattr(self, section)))
 
     @functools.cached_property
+    def unit_money_known(self) -> bool:
+        """Whether each unit's money cut is known from the applications naming it: the year published applications
+        and none that cuts money leaves its unit unnamed. (One naming no unit that cuts nothing, such as 督促整改 for
+        every project with a poor goal, leaves every unit's money known, though their counts are not.)"""
+        return "applications" in self.provided and not any(
+            a.department is None and a.measure in MONEY_REDUCING for a in self.applications)
+
+    @functools.cached_property
     def project_names(self) -> dict[str, str]:
         """The year's public projects by code: tables that name a project by its code show this name, the year's
         own (a year's pages are made from its data alone, and a draft's names stay off published years)."""

@@ -493,6 +493,18 @@ def test_a_sub_unit_page_lists_the_projects_it_carries_out(shixian_site):
     assert row.find_all("td")[1].get_text(strip=True) == "0"  # its own projects (主管部门): none
 
 
+def test_a_unit_s_money_cut_is_shown_beside_an_application_naming_no_unit(shixian_site):
+    """Each year has one 督促整改 naming no unit (it cuts nothing): every unit's 削减/取消/追减 showed “—”, also the
+    司法局's 23.11 万元 cancelled in 2023 that its year page lists. The count of applications stays unknown (“—”)."""
+    unit = soup(shixian_site, "departments/999018/index.html").find("article")
+    table = unit.find("caption", string="历年对比").find_parent("table")
+    heads = [th.get_text(strip=True) for th in table.find("thead").find_all("th")]
+    rows = {tr.find("td").get_text(strip=True): [td.get_text(strip=True) for td in tr.find_all("td")]
+            for tr in table.find("tbody").find_all("tr")}
+    assert rows["2023年"][heads.index("削减/取消/追减（万元）")] == "23.11"
+    assert rows["2022年"][heads.index("削减/取消/追减（万元）")] == "0.00"
+
+
 def test_an_evaluation_leads_to_its_rectifications_and_applications_and_back(shixian_site):
     """A reviewer follows an evaluation to what was done about it, and a rectification back to what found it:
     each link lands on the row it names."""
