@@ -256,19 +256,24 @@ def departments_index(archive: Archive, histories: dict[str, DepartmentHistory])
     src = links.DEPARTMENTS
     rows = []
     for d in histories.values():
-        # The newest published year's figures: a draft's may still change (its own pages say 草稿).
-        latest = next((dy for dy in reversed(d.years) if dy.year not in archive.drafts), None)
+        # Published years' figures only: a draft's may still change (its own pages say 草稿), and its year is
+        # named as a draft.
+        published = [dy for dy in d.years if dy.year not in archive.drafts]
+        drafts = "、".join(f"{dy.year}（草稿）" for dy in d.years if dy.year in archive.drafts)
+        latest = published[-1] if published else None
         rows.append([link_cell(d.name, links.href(src, links.department_page(d.slug))), d.code,
-                     year_span([dy.year for dy in d.years]), latest.count("projects") if latest else None,
-                     latest.budget if latest else None,
-                     _known_sum(dy.count("evaluations") for dy in d.years),
-                     _known_sum(dy.open_rectifications for dy in d.years)])
+                     "、".join(p for p in (year_span([dy.year for dy in published]), drafts) if p),
+                     latest.count("projects") if latest else None, latest.budget if latest else None,
+                     _known_sum(dy.count("evaluations") for dy in published),
+                     _known_sum(dy.open_rectifications for dy in published)])
     table = Table("预算单位一览", [Column("单位名称"), Column("单位编码"), Column("公开年度"),
                                    Column("最近发布年度项目数", "number"),
                                    Column("最近发布年度项目金额（万元）", "money"),
-                                   Column("评价（各年合计）", "number"), Column("未完成整改", "number")], rows,
-                  download="departments.csv")
-    return IndexPage(src, "预算单位", "按单位查看历年绩效目标、监控、评价、整改与结果应用。", [table])
+                                   Column("评价（已发布年度合计）", "number"), Column("未完成整改（已发布年度）", "number")],
+                  rows, download="departments.csv")
+    intro = "按单位查看历年绩效目标、监控、评价、整改与结果应用。" + (
+        "表中数字只统计已发布的年度，草稿年度的记录见各单位页面。" if archive.drafts else "")
+    return IndexPage(src, "预算单位", intro, [table])
 
 
 def projects_index(archive: Archive, histories: dict[str, ProjectHistory]) -> IndexPage:

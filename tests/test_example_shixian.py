@@ -401,6 +401,20 @@ def test_a_draft_years_records_say_draft_wherever_they_are_shown(shixian_site):
     the unit's 2024 page) say 草稿 as its year page does; the unit list's latest figures are the newest published."""
     index = soup(shixian_site, "departments/index.html").find("article")
     assert "最近发布年度项目数" in index.get_text()
+    # Its sums leave the draft out (8 units' only open rectification was a 2024 draft one), and say so.
+    table = index.find("caption", string="预算单位一览").find_parent("table")
+    heads = [th.get_text(strip=True) for th in table.find("thead").find_all("th")]
+    rows = [[td.get_text(strip=True) for td in tr.find_all("td")] for tr in table.find("tbody").find_all("tr")]
+    assert all(r[heads.index("公开年度")].endswith("2024（草稿）") for r in rows if "2024" in r[heads.index("公开年度")])
+    assert "未完成整改（已发布年度）" in heads and "只统计已发布的年度" in index.get_text()
+    unit = soup(shixian_site, "departments/999007/index.html").find("article")
+    years = unit.find("caption", string="历年对比").find_parent("table")
+    unit_heads = [th.get_text(strip=True) for th in years.find("thead").find_all("th")]
+    published_open = sum(int(t) for tr in years.find("tbody").find_all("tr")
+                         if "草稿" not in (cells := [td.get_text(strip=True) for td in tr.find_all("td")])[0]
+                         and (t := cells[unit_heads.index("未完成整改")]).isdigit())
+    row = next(r for r in rows if r[0] == unit.find("h1").get_text(strip=True))
+    assert row[heads.index("未完成整改（已发布年度）")] == str(published_open)
     unit = soup(shixian_site, "departments/999007/index.html").find("article")
     years = [tr.find("td").get_text(strip=True)
              for tr in unit.find("caption", string="历年对比").find_parent("table").find("tbody").find_all("tr")]
