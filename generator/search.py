@@ -60,6 +60,33 @@ def executable() -> Path:
 EXCLUDED = (".jx-table-download",)
 
 
+# The indexed pages' titles, for the search box to put a page whose title holds what was typed first: Pagefind ranks
+# by words its segmenter made at build time, while the browser segments the query its own way (Chromium found
+# nothing for 2023年整改台账, the title of a page).
+TITLES = "titles.json"
+_H1 = re.compile(rb"<h1(?=[\s>])[^>]*>(.*?)</h1\s*>", re.I | re.S)
+_TAGS = re.compile(r"<[^>]*>")
+
+
+def page_title(html: bytes) -> str:
+    """The page's first <h1> as text, as Pagefind takes its title."""
+    import html as html_lib
+
+    found = _H1.search(html)
+    return " ".join(html_lib.unescape(_TAGS.sub("", found.group(1).decode("utf-8", "replace"))).split()) if found else ""
+
+
+def page_url(rel: str) -> str:
+    """2023/rectifications/index.html -> 2023/rectifications/ (relative to the site, as the box resolves it)."""
+    return rel[: -len("index.html")] if rel == "index.html" or rel.endswith("/index.html") else rel
+
+
+def titles_json(titles: dict[str, str]) -> bytes:
+    """[[title, url], …] in URL order (the same bytes whatever order the pages came in)."""
+    return json.dumps([[titles[url], url] for url in sorted(titles)], ensure_ascii=False,
+                      separators=(",", ":")).encode("utf-8")
+
+
 class Indexer:
     """One search index built by a Pagefind service process: ``add`` pages (in any number, as they come), then
     ``finish`` writes the bundle. Used as a context manager, so a failed build never leaves Pagefind running.
@@ -69,6 +96,7 @@ class Indexer:
     def __init__(self, *, cut: bool = True):
         self.cut = cut
         self.seen: set[str] = set()  # site-relative paths of the pages handled, given to Pagefind or not
+        self.titles: dict[str, str] = {}  # page URL (relative to the site) -> its title, of the pages indexed
         self.marked = 0  # pages given with a data-pagefind-body
         self._answers = 0
         self._errors: list[str] = []
@@ -97,6 +125,9 @@ class Indexer:
             return  # no data-pagefind-body: Pagefind would leave it out (see ``finish``)
         if self.cut or _ANY_BODY.search(html):
             self.marked += 1
+            title = page_title(page)
+            if title:
+                self.titles[page_url(rel)] = title
         self._add(rel, page)
 
     def _add(self, rel: str, page: bytes) -> None:
@@ -130,6 +161,7 @@ class Indexer:
             raise SearchIndexError(f"Pagefind 没有生成 {bundle}/pagefind.js；请检查页面是否带有 data-pagefind-body")
         if bundle.exists():
             shutil.rmtree(bundle)
+        files = [*files, {"path": TITLES, "content": base64.b64encode(titles_json(self.titles)).decode()}]
         made: set[Path] = set()
         for f in files:
             rel = Path(f["path"])
@@ -408,18 +440,33 @@ const candidates = async (query) => {
   const ids = new Set(found.map((r) => r.id));
   return found.concat((await pagefind.search(first[0])).results.filter((r) => !ids.has(r.id)));
 };
+// And the same titles first: a page whose title holds every part of the query, the closest first.
+const titlesFile = site + "/pagefind/titles.json";
+const titles = JSON.parse(await readFile(titlesFile, "utf-8"));
+fetched.push(titlesFile);
+const titleMatches = (parts, query) => titles
+  .map(([title, url], i) => ({ title, url, i, text: normalise(title) }))
+  .filter((e) => parts.every((p) => e.text.includes(p)))
+  .sort((a, b) => (b.text === normalise(query)) - (a.text === normalise(query)) || a.text.length - b.text.length
+    || a.i - b.i)
+  .slice(0, 5)
+  .map((e) => ({ url: "/" + e.url, meta: { title: e.title } }));
 for (const query of queries) {
   const searched = docNumber(query);
   const found = { results: await candidates(searched) };
   const parts = normalise(searched).split(" ").filter(Boolean);
-  const kept = [];
-  for (let next = 0; kept.length < 10 && next < found.results.length && next < 50; next += 10) {
+  const titled = titleMatches(parts, searched);
+  const wanted = 10 - titled.length;
+  let kept = [];
+  for (let next = 0; kept.length < wanted && next < found.results.length && next < 50; next += 10) {
     const batch = await Promise.all(found.results.slice(next, next + 10).map((r) => r.data()));
     for (const d of batch) {
       const text = normalise((d.meta.title || "") + " " + d.content);
-      if (kept.length < 10 && parts.every((p) => text.includes(p))) kept.push(d);
+      if (kept.length < wanted && parts.every((p) => text.includes(p))) kept.push(d);
     }
   }
+  const inFront = new Set(titled.map((t) => t.url));
+  kept = titled.map((t) => kept.find((d) => d.url === t.url) || t).concat(kept.filter((d) => !inFront.has(d.url)));
   out.push({ query, total: kept.length, candidates: found.results.length, fetched: fetched.slice(seen),
              results: kept.map((d) => ({ url: d.url, title: d.meta.title || "" })) });
   seen = fetched.length;

@@ -280,3 +280,16 @@ def test_unit_year_pages_are_left_out_of_search(shixian_site):
     indexed = fragments(shixian_site)
     assert "/departments/999005/" in indexed and "/projects/" in "".join(indexed)
     assert not [url for url in indexed if url.count("/") > 3 and url.startswith("/departments/")]
+
+
+@needs_node
+def test_a_page_title_typed_finds_that_page_first(shixian_site):
+    """The box puts pages whose title holds the query first (pagefind/titles.json, written with the index): in
+    Chromium, Pagefind alone found nothing for 2023年整改台账, the title of a page."""
+    titles = json.loads((shixian_site / "pagefind" / "titles.json").read_text(encoding="utf-8"))
+    by_url = {url: title for title, url in titles}
+    assert by_url["2023/rectifications/"] == "2023年整改台账" and by_url["departments/999005/"] == "示例县水利局"
+    assert set(by_url) == {url.lstrip("/") for url in fragments(shixian_site)}  # exactly the pages indexed
+    for query, url in (("2023年整改台账", "/2023/rectifications/"), ("数据说明", "/data-dictionary/")):
+        found = search.probe(shixian_site, [query])[0]["results"]
+        assert found[0]["url"] == url, (query, found[:3])

@@ -19,6 +19,7 @@
   // base_url is relative ("..", "../.."); resolving it against this page gives the site root, sub-path included.
   var base = new URL(String(config.base || ".").replace(/\/?$/, "/"), location.href);
   var MAX_RESULTS = 10;
+  var TITLED_MAX = 5;  // pages put first because their title holds the query
   var queue = Promise.resolve();
   var BATCH = 10;
   var MAX_CHECKED = 50;  // fragments fetched at most per query while looking for literal matches
@@ -27,6 +28,50 @@
   var pagefind = null;
   var latest = 0;
   var timer = null;
+
+  // The indexed pages' titles (generator/search.py writes them with the index): a page whose title holds what was
+  // typed comes first, whatever Pagefind's word segments make of the query.
+  var titles = null;
+
+  function loadTitles() {
+    if (!titles) {
+      titles = fetch(new URL("pagefind/titles.json", base).href).then(function (response) {
+        return response.ok ? response.json() : [];
+      });
+      titles.catch(function () { titles = null; });
+    }
+    return titles.catch(function () { return []; });
+  }
+
+  // Titles holding every part of the query, as results: the closest first (the title itself, then the shortest).
+  function titleMatches(list, parts, query) {
+    var whole = normalise(query);
+    return list
+      .map(function (entry, i) { return { title: entry[0], url: entry[1], i: i, text: normalise(entry[0]) }; })
+      .filter(function (e) { return parts.every(function (part) { return e.text.indexOf(part) !== -1; }); })
+      .sort(function (a, b) {
+        return (b.text === whole) - (a.text === whole) || a.text.length - b.text.length || a.i - b.i;
+      })
+      .slice(0, TITLED_MAX)
+      .map(function (e) {
+        return { url: new URL(e.url, base).pathname, meta: { title: e.title }, excerpt: "", content: "" };
+      });
+  }
+
+  // The first results: the title matches (with Pagefind's excerpt where it found the page too), then Pagefind's
+  // other matches in its order. Later batches ("显示更多结果") skip the pages shown here.
+  function titlesFirst(state, titled) {
+    var found = {};
+    state.kept.forEach(function (d) { found[pathOf(d.url)] = d; });
+    state.titled = {};
+    titled.forEach(function (t) { state.titled[t.url] = true; });
+    state.kept = titled.map(function (t) { return found[t.url] || t; })
+      .concat(state.kept.filter(function (d) { return !state.titled[pathOf(d.url)]; }));
+  }
+
+  function pathOf(url) {
+    return new URL(url, location.href).pathname;
+  }
 
   function load() {
     if (!pagefind) {
@@ -121,7 +166,7 @@
         // Stop at the candidate that completes the page: those after it are looked at by "显示更多结果".
         var i = 0;
         for (; i < data.length && state.kept.length < wanted; i++) {
-          if (containsAll(data[i], state.parts)) state.kept.push(data[i]);
+          if (containsAll(data[i], state.parts) && !state.titled[pathOf(data[i].url)]) state.kept.push(data[i]);
         }
         state.next = start + i;
         return step();
@@ -133,12 +178,12 @@
   function render(state, focusFrom) {
     var results = state.kept;
     list.textContent = "";
-    if (!results.length) {
+    if (!results.length && !state.more) {
       meta.textContent = "没有找到结果";
       return;
     }
-    meta.textContent = state.more
-      ? "显示最相关的 " + results.length + " 个结果"
+    meta.textContent = !results.length ? "在最相关的页面中暂未找到含所输入文字的页面，可继续查找"
+      : state.more ? "显示最相关的 " + results.length + " 个结果"
       : "找到 " + results.length + " 个结果";
     results.forEach(function (r) {
       var item = document.createElement("li");
@@ -165,7 +210,7 @@
       var button = document.createElement("button");
       button.type = "button";
       button.className = "jx-search-more__link";
-      button.textContent = "显示更多结果";
+      button.textContent = results.length ? "显示更多结果" : "继续查找";
       button.addEventListener("click", function (event) {
         event.preventDefault();
         var mine = state.search;
@@ -219,16 +264,22 @@
     // One search at a time: a search started while an earlier one is still loading index chunks can come back
     // incomplete (seen with 整 then 整改 typed quickly), and a query already superseded is skipped.
     var run = queue
-      .then(load)
-      .then(function (pf) { return mine === latest ? candidates(pf, query) : null; });
+      .then(function () { return Promise.all([load(), loadTitles()]); })
+      .then(function (loaded) {
+        return mine === latest ? candidates(loaded[0], query).then(function (found) { return [found, loaded[1]]; })
+          : null;
+      });
     queue = run.catch(function () { return null; });
     run
-      .then(function (results) {
-        if (!results || mine !== latest) return null;
-        var state = { results: results, parts: normalise(query).split(" ").filter(Boolean), kept: [], next: 0,
-                      more: false, search: mine };
-        return literalMatches(state, MAX_RESULTS, mine).then(function (matched) {
-          if (matched && mine === latest) render(matched);
+      .then(function (got) {
+        if (!got || mine !== latest) return null;
+        var parts = normalise(query).split(" ").filter(Boolean);
+        var state = { results: got[0], parts: parts, kept: [], next: 0, more: false, search: mine, titled: {} };
+        var titled = titleMatches(got[1], parts, query);
+        return literalMatches(state, MAX_RESULTS - titled.length, mine).then(function (matched) {
+          if (!matched || mine !== latest) return;
+          titlesFirst(matched, titled);
+          render(matched);
         });
       })
       .catch(function () {
