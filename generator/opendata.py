@@ -299,7 +299,7 @@ def year_json(y: YearModel, region: str) -> dict[str, object]:
                                   _report_sheet(schema.Erratum, rep.errata, "errata", "更正说明"))}
     return {
         "年度": y.year,
-        "标题": rep.title,
+        "标题": rep.title + ("" if y.published else DRAFT_MARK),  # (as datapackage.json and the workbook say)
         "地区": rep.region or region,
         "说明": NOTE,
         "年度报告": {
@@ -312,6 +312,9 @@ def year_json(y: YearModel, region: str) -> dict[str, object]:
         "更正说明": _rows_as_objects(sheets["errata"]),
         "记录": records,
     }
+
+
+DRAFT_MARK = "（草稿，尚未正式发布）"
 
 
 def json_bytes(document: object) -> bytes:
@@ -440,7 +443,7 @@ def export_year(year: YearModel, dest: Path, *, region: str = "", creator: str =
     region = rep.region or region
     sheets = year_sheets(year)
     # A draft year's files say so where they travel without the page: the package title and the 说明 sheet.
-    title = f"{region}{year.year}年度预算绩效管理公开数据" + ("（草稿，尚未正式发布）" if not year.published else "")
+    title = f"{region}{year.year}年度预算绩效管理公开数据" + ("" if year.published else DRAFT_MARK)
     about = [("标题", title), ("年度报告", rep.title), ("状态", rep.status.value), ("地区", region),
              ("年度", str(year.year)),
              ("发布机构", rep.publisher or ""), ("索引号", rep.index_no or ""), ("文号", rep.doc_no or ""),

@@ -111,6 +111,9 @@ class ArchivePage:
     figures: Table  # the reports' declared figures side by side, year by year
     changes: Table | None  # the newest published year's figures against the year before
 
+    def tables(self) -> list[Table]:
+        return [t for t in (self.table, self.figures, self.changes) if t is not None]
+
 
 @dataclass
 class DictionaryFile:
@@ -138,7 +141,7 @@ def archive_table(archive: Archive) -> Table:
              if y.report.errata else "无"]
             for y in archive.years]
     return Table("历年公开的年度报告", [Column("年度"), Column("标题"), Column("状态"), Column("发布日期", "date"),
-                                          Column("更正")], rows)
+                                          Column("更正")], rows, download="reports.csv")
 
 
 def archive_figures(archive: Archive) -> Table:
@@ -404,7 +407,7 @@ def render_site(archive: Archive, out: Path, *, bundles: Exports | None = None,
     w.text(links.HOME, env.get_template("home.md.j2").render(page=home_page(archive)))
     archive_page = ArchivePage(archive_table(archive), archive_figures(archive), archive_changes(archive))
     w.text(links.ARCHIVE, env.get_template("archive.md.j2").render(page=archive_page))
-    _write_table_downloads(w, links.ARCHIVE, [t for t in (archive_page.figures, archive_page.changes) if t])
+    _write_table_downloads(w, links.ARCHIVE, archive_page.tables())
     dictionary = dictionary_page()
     w.text(links.DICTIONARY, env.get_template("dictionary.md.j2").render(page=dictionary))
     _write_table_downloads(w, links.DICTIONARY, [f.table for f in dictionary.files] + [dictionary.rules])

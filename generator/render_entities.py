@@ -136,7 +136,7 @@ def _step_view(step: Step, src: str, positions, archive: Archive) -> StepView:
                 download=f"{anchor('scores', e.id)}.csv")
     elif isinstance(rec, Rectification):
         summary = [("问题", rec.problem), ("整改要求", rec.requirement), ("整改期限", rec.deadline), ("状态", rec.status),
-                   ("逾期", "是" if is_overdue(rec, archive.as_of) else "否")]
+                   ("完成日期", rec.completed_on), ("逾期", "是" if is_overdue(rec, archive.as_of) else "否")]
     elif isinstance(rec, Application):
         summary = [("措施", rec.measure), ("金额（万元）", _money(rec.amount)), ("影响预算年度", rec.budget_year),
                    ("说明", rec.description)]

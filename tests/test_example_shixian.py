@@ -507,6 +507,14 @@ def test_a_sub_unit_page_lists_the_projects_it_carries_out(shixian_site):
     assert row.find_all("td")[1].get_text(strip=True) == "0"  # its own projects (主管部门): none
 
 
+def test_a_project_s_rectification_step_says_when_it_was_done(shixian_site):
+    """The step said 逾期：是 but not when the work was finished."""
+    done = [text for page in sorted(shixian_site.glob("projects/*/index.html"))[:200]
+            for text in [soup(shixian_site, page.relative_to(shixian_site)).find("article").get_text(" ", strip=True)]
+            if "状态： 已整改" in text or "状态：已整改" in text]
+    assert done and all(re.search(r"完成日期：? ?\d{4}-\d{2}-\d{2}", text) for text in done)
+
+
 def test_a_unit_s_money_cut_is_shown_beside_an_application_naming_no_unit(shixian_site):
     """Each year has one 督促整改 naming no unit (it cuts nothing): every unit's 削减/取消/追减 showed “—”, also the
     司法局's 23.11 万元 cancelled in 2023 that its year page lists. The count of applications stays unknown (“—”)."""

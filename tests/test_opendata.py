@@ -189,6 +189,7 @@ def test_json_matches_model(exported, archive):
     y = archive.years[0]
     doc = json.loads((exported / "2023-全部数据.json").read_text(encoding="utf-8"))
     assert doc["年度"] == 2023 and doc["年度报告"]["成文日期"] == "2024-03-01"
+    assert doc["标题"].endswith("（草稿，尚未正式发布）")  # a draft's data says so, as datapackage.json does
     # Kinds without public records are not listed, as in the CSV files (an empty list would claim "none" for a
     # year that may not have published such records at all).
     assert set(doc["记录"]) == {m.TITLE for m in schema.TABLES} - {"监控指标", "评价指标得分"}

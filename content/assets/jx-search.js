@@ -361,7 +361,13 @@
   root.addEventListener("keydown", function (event) {
     var links = Array.prototype.slice.call(list.querySelectorAll(".md-search-result__link, .jx-search-more__link"));
     var at = links.indexOf(document.activeElement);
-    if (event.key === "ArrowDown" && links.length) {
+    if (event.key === "Enter" && event.target === input && !event.isComposing) {
+      // Enter (a phone keyboard's 搜索 key) in the box opens the first result, as Material's own search does;
+      // not while an input method is still composing the word.
+      var first = list.querySelector(".md-search-result__link");
+      event.preventDefault();
+      if (first) first.click();
+    } else if (event.key === "ArrowDown" && links.length) {
       event.preventDefault();
       links[Math.min(at + 1, links.length - 1)].focus();
     } else if (event.key === "ArrowUp" && at >= 0) {

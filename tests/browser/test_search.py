@@ -110,6 +110,18 @@ def test_an_excerpt_with_escaped_characters_is_still_placed_in_the_page_text(bro
     assert "<工作簿.xlsx>" in text and not text.startswith(("-", "/", ">", "<")), text
 
 
+def test_enter_in_the_box_opens_the_first_result(browsing, shixian):
+    """As in Material's own search, and the phone keyboard's 搜索 key: it did nothing."""
+    page = browsing.page
+    browsing.goto(shixian.url("/"))
+    box = type_query(page, "2023年整改台账")
+    wait_for_results(page, "2023年整改台账", {"/2023/rectifications/"})
+    first = result_paths(page)[0]
+    box.press("Enter")
+    page.wait_for_url(lambda url: unquote(url).endswith(first), timeout=WAIT_S * 1000)
+    assert unquote(page.url).endswith(first)
+
+
 def test_word_found_nowhere_shows_no_result(browsing, yuechi):
     page = browsing.page
     browsing.goto(yuechi.url("/"))
