@@ -340,7 +340,7 @@ def test_a_unit_given_its_code_in_a_later_year_keeps_one_page(tmp_path):
     _, report = pipeline.generate(data, out)
     assert report.ok, report.as_text()
     index = (out / "departments" / "index.md").read_text(encoding="utf-8")
-    assert index.count("示例县教育局</a>") == 1 and '<a href="999001/">示例县教育局</a></td><td>999001</td><td>2021–2024' in index
+    assert index.count("示例县教育局</a>") == 1 and '<a href="999001/">示例县教育局</a></td><td>999001</td><td>2021–2023、2024（草稿）' in index
     for year in (2021, 2022, 2023, 2024):
         assert (out / "departments" / "999001" / f"{year}.md").exists()
 
