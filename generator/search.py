@@ -466,7 +466,10 @@ for (const query of queries) {
     }
   }
   const inFront = new Set(titled.map((t) => t.url));
-  kept = titled.map((t) => kept.find((d) => d.url === t.url) || t).concat(kept.filter((d) => !inFront.has(d.url)));
+  const rest = kept.filter((d) => !inFront.has(d.url));
+  const staff = (d) => /^\/(guide|data-dictionary)\//.test(d.url);  // (the staff's pages after the others)
+  kept = titled.map((t) => kept.find((d) => d.url === t.url) || t)
+    .concat(rest.filter((d) => !staff(d)), rest.filter(staff));
   out.push({ query, total: kept.length, candidates: found.results.length, fetched: fetched.slice(seen),
              results: kept.map((d) => ({ url: d.url, title: d.meta.title || "" })) });
   seen = fetched.length;

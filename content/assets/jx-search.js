@@ -58,15 +58,25 @@
       });
   }
 
+  // The staff guide and the data dictionary are published too, but a reader searching 整改中 or 第三方 looks for the
+  // records: on the first page of results, those pages come after the others that match.
+  var STAFF_SECTIONS = ["guide/", "data-dictionary/"];
+
+  function forStaff(d) {
+    var path = pathOf(d.url).slice(base.pathname.length);
+    return STAFF_SECTIONS.some(function (section) { return path.indexOf(section) === 0; });
+  }
+
   // The first results: the title matches (with Pagefind's excerpt where it found the page too), then Pagefind's
-  // other matches in its order. Later batches ("显示更多结果") skip the pages shown here.
+  // other matches in its order, the staff's pages last. Later batches ("显示更多结果") skip the pages shown here.
   function titlesFirst(state, titled) {
     var found = {};
     state.kept.forEach(function (d) { found[pathOf(d.url)] = d; });
     state.titled = {};
     titled.forEach(function (t) { state.titled[t.url] = true; });
+    var rest = state.kept.filter(function (d) { return !state.titled[pathOf(d.url)]; });
     state.kept = titled.map(function (t) { return found[t.url] || t; })
-      .concat(state.kept.filter(function (d) { return !state.titled[pathOf(d.url)]; }));
+      .concat(rest.filter(function (d) { return !forStaff(d); }), rest.filter(forStaff));
   }
 
   function pathOf(url) {

@@ -110,6 +110,19 @@ def test_an_excerpt_with_escaped_characters_is_still_placed_in_the_page_text(bro
     assert "<工作簿.xlsx>" in text and not text.startswith(("-", "/", ">", "<")), text
 
 
+@pytest.mark.parametrize("query", ["整改中", "未整改"])
+def test_the_staff_guide_comes_after_the_records_on_the_first_results(browsing, shixian, query):
+    """整改中 put 数据说明 (a staff page explaining the field) first, above the ledgers that hold such records."""
+    page = browsing.page
+    browsing.goto(shixian.url("/"))
+    type_query(page, query)
+    ledgers = {f"/{year}/rectifications/" for year in shixian.data.years}
+    shown = wait_for_results(page, query, ledgers)
+    staff = [i for i, p in enumerate(shown) if p.startswith(("/guide/", "/data-dictionary/"))]
+    public = [i for i, p in enumerate(shown) if i not in staff]
+    assert not staff or not public or max(public) < min(staff), shown
+
+
 def test_enter_in_the_box_opens_the_first_result(browsing, shixian):
     """As in Material's own search, and the phone keyboard's 搜索 key: it did nothing."""
     page = browsing.page
@@ -197,6 +210,10 @@ def test_more_results_are_shown_on_request(browsing, shixian):
     front = [path for path, title in zip(after, titles[:5], strict=False) if "整改" in title]
     assert front and [len(t) for t in titles[:len(front)]] == sorted(len(t) for t in titles[:len(front)])
     rest = [p for p in expected if p not in front]
-    assert after[len(front):] == rest[:len(after) - len(front)], (after, front + rest)
+    # (on the first page, the staff's pages after the others; later pages in Pagefind's order)
+    first_batch = rest[:10 - len(front)]
+    staff = [p for p in first_batch if p.startswith(("/guide/", "/data-dictionary/"))]
+    assert after[:10] == front + [p for p in first_batch if p not in staff] + staff, (after[:10], front, first_batch)
+    assert after[10:] == rest[10 - len(front):len(after) - len(front)], (after, front + rest)
     # Focus is on the first new result, so a keyboard reader carries on where the list grew.
     assert page.evaluate("() => document.activeElement.getAttribute('href')") is not None
