@@ -424,54 +424,31 @@ globalThis.fetch = async (input) => {
 const pagefind = await import(pathToFileURL(site + "/pagefind/pagefind.js").href);
 await pagefind.options({ baseUrl: "/" });
 await pagefind.init();
-// The same literal filter as content/assets/jx-search.js: a result must contain every part of the query.
-const normalise = (text) => String(text || "").replace(/\u200b/g, "").replace(/\s+/g, " ").toLocaleLowerCase();
-// (as assets/jx-search.js: a 文号's year typed in other brackets is searched in 六角括号)
-const docNumber = (query) => query.replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xFEE0))
-  .replace(/[\[【(（〈<［{｛﹝〖〔]\s*((?:19|20)\d{2})\s*[\]】)）〉>］}｝﹞〗〕]/g, "〔$1〕")
-  .replace(/([\u3400-\u9fff])\s*((?:19|20)\d{2})\s+(\d{1,4}\s*号)/g, "$1〔$2〕$3");
-const out = [];
-let seen = 0;
-// Also the same candidates: the query's results, then those of its first Chinese character (a word prefix).
-const candidates = async (query) => {
-  const found = (await pagefind.search(query)).results;
-  const first = query.match(/[\u3400-\u9fff]/);
-  if (!first) return found;
-  const ids = new Set(found.map((r) => r.id));
-  return found.concat((await pagefind.search(first[0])).results.filter((r) => !ids.has(r.id)));
-};
-// And the same titles first: a page whose title holds every part of the query, the closest first.
+// The search box's own rules, from the site's copy of its script (run without a page, it only hands them out).
+new Function(await readFile(site + "/assets/jx-search.js", "utf-8"))();
+const core = globalThis.JXSearchCore;
 const titlesFile = site + "/pagefind/titles.json";
 const titles = JSON.parse(await readFile(titlesFile, "utf-8"));
 fetched.push(titlesFile);
-const titleMatches = (parts, query) => titles
-  .map(([title, url], i) => ({ title, url, i, text: normalise(title) }))
-  .filter((e) => parts.every((p) => e.text.includes(p)))
-  .sort((a, b) => (b.text === normalise(query)) - (a.text === normalise(query)) || a.text.length - b.text.length
-    || a.i - b.i)
-  .slice(0, 5)
-  .map((e) => ({ url: "/" + e.url, meta: { title: e.title } }));
+const out = [];
+let seen = 0;
 for (const query of queries) {
-  const searched = docNumber(query);
-  const found = { results: await candidates(searched) };
-  const parts = normalise(searched).split(" ").filter(Boolean);
-  const titled = titleMatches(parts, searched);
+  const searched = core.docNumber(query);
+  const found = { results: await core.candidates(pagefind, searched) };
+  const parts = core.normalise(searched).split(" ").filter(Boolean);
+  const titled = core.titleMatches(titles, parts, searched).map((t) => ({ url: "/" + t.url, meta: { title: t.title } }));
+  // As the box looks for its first page: Pagefind's candidates in batches of 10, at most 50, until the page is full.
   const wanted = 10 - titled.length;
-  let kept = [];
+  const kept = [];
   for (let next = 0; kept.length < wanted && next < found.results.length && next < 50; next += 10) {
     const batch = await Promise.all(found.results.slice(next, next + 10).map((r) => r.data()));
     for (const d of batch) {
-      const text = normalise((d.meta.title || "") + " " + d.content);
-      if (kept.length < wanted && parts.every((p) => text.includes(p))) kept.push(d);
+      if (kept.length < wanted && core.containsAll(d, parts)) kept.push(d);
     }
   }
-  const inFront = new Set(titled.map((t) => t.url));
-  const rest = kept.filter((d) => !inFront.has(d.url));
-  const staff = (d) => /^\/(guide|data-dictionary)\//.test(d.url);  // (the staff's pages after the others)
-  kept = titled.map((t) => kept.find((d) => d.url === t.url) || t)
-    .concat(rest.filter((d) => !staff(d)), rest.filter(staff));
-  out.push({ query, total: kept.length, candidates: found.results.length, fetched: fetched.slice(seen),
-             results: kept.map((d) => ({ url: d.url, title: d.meta.title || "" })) });
+  const page = core.firstPage(kept, titled, (d) => d.url, (d) => core.forStaff(d.url.slice(1)));
+  out.push({ query, total: page.kept.length, candidates: found.results.length, fetched: fetched.slice(seen),
+             results: page.kept.map((d) => ({ url: d.url, title: d.meta.title || "" })) });
   seen = fetched.length;
 }
 console.log(JSON.stringify(out));

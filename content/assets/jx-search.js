@@ -7,6 +7,17 @@
 (function () {
   "use strict";
 
+  // What a query finds, apart from any page: the box below uses these rules, and the tests' probe
+  // (generator/search.py) runs this file in Node and calls the same functions (window.JXSearchCore).
+  var TITLED_MAX = 5;  // pages put first because their title holds the query
+  var STAFF_SECTIONS = ["guide/", "data-dictionary/"];
+  var CJK = /[\u3400-\u9fff]/;
+  (typeof window !== "undefined" ? window : globalThis).JXSearchCore = {
+    normalise: normalise, docNumber: docNumber, containsAll: containsAll, candidates: candidates,
+    titleMatches: titleMatches, firstPage: firstPage, forStaff: forStaff,
+  };
+  if (typeof document === "undefined") return;
+
   var input = document.querySelector(".jx-search [data-md-component=search-query]");
   var toggle = document.getElementById("__search");
   var configNode = document.getElementById("__config");
@@ -19,7 +30,6 @@
   // base_url is relative ("..", "../.."); resolving it against this page gives the site root, sub-path included.
   var base = new URL(String(config.base || ".").replace(/\/?$/, "/"), location.href);
   var MAX_RESULTS = 10;
-  var TITLED_MAX = 5;  // pages put first because their title holds the query
   var queue = Promise.resolve();
   var BATCH = 10;
   var MAX_CHECKED = 50;  // fragments fetched at most per query while looking for literal matches
@@ -43,7 +53,8 @@
     return titles.catch(function () { return []; });
   }
 
-  // Titles holding every part of the query, as results: the closest first (the title itself, then the shortest).
+  // Titles ([title, site-relative URL], pagefind/titles.json) holding every part of the query: the closest first
+  // (the title itself, then the shortest), at most TITLED_MAX.
   function titleMatches(list, parts, query) {
     var whole = normalise(query);
     return list
@@ -52,31 +63,29 @@
       .sort(function (a, b) {
         return (b.text === whole) - (a.text === whole) || a.text.length - b.text.length || a.i - b.i;
       })
-      .slice(0, TITLED_MAX)
-      .map(function (e) {
-        return { url: new URL(e.url, base).pathname, meta: { title: e.title }, excerpt: "", content: "" };
-      });
+      .slice(0, TITLED_MAX);
   }
 
   // The staff guide and the data dictionary are published too, but a reader searching 整改中 or 第三方 looks for the
-  // records: on the first page of results, those pages come after the others that match.
-  var STAFF_SECTIONS = ["guide/", "data-dictionary/"];
-
-  function forStaff(d) {
-    var path = pathOf(d.url).slice(base.pathname.length);
+  // records: on the first page of results, those pages come after the others that match. (``path``: site-relative.)
+  function forStaff(path) {
     return STAFF_SECTIONS.some(function (section) { return path.indexOf(section) === 0; });
   }
 
-  // The first results: the title matches (with Pagefind's excerpt where it found the page too), then Pagefind's
-  // other matches in its order, the staff's pages last. Later batches ("显示更多结果") skip the pages shown here.
-  function titlesFirst(state, titled) {
+  // The first page of results: the title matches (Pagefind's own result where it found the page too, for its
+  // excerpt), then Pagefind's other matches in its order, the staff's pages last. ``key`` names a result's page;
+  // ``shown`` holds the pages shown, which later batches ("显示更多结果") skip.
+  function firstPage(kept, titled, key, isStaff) {
     var found = {};
-    state.kept.forEach(function (d) { found[pathOf(d.url)] = d; });
-    state.titled = {};
-    titled.forEach(function (t) { state.titled[t.url] = true; });
-    var rest = state.kept.filter(function (d) { return !state.titled[pathOf(d.url)]; });
-    state.kept = titled.map(function (t) { return found[t.url] || t; })
-      .concat(rest.filter(function (d) { return !forStaff(d); }), rest.filter(forStaff));
+    var shown = {};
+    kept.forEach(function (d) { found[key(d)] = d; });
+    titled.forEach(function (t) { shown[key(t)] = true; });
+    var rest = kept.filter(function (d) { return !shown[key(d)]; });
+    return {
+      kept: titled.map(function (t) { return found[key(t)] || t; })
+        .concat(rest.filter(function (d) { return !isStaff(d); }), rest.filter(isStaff)),
+      shown: shown,
+    };
   }
 
   function pathOf(url) {
@@ -147,8 +156,7 @@
   }
 
   // A 文号 is published with 六角括号 (川财绩〔2018〕14号); readers type the year in whatever brackets their keyboard
-  // gives. Kept in step with generator/search.py (probe), which runs this search in the tests.
-  // As the data's rule (generator/types.py): full-width digits, and any brackets around the year, half-right pairs too.
+  // gives, half-right pairs and full-width digits too, as the data's rule (generator/types.py) corrects them.
   function docNumber(query) {
     return query.replace(/[０-９]/g, function (d) { return String.fromCharCode(d.charCodeAt(0) - 0xFEE0); })
       .replace(/[\[【(（〈<［{｛﹝〖〔]\s*((?:19|20)\d{2})\s*[\]】)）〉>］}｝﹞〗〕]/g, "〔$1〕")
@@ -245,8 +253,6 @@
   // they can disagree, e.g. Chromium splits 整改 into 整 + 改 while the index holds the word 整改, and the page is
   // missed. So Chinese queries also search by their first character, which Pagefind matches as a word prefix;
   // the literal filter below keeps only pages that really contain what was typed.
-  var CJK = /[\u3400-\u9fff]/;
-
   function candidates(pf, query) {
     return pf.search(query).then(function (found) {
       var first = query.match(CJK);
@@ -285,10 +291,16 @@
         if (!got || mine !== latest) return null;
         var parts = normalise(query).split(" ").filter(Boolean);
         var state = { results: got[0], parts: parts, kept: [], next: 0, more: false, search: mine, titled: {} };
-        var titled = titleMatches(got[1], parts, query);
+        var titled = titleMatches(got[1], parts, query).map(function (t) {
+          return { url: new URL(t.url, base).pathname, meta: { title: t.title }, excerpt: "", content: "" };
+        });
         return literalMatches(state, MAX_RESULTS - titled.length, mine).then(function (matched) {
           if (!matched || mine !== latest) return;
-          titlesFirst(matched, titled);
+          var page = firstPage(matched.kept, titled, function (d) { return pathOf(d.url); }, function (d) {
+            return forStaff(pathOf(d.url).slice(base.pathname.length));
+          });
+          matched.kept = page.kept;
+          matched.titled = page.shown;
           render(matched);
         });
       })
