@@ -116,7 +116,8 @@ def test_no_request_leaves_localhost_on_the_multi_year_example(browser, shixian)
 @pytest.mark.browser
 def test_a_browser_without_resize_observer_asks_no_other_host(browser, shixian):
     """Without ResizeObserver (older domestic browsers) the theme would load a polyfill from unpkg.com; the site's
-    stand-in (overrides/main.html) keeps the page on this host and working."""
+    stand-in (assets/jx-compat.js, loaded before the theme by overrides/main.html) keeps the page on this host
+    and working."""
     context, seen = open_browsing(browser)
     try:
         seen.page.context.add_init_script(
