@@ -170,9 +170,15 @@ def _report_sheet(model: type[schema.Record], items: Sequence[schema.Record], na
     return Sheet(name, title, sheet.fields, sheet.rows)
 
 
-def year_sheets(y: YearModel) -> list[Sheet]:
-    """The tables of one year's export: each record kind with public records, then the report's own tables."""
-    sheets = [records_sheet(model, records) for model, records in year_records(y).items()]
+def record_sheets(y: YearModel) -> dict[type[schema.Published], Sheet]:
+    """A sheet for each kind of record the year published (see ``year_records``), perhaps without rows."""
+    return {model: records_sheet(model, records) for model, records in year_records(y).items()}
+
+
+def year_sheets(y: YearModel, by_kind: dict[type[schema.Published], Sheet] | None = None) -> list[Sheet]:
+    """The tables of one year's export: each record kind with public records, then the report's own tables.
+    ``by_kind``: the year's ``record_sheets``, if already made."""
+    sheets = list((record_sheets(y) if by_kind is None else by_kind).values())
     sheets.append(_figures_sheet(y))
     sheets.append(_fund_types_sheet(y))
     sheets.append(_report_sheet(schema.Document, y.report.documents, "documents", "引用文件"))
@@ -236,15 +242,22 @@ def xlsx_bytes(sheets: Sequence[Sheet], about: Sequence[tuple[str, str]], stamp:
 
     places = {n: wb.add_format({"num_format": "0." + "0" * n}) for n in (1, 2)}
 
+    date_format = formats[Kind.DATE]
+
     def table(ws, header, rows, kinds=None):
         ws.write_row(0, 0, header, bold)
+        column_formats = [formats.get(k) for k in kinds] if kinds else [None] * len(header)
+        write_string = ws.write_string
         for r, row in enumerate(rows, start=1):
             for c, value in enumerate(row):
-                fmt = formats.get(kinds[c]) if kinds else None
+                if type(value) is str:  # most cells (enum values arrive as their text): without a format
+                    write_string(r, c, value)
+                    continue
+                fmt = column_formats[c]
                 if fmt is None and isinstance(value, Decimal) and -value.as_tuple().exponent in places:
                     # (a figure of mixed units, 17395.80 万元 beside 5 个: shown with the places it was given)
                     fmt = places[-value.as_tuple().exponent]
-                _write_cell(ws, r, c, value, fmt, formats[Kind.DATE])
+                _write_cell(ws, r, c, value, fmt, date_format)
 
     info = wb.add_worksheet("说明")
     for r, (key, value) in enumerate(about):
@@ -285,15 +298,20 @@ def _write_cell(ws, row: int, col: int, value: object, number_format, date_forma
 
 
 def _rows_as_objects(sheet: Sheet) -> list[dict[str, object]]:
-    return [{f.name: json_value(v, f.kind) for f, v in zip(sheet.fields, row, strict=True)} for row in sheet.rows]
+    fields = [(f.name, f.kind) for f in sheet.fields]
+    # (text and blanks, most cells, as they are: a year has some 160,000 cells)
+    return [{name: v if v is None or type(v) is str else json_value(v, kind)
+             for (name, kind), v in zip(fields, row, strict=True)} for row in sheet.rows]
 
 
-def year_json(y: YearModel, region: str) -> dict[str, object]:
-    """A year's export as one JSON document: the report's metadata, figures, documents, errata and records."""
+def year_json(y: YearModel, region: str, sheets: dict[type[schema.Published], Sheet] | None = None) -> dict[str, object]:
+    """A year's export as one JSON document: the report's metadata, figures, documents, errata and records.
+    ``sheets``: the year's ``record_sheets``, if already made."""
     rep = y.report
+    sheets = record_sheets(y) if sheets is None else sheets
     # As in the CSV files and the workbook, a kind without public records is not listed (not "[]": the year may
     # not have published such records at all, and an empty list would say it had none).
-    records = {model.TITLE: _rows_as_objects(records_sheet(model, rs)) for model, rs in year_records(y).items() if rs}
+    records = {model.TITLE: _rows_as_objects(sheet) for model, sheet in sheets.items() if sheet.rows}
     sheets = {s.name: s for s in (_figures_sheet(y),
                                   _report_sheet(schema.Document, rep.documents, "documents", "引用文件"),
                                   _report_sheet(schema.Erratum, rep.errata, "errata", "更正说明"))}
@@ -324,14 +342,18 @@ def json_bytes(document: object) -> bytes:
     return (_json_text(document, 0) + "\n").encode("utf-8")
 
 
+# One encoder for every call (json.dumps with options makes a new one each time: some 16,000 records a year).
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _json_text(value: object, depth: int) -> str:
     nested = isinstance(value, dict | list) and any(
         isinstance(v, dict | list) for v in (value.values() if isinstance(value, dict) else value))
     if not nested:
-        return json.dumps(value, ensure_ascii=False)
+        return _encode(value)
     pad, inner = " " * depth, " " * (depth + 1)
     if isinstance(value, dict):
-        items = [f"{inner}{json.dumps(k, ensure_ascii=False)}: {_json_text(v, depth + 1)}" for k, v in value.items()]
+        items = [f"{inner}{_encode(k)}: {_json_text(v, depth + 1)}" for k, v in value.items()]
         return "{\n" + ",\n".join(items) + "\n" + pad + "}"
     return "[\n" + ",\n".join(inner + _json_text(v, depth + 1) for v in value) + "\n" + pad + "]"
 
@@ -441,7 +463,8 @@ def export_year(year: YearModel, dest: Path, *, region: str = "", creator: str =
     """
     rep = year.report
     region = rep.region or region
-    sheets = year_sheets(year)
+    by_kind = record_sheets(year)  # (for the CSV files, the workbook and the JSON alike)
+    sheets = year_sheets(year, by_kind)
     # A draft year's files say so where they travel without the page: the package title and the 说明 sheet.
     title = f"{region}{year.year}年度预算绩效管理公开数据" + ("" if year.published else DRAFT_MARK)
     about = [("标题", title), ("年度报告", rep.title), ("状态", rep.status.value), ("地区", region),
@@ -450,6 +473,6 @@ def export_year(year: YearModel, dest: Path, *, region: str = "", creator: str =
              ("成文日期", text_value(rep.written_on, Kind.DATE)), ("发布日期", text_value(rep.published_on, Kind.DATE)),
              ("说明", NOTE), ("工作表", "、".join(s.title for s in sheets) + "、字段说明")]
     created = rep.published_on or rep.written_on
-    files = _bundle(str(year.year), sheets, year_json(year, region), about, f"budget-performance-{year.year}",
+    files = _bundle(str(year.year), sheets, year_json(year, region, by_kind), about, f"budget-performance-{year.year}",
                     title, created or date(year.year, 1, 1), creator, created)
     return _write(dest, files)
