@@ -7,8 +7,9 @@ A key is a hash of every input the group's pages are made from:
   page (site name, grade bands, 数据截止日期, year status, department names and links), so a change to any of them
   renders everything again.
 * a year's group (its report page, list pages, its units' year pages, table downloads and open-data files): the site key and the bytes of
-  the year's data files. A year page is built from that year's model alone (a project it names by code shows the
-  name that year's project table gives it).
+  the year's data files. A year page is built from that year's model alone, but for one thing: a project it names
+  by code that its own project table lacks shows the name the nearest published year gives it, and those names
+  count too (``year_pages_key``).
 * a project page: the site key and the digest of every record on it (each CSV row's digest is taken when it is
   read), with where each sits in its year's list (the page links to that list page and row).
 * a department page: the site key and the digests of every record the department's history holds, with the names
@@ -44,6 +45,14 @@ def site_key(ds: Dataset) -> str:
             path = data.path / name
             parts.append(path.read_bytes() if path.exists() else b"")
     return cache.key(*parts)
+
+
+def year_pages_key(files_key: str | None, other_names: dict[str, str]) -> str | None:
+    """What a year's pages (its group, its units' year parts) are made from: its data files and the names other
+    years give the projects it names by code without holding them (model.YearModel.other_names)."""
+    if files_key is None or not other_names:
+        return files_key
+    return _hash("year-pages", files_key, *(f"{code}={name}" for code, name in sorted(other_names.items())))
 
 
 def combine(kind: str, *keys: str | None) -> str | None:
@@ -93,8 +102,8 @@ def project_years(h: ProjectHistory) -> set[int]:
 def department_keys(site: str, departments: dict[str, DepartmentHistory], year_keys: dict[int, str],
                     store: ObjectCache | None = None) -> dict[str, str]:
     """Every department page's key. Each year adds one part per department, the digests of its records that year;
-    a year's model is made from that year's data files alone, so a year whose files are as before (same key in
-    ``year_keys``) has the same parts, which ``store`` keeps: after an edit to one year only its parts are worked
+    a year's model is made from that year's data files alone (and the names of ``year_pages_key``), so a year whose
+    key in ``year_keys`` is as before has the same parts, which ``store`` keeps: after an edit to one year only its parts are worked
     out (on ten years of records that is most of the time keys take). A part holding a record without a digest is
     never stored, and stands as a fresh token (that page always renders)."""
     by_year: dict[int, dict[str, DepartmentYear]] = {}

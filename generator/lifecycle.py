@@ -278,5 +278,5 @@ def _department_year(y: YearModel, name: str, groups: dict[str, dict[str, list]]
         return None
     codes = {r.project for kind in _DEPARTMENT_LISTS if kind != "projects" for item in getattr(dy, kind)
              if (r := item_record(item)).project}
-    dy.project_names = {code: y.project_names.get(code, "") for code in sorted(codes)}
+    dy.project_names = {code: y.project_name(code) or "" for code in sorted(codes)}
     return dy

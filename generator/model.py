@@ -223,6 +223,10 @@ class YearModel:
     # The kinds of record ("projects", "goals" … as the attributes above) whose table the year published, perhaps
     # empty; a kind not published has no count ("—"), where an empty table has 0.
     provided: frozenset[str] = frozenset(SECTIONS.values())
+    # Names of the projects this year's records name by code that its project table does not hold (one evaluated,
+    # rectified or cut after its last year of funds), from the nearest published year that holds each
+    # (build_archive): a bare 项目编码 tells a reader nothing. Never a draft's names on a published year.
+    other_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def withheld(self) -> int:
@@ -363,8 +367,17 @@ class YearModel:
     @functools.cached_property
     def project_names(self) -> dict[str, str]:
         """The year's public projects by code: tables that name a project by its code show this name, the year's
-        own (a year's pages are made from its data alone, and a draft's names stay off published years)."""
+        own (a draft's names stay off published years), else one of ``other_names``."""
         return {p.code: p.name for p in self.projects}
+
+    def project_name(self, code: str) -> str | None:
+        return self.project_names.get(code) or self.other_names.get(code)
+
+    def named_projects(self) -> set[str]:
+        """The codes of the projects this year's records (other than its projects') name."""
+        return {r.project for kind in ("goals", "exante", "monitoring", "evaluations", "rectifications",
+                                       "applications") for item in getattr(self, kind)
+                if (r := item_record(item)).project}
 
 
 def money_reduced(applications: list[Application]) -> Decimal | None:
@@ -501,7 +514,23 @@ def build_archive(dataset: Dataset) -> Archive:
     slugs = archive_department_slugs(dataset)
     for y in years:
         y.dept_slugs = {name: slugs.get(name, slug) for name, slug in y.dept_slugs.items()}
+    _name_other_projects(years)
     return Archive(dataset.settings, years)
+
+
+def _name_other_projects(years: list[YearModel]) -> None:
+    """Fill each year's ``other_names``: for a code its own project table lacks, the name the nearest published year
+    gives it (the earlier of two as near)."""
+    published = [y for y in years if y.published]
+    for y in years:
+        missing = y.named_projects() - y.project_names.keys()
+        if not missing:
+            continue
+        nearest = sorted(published, key=lambda other: (abs(other.year - y.year), other.year))
+        for code in sorted(missing):
+            name = next((other.project_names[code] for other in nearest if code in other.project_names), None)
+            if name:
+                y.other_names[code] = name
 
 
 def archive_department_slugs(dataset: Dataset) -> dict[str, str]:

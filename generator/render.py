@@ -414,7 +414,9 @@ def render_site(archive: Archive, out: Path, *, bundles: Exports | None = None,
 
     # Years whose inputs are as at the last build keep their files; the others are rendered, their open-data
     # bundles made meanwhile in a worker process (generator/exports.py) and added at the end.
-    groups = {y.year: (f"year/{y.year}", dependencies.combine("year", site_key, year_keys.get(y.year)))
+    page_keys = {y.year: key for y in archive.years
+                 if (key := dependencies.year_pages_key(year_keys.get(y.year), y.other_names)) is not None}
+    groups = {y.year: (f"year/{y.year}", dependencies.combine("year", site_key, page_keys.get(y.year)))
               for y in archive.years}
     departments = department_histories(archive)
     fresh = [y for y in archive.years if not w.unchanged(*groups[y.year])]
@@ -430,7 +432,7 @@ def render_site(archive: Archive, out: Path, *, bundles: Exports | None = None,
             w.text(lp.src, env.get_template("list.md.j2").render(page=lp))
             _write_table_downloads(w, lp.src, lp.tables())
     w.ungrouped()
-    projects = _render_entities(archive, env, w, site_key, departments, fresh_years, year_keys, key_cache)
+    projects = _render_entities(archive, env, w, site_key, departments, fresh_years, page_keys, key_cache)
     made = bundles.collect()
     open_data = []
     for y in archive.years:
@@ -455,14 +457,14 @@ def render_site(archive: Archive, out: Path, *, bundles: Exports | None = None,
 
 
 def _render_entities(archive: Archive, env: Environment, w: Writer, site_key: str | None,
-                     departments: dict[str, DepartmentHistory], fresh_years: set[int], year_keys: dict[int, str],
+                     departments: dict[str, DepartmentHistory], fresh_years: set[int], page_keys: dict[int, str],
                      key_cache: ObjectCache | None) -> dict[str, ProjectHistory]:
     """Department and project pages, with their indexes and the trackers. ``fresh_years``: the years whose data
     files or the site key changed since the last build (all of them on a first build)."""
     by_year = {y.year: y for y in archive.years}
     # Each unit's address by any name it had (departments are keyed by address: a renamed unit is one page).
     dept_slugs = {name: slug for y in sorted(archive.years, key=lambda y: y.year) for name, slug in y.dept_slugs.items()}
-    keys = dependencies.department_keys(site_key, departments, year_keys, key_cache) if site_key else {}
+    keys = dependencies.department_keys(site_key, departments, page_keys, key_cache) if site_key else {}
     for key, d in departments.items():
         if w.reuse(f"department/{key}", keys.get(key)) is not None:
             continue

@@ -126,7 +126,7 @@ class Tables:
         """A link to the project's page, named (a bare 项目编码 tells a reader nothing) unless it has no public name."""
         if not code:
             return label
-        name = label or self.y.project_names.get(code) or code
+        name = label or self.y.project_name(code) or code
         return link_cell(name, links.href(self.src, links.project_page(project_slug(code))))
 
     def record(self, section: str, record_id: str) -> Cell | str:
