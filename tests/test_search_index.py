@@ -106,6 +106,19 @@ def test_a_project_is_found_by_a_word_of_its_name(shixian_site):
     assert fetched < 300 * 1024
 
 
+@needs_node
+def test_words_typed_together_find_a_project_holding_them_apart(shixian_site):
+    """Chinese is typed without spaces: 饮水工程 is two words the project's name holds apart (…农村饮水安全巩固提升工程);
+    it used to find nothing, as the query was looked for as typed. A run of characters the segmenter leaves single
+    stays together (整改中), and a query whose words no page holds all of still finds nothing."""
+    found = {r["query"]: r for r in search.probe(shixian_site, ["饮水工程", "食堂设备", "蔬菜基地", "量子纠缠火锅"])}
+    for query, words in {"饮水工程": ("饮水", "工程"), "食堂设备": ("食堂", "设备"), "蔬菜基地": ("蔬菜", "基地")}.items():
+        projects = [r["title"] for r in found[query]["results"] if r["url"].startswith("/projects/")]
+        assert projects, f"搜索“{query}”没有找到项目：{found[query]['results']}"
+        assert all(query not in t and all(w in t for w in words) for t in projects), projects
+    assert found["量子纠缠火锅"]["total"] == 0
+
+
 def bundle_files(bundle: Path) -> dict[str, bytes]:
     return {p.relative_to(bundle).as_posix(): p.read_bytes() for p in sorted(bundle.rglob("*")) if p.is_file()}
 

@@ -12,9 +12,13 @@
   var TITLED_MAX = 5;  // pages put first because their title holds the query
   var STAFF_SECTIONS = ["guide/", "data-dictionary/"];
   var CJK = /[\u3400-\u9fff]/;
+  // (for ``words``: set before the early return below, which the tests' probe takes)
+  var segmenter = typeof Intl !== "undefined" && Intl.Segmenter ? new Intl.Segmenter("zh", { granularity: "word" })
+    : null;
+  var wordsOf = {};
   (typeof window !== "undefined" ? window : globalThis).JXSearchCore = {
     normalise: normalise, docNumber: docNumber, containsAll: containsAll, candidates: candidates,
-    titleMatches: titleMatches, firstPage: firstPage, forStaff: forStaff,
+    titleMatches: titleMatches, firstPage: firstPage, forStaff: forStaff, holds: holds,
   };
   if (typeof document === "undefined") return;
 
@@ -59,7 +63,7 @@
     var whole = normalise(query);
     return list
       .map(function (entry, i) { return { title: entry[0], url: entry[1], i: i, text: normalise(entry[0]) }; })
-      .filter(function (e) { return parts.every(function (part) { return e.text.indexOf(part) !== -1; }); })
+      .filter(function (e) { return parts.every(function (part) { return holds(e.text, part); }); })
       .sort(function (a, b) {
         return (b.text === whole) - (a.text === whole) || a.text.length - b.text.length || a.i - b.i;
       })
@@ -149,8 +153,8 @@
   }
 
   // Pagefind ranks pages that share any word with the query, so 量子纠缠火锅 would list a page that merely has
-  // the word 量. Readers expect the words they typed to be on the page: keep results whose text contains every
-  // space-separated part of the query, checking Pagefind's best candidates in order.
+  // the word 量. Readers expect the words they typed to be on the page: keep results whose text holds every
+  // space-separated part of the query (``holds``), checking Pagefind's best candidates in order.
   function normalise(text) {
     return String(text || "").replace(/\u200b/g, "").replace(/\s+/g, " ").toLocaleLowerCase();
   }
@@ -165,7 +169,42 @@
 
   function containsAll(data, parts) {
     var text = normalise(((data.meta && data.meta.title) || "") + " " + data.content);
-    return parts.every(function (part) { return text.indexOf(part) !== -1; });
+    return parts.every(function (part) { return holds(text, part); });
+  }
+
+  // Chinese is typed without spaces: 饮水工程 or 黄桷镇饮水 are words a page holds apart (黄桷镇农村饮水安全巩固提升工程).
+  // A part of the query is on the page as typed, or else every word the browser's segmenter finds in it is (so
+  // 量子纠缠火锅 still needs 量子, 纠缠 and 火锅 on one page). Characters the segmenter leaves single stay together
+  // as typed (黄桷镇 is 黄 + 桷 + 镇 to it, 整改中 整 + 改 + 中: neither may match a page with the characters apart).
+  // Without Intl.Segmenter, only as typed.
+
+  function words(part) {
+    if (!(part in wordsOf)) {
+      var found = [];
+      var singles = null;  // the run of single characters being gathered, as [text, where it ends]
+      if (segmenter && CJK.test(part)) {
+        Array.from(segmenter.segment(part)).forEach(function (s) {
+          if (!s.isWordLike) {
+            singles = null;
+          } else if (s.segment.length === 1 && singles && singles[1] === s.index) {
+            singles[0] += s.segment;
+            singles[1] += 1;
+            found[found.length - 1] = singles[0];
+          } else {
+            singles = s.segment.length === 1 ? [s.segment, s.index + 1] : null;
+            found.push(s.segment);
+          }
+        });
+      }
+      wordsOf[part] = found.length > 1 ? found : [];
+    }
+    return wordsOf[part];
+  }
+
+  function holds(text, part) {
+    if (text.indexOf(part) !== -1) return true;
+    var split = words(part);
+    return split.length > 0 && split.every(function (word) { return text.indexOf(word) !== -1; });
   }
 
   // Pagefind's candidates are checked in order until ``wanted`` match (more are looked for on "显示更多结果",
