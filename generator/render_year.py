@@ -82,6 +82,9 @@ class ListPage:
     pager: list[tuple[str, str | None]] = field(default_factory=list)
     filters: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (label, data key, options)
     searchable: bool = True  # False: left out of the search index
+    # A list on several pages: what a sort on one page leaves out, and the year's whole list as a file,
+    # (text, file name, Markdown link).
+    whole: tuple[str, str, str] | None = None
 
     def tables(self) -> list[Table]:
         return [b for b in self.blocks if isinstance(b, Table)] + ([self.table] if self.table else [])
@@ -481,7 +484,13 @@ def list_pages(archive: Archive, y: YearModel,
                      + f"共 {len(rows)} 条，本页第 {(n - 1) * PAGE_ROWS + 1}–{(n - 1) * PAGE_ROWS + len(chunk)} 条。")
             back = [(f"{y.year}年度报告" + ("" if y.published else "（草稿）"),
                      links.md_link(src, links.year_page(y.year)))]
-            pages.append(ListPage(src, title, intro, back, blocks, table, pager if len(chunks) > 1 else [], filters))
+            whole = None
+            if len(chunks) > 1:
+                name = f"{y.year}-{section}.csv"  # (the year's open-data file of this kind: opendata.records_sheet)
+                whole = (f"本表分 {len(chunks)} 页，点击表头排序、筛选只作用于本页；全年 {len(rows)} 条在一个文件中：",
+                         name, links.md_link(src, f"{links.year_data_dir(y.year)}/{name}"))
+            pages.append(ListPage(src, title, intro, back, blocks, table, pager if len(chunks) > 1 else [], filters,
+                                  whole=whole))
     return pages + department_year_pages(archive, y, departments)
 
 

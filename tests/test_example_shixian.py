@@ -597,3 +597,32 @@ def test_tracker_counts_link_a_filtered_ledger_only_when_it_is_one_page(tmp_path
         assert ('data-scope="本页"' in ledger) == (public > 14), year
         seen.add(linked)
     assert seen == {True, False}  # (2021 has 14 public rectifications, the other years more)
+
+
+def test_a_list_on_several_pages_says_a_sort_covers_its_page_and_links_the_whole_list(tmp_path, monkeypatch):
+    """Sorting 金额 on page 1 of a year's 980 projects shows page 1's largest, not the year's (found by a review of
+    the ten-year site): a list on several pages says so, and links the year's whole list as one file."""
+    from generator import render_entities, render_year
+
+    monkeypatch.setattr(render_year, "PAGE_ROWS", 14)
+    monkeypatch.setattr(render_entities, "PAGE_ROWS", 14)
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "examples" / "shixian" / "data", data)
+    out = tmp_path / "out"
+    pipeline.generate(data, out)
+    with (data / "2023" / "projects.csv").open(encoding="utf-8-sig", newline="") as f:
+        public = sum(1 for r in csv.DictReader(f) if r["公开"] != "否")
+    assert public > 14
+    pages = -(-public // 14)
+    for n in range(1, pages + 1):
+        rel = "2023/projects/index.md" if n == 1 else f"2023/projects/{n}.md"
+        text = (out / rel).read_text(encoding="utf-8")
+        note = f"本表分 {pages} 页，点击表头排序、筛选只作用于本页；全年 {public} 条在一个文件中："
+        assert note in text, rel
+        label, href = re.search(re.escape(note) + r"\[([^\]]+)\]\(([^)]+)\)", text).groups()
+        assert label.replace("\\", "") == "2023-projects.csv", label  # (Markdown-escaped: 2023\-projects\.csv)
+        target = (out / rel).parent / href
+        rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
+        assert len(rows) == public + 1, (rel, href)
+    # A list on one page says nothing of the kind.
+    assert "点击表头排序" not in (out / "2023" / "exante" / "index.md").read_text(encoding="utf-8")
