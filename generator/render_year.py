@@ -462,8 +462,10 @@ def list_pages(archive: Archive, y: YearModel,
                      + (f"（第{n}页）" if len(chunks) > 1 else ""))
             table = getattr(t, section)(chunk, title)
             table.download = f"{section}-{n}.csv"
-            # Records with a project or department are indexed on those pages; a list page repeats them.
-            table.searchable = section in ("exante", "applications")
+            # Records with a project or department are indexed on those pages; a list page repeats them. Not the
+            # ledger of rectifications: one of a unit, not a project, is on no indexed page but this one (a unit's
+            # year pages are left out of search), and a reviewer looks up a cited 整改编号.
+            table.searchable = section in ("exante", "applications", "rectifications")
             blocks: list[Table | Markup] = []
             filters: list[tuple[str, str, list[str]]] = []
             if section == "rectifications" and n == 1:

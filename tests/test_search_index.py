@@ -119,6 +119,14 @@ def test_words_typed_together_find_a_project_holding_them_apart(shixian_site):
     assert found["量子纠缠火锅"]["total"] == 0
 
 
+@needs_node
+def test_a_rectification_of_a_unit_is_found_by_its_number(shixian_site):
+    """整改2023-0001 concerns a unit, not a project: the ledger is the only indexed page holding it (it used to be
+    left out of the index, and a reviewer looking up a cited 整改编号 found nothing)."""
+    found = search.probe(shixian_site, ["整改2023-0001"])[0]
+    assert "/2023/rectifications/" in [r["url"] for r in found["results"]], found["results"]
+
+
 def bundle_files(bundle: Path) -> dict[str, bytes]:
     return {p.relative_to(bundle).as_posix(): p.read_bytes() for p in sorted(bundle.rglob("*")) if p.is_file()}
 
