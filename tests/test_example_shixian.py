@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 from decimal import Decimal
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -575,9 +576,8 @@ def test_a_units_year_page_shows_its_own_goal_and_monitoring(shixian_site):
         assert soup(shixian_site, target.relative_to(shixian_site)).find(id=frag) is not None, caption
 
 
-def test_tracker_counts_link_a_filtered_ledger_only_when_it_is_one_page(tmp_path, monkeypatch):
-    """A filter acts on the page it is on: a count linking to page 1 of a ledger of several pages would show a
-    part of what it counts. Such a ledger's filter says it covers this page."""
+def _generated_with_lists_of_14(tmp_path: Path, monkeypatch) -> tuple[Path, Path]:
+    """The 示例县 data generated with 14 rows a list page, so most lists have several pages: (data, output)."""
     from generator import render_entities, render_year
 
     monkeypatch.setattr(render_year, "PAGE_ROWS", 14)
@@ -586,6 +586,13 @@ def test_tracker_counts_link_a_filtered_ledger_only_when_it_is_one_page(tmp_path
     shutil.copytree(ROOT / "examples" / "shixian" / "data", data)
     out = tmp_path / "out"
     pipeline.generate(data, out)
+    return data, out
+
+
+def test_tracker_counts_link_a_filtered_ledger_only_when_it_is_one_page(tmp_path, monkeypatch):
+    """A filter acts on the page it is on: a count linking to page 1 of a ledger of several pages would show a
+    part of what it counts. Such a ledger's filter says it covers this page."""
+    data, out = _generated_with_lists_of_14(tmp_path, monkeypatch)
     trackers = (out / "trackers" / "index.md").read_text(encoding="utf-8")
     seen = set()
     for year in (2021, 2022, 2023, 2024):
@@ -602,14 +609,7 @@ def test_tracker_counts_link_a_filtered_ledger_only_when_it_is_one_page(tmp_path
 def test_a_list_on_several_pages_says_a_sort_covers_its_page_and_links_the_whole_list(tmp_path, monkeypatch):
     """Sorting 金额 on page 1 of a year's 980 projects shows page 1's largest, not the year's (found by a review of
     the ten-year site): a list on several pages says so, and links the year's whole list as one file."""
-    from generator import render_entities, render_year
-
-    monkeypatch.setattr(render_year, "PAGE_ROWS", 14)
-    monkeypatch.setattr(render_entities, "PAGE_ROWS", 14)
-    data = tmp_path / "data"
-    shutil.copytree(ROOT / "examples" / "shixian" / "data", data)
-    out = tmp_path / "out"
-    pipeline.generate(data, out)
+    data, out = _generated_with_lists_of_14(tmp_path, monkeypatch)
     with (data / "2023" / "projects.csv").open(encoding="utf-8-sig", newline="") as f:
         public = sum(1 for r in csv.DictReader(f) if r["公开"] != "否")
     assert public > 14
