@@ -158,12 +158,12 @@ def test_bench_prints_every_figure(tmp_path):
     figures = json.loads((tmp_path / "bench" / "bench.json").read_text(encoding="utf-8"))
     inc = figures["incremental"]
     assert 0 < inc["rewritten"] < inc["files"] / 2
-    # Three runs each way, the median reported (a loaded machine varies by 10% or more).
-    assert len(inc["runs"]) == len(inc["new_process_runs"]) == 3
-    assert inc["seconds"] == sorted(inc["runs"])[1]
-    assert inc["new_process"]["seconds"] == sorted(inc["new_process_runs"])[1]
+    # Five runs each way, the median reported (a shared machine varies by 10–30%).
+    assert len(inc["runs"]) == len(inc["new_process_runs"]) == 5
+    assert inc["seconds"] == sorted(inc["runs"])[2]
+    assert inc["new_process"]["seconds"] == sorted(inc["new_process_runs"])[2]
     # The preview (serve's builds without its server): each edit shows on its list page.
     preview = inc["preview"]
-    assert preview["shown"] is True and len(preview["runs"]) == 3 and preview["seconds"] == sorted(preview["runs"])[1]
+    assert preview["shown"] is True and len(preview["runs"]) == 5 and preview["seconds"] == sorted(preview["runs"])[2]
     assert "预览（serve" in out
     assert figures["ours"]["pages"] == figures["floor"]["pages"]
