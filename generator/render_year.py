@@ -97,6 +97,14 @@ SECTION_FIGURES = {
     "事后绩效评价": ("self_eval_units", "finance_eval_projects", "finance_eval_departments"),
 }
 
+# The unit of a row of the lists that can be narrowed to one unit (the rectification ledger has its own filters).
+ROW_UNIT = {
+    "projects": lambda p: p.department,
+    "goals": lambda g: g.goal.department,
+    "monitoring": lambda m: m.record.department,
+    "evaluations": lambda e: e.record.department,
+}
+
 LIST_TITLES = {
     "projects": "项目",
     "goals": "绩效目标",
@@ -477,6 +485,18 @@ def list_pages(archive: Archive, y: YearModel,
                 filters = [("单位", "dept", sorted({r.department for r in rows})),
                            ("状态", "status", [str(s) for s in RectificationStatus]),
                            ("逾期", "overdue", ["逾期", "否"])]
+            elif section in ROW_UNIT:
+                # A reviewer reads one unit's records of a long list, or one grade's evaluations.
+                attrs = [{"dept": ROW_UNIT[section](r) or ""} for r in chunk]
+                filters = [("单位", "dept", sorted({u for r in rows if (u := ROW_UNIT[section](r))}))]
+                if section == "evaluations":
+                    for a, e in zip(attrs, chunk, strict=True):
+                        a["grade"] = e.record.grade or ""
+                    given = {e.record.grade for e in rows if e.record.grade}
+                    bands = [b.grade for b in archive.grade_bands_of(y.year)]
+                    filters.append(("等级", "grade", [g for g in bands if g in given]
+                                    + sorted(given - set(bands))))
+                table.row_attrs = attrs
             if section == "evaluations" and n == 1:
                 blocks = grade_blocks(y, archive.grade_bands_of(y.year)) + blocks
             if section == "applications" and n == 1:

@@ -626,3 +626,28 @@ def test_a_list_on_several_pages_says_a_sort_covers_its_page_and_links_the_whole
         assert len(rows) == public + 1, (rel, href)
     # A list on one page says nothing of the kind.
     assert "点击表头排序" not in (out / "2023" / "exante" / "index.md").read_text(encoding="utf-8")
+
+
+def test_long_lists_can_be_narrowed_to_one_unit(tmp_path, monkeypatch):
+    """Projects, goals, monitoring and evaluations lists have a 单位 filter (evaluations a 等级 one too), like the
+    rectification ledger: each row carries its unit, and the options are the year's units (of every page)."""
+    data, out = _generated_with_lists_of_14(tmp_path, monkeypatch)
+    for section, column in (("projects", "主管部门"), ("goals", "单位名称"), ("monitoring", "单位名称"),
+                            ("evaluations", "单位名称")):
+        page = BeautifulSoup((out / "2023" / section / "index.md").read_text(encoding="utf-8"), "html.parser")
+        options = [o["value"] for o in page.find("select", attrs={"data-filter": "dept"}).find_all("option")][1:]
+        with (data / "2023" / f"{section}.csv").open(encoding="utf-8-sig", newline="") as f:
+            units = {r[column] for r in csv.DictReader(f) if r["公开"] != "否" and r[column]}
+        assert options == sorted(units), section
+        table = page.find(id="jx-list").find("table")
+        heads = [th.get_text() for th in table.find("thead").find_all("th")]
+        at = heads.index("单位名称" if "单位名称" in heads else "主管部门")
+        for tr in table.find("tbody").find_all("tr"):
+            assert tr["data-dept"] == tr.find_all("td")[at].get_text(), (section, tr.get("id"))
+        assert 'data-scope="本页"' in str(page.find("form")), section  # (14 rows a page: every list has several)
+    # 等级, best first (the year's bands), the grades the year's evaluations were given.
+    with (data / "2023" / "evaluations.csv").open(encoding="utf-8-sig", newline="") as f:
+        given = {r["等级"] for r in csv.DictReader(f) if r["公开"] != "否" and r["等级"]}
+    grades = page.find("select", attrs={"data-filter": "grade"})
+    assert [o["value"] for o in grades.find_all("option")][1:] == [g for g in ("优", "良", "中", "差") if g in given]
+    assert len(given) > 1

@@ -171,7 +171,7 @@ def test_large_text_mode(browsing, any_site):
 def test_tracker_filter_works_by_keyboard(browsing, any_site):
     """A reader without a mouse narrows the rectification ledger to one status with Tab and the arrow keys."""
     with_filter = [path for path in any_site.index.pages
-                   if 'class="jx-filter"' in any_site.index.file_for(path).read_text(encoding="utf-8")]
+                   if 'data-filter="status"' in any_site.index.file_for(path).read_text(encoding="utf-8")]
     if not with_filter:
         lacks(any_site, "可筛选的表格")
     page = browsing.page
@@ -221,3 +221,23 @@ def test_a_tracker_count_opens_the_ledger_filtered_and_the_address_keeps_the_fil
     assert len(state["shown"]) == wanted, f"台账显示 {len(state['shown'])} 条，整改情况表为 {wanted}"
     page.select_option("form.jx-filter select[data-filter=status]", "已整改")
     assert "status=%E5%B7%B2%E6%95%B4%E6%94%B9" in page.url, page.url
+
+
+def test_an_evaluation_list_narrows_to_one_unit_and_one_grade(browsing, shixian):
+    """A reviewer reads one unit's evaluations of a year, or its 差 ones: the list's filters show just those rows."""
+    page = browsing.page
+    browsing.goto(shixian.url("2023/evaluations/"))
+    rows = """() => [...document.querySelectorAll('#jx-list tbody tr')].filter(r => !r.hidden).map(r =>
+        [r.cells[3].textContent.trim(), r.cells[7].textContent.trim()])"""
+    everything = page.evaluate(rows)
+    unit = everything[0][0]
+    page.select_option("form.jx-filter select[data-filter=dept]", unit)
+    shown = page.evaluate(rows)
+    assert shown and {u for u, _ in shown} == {unit}, shown
+    assert len(shown) == sum(1 for u, _ in everything if u == unit)
+    page.select_option("form.jx-filter select[data-filter=dept]", "")
+    grade = everything[0][1]
+    page.select_option("form.jx-filter select[data-filter=grade]", grade)
+    shown = page.evaluate(rows)
+    assert shown and {g for _, g in shown} == {grade}, shown
+    assert len(shown) == sum(1 for _, g in everything if g == grade)
