@@ -44,7 +44,12 @@
       (function (table) {
         table.setAttribute("data-jx-sort", "on");
         var heads = table.tHead ? table.tHead.rows[0].cells : [];
-        // Text is the default: the pages mark only number columns (saves about 1 KB a page on a large archive).
+        // Number columns are named once on the table (data-jx-num="2 5", 1-based, as jx.css aligns them): they
+        // sort as numbers. Text is the default for the others (the pages mark nothing on each header).
+        (table.getAttribute("data-jx-num") || "").split(" ").forEach(function (n) {
+          var head = heads[Number(n) - 1];
+          if (head && !head.hasAttribute("data-sort-method")) { head.setAttribute("data-sort-method", "number"); }
+        });
         for (var h = 0; h < heads.length; h++) {
           if (!heads[h].hasAttribute("data-sort-method")) { heads[h].setAttribute("data-sort-method", "jx-text"); }
         }
