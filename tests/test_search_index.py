@@ -119,6 +119,36 @@ def test_words_typed_together_find_a_project_holding_them_apart(shixian_site):
     assert found["量子纠缠火锅"]["total"] == 0
 
 
+# (page text, query part, whether the page holds it): the search box's rule, run in Node as the box runs it
+HOLDS = [
+    ("黄桷镇农村饮水安全巩固提升工程", "饮水工程", True),  # two words the name holds apart
+    ("黄桷镇农村饮水安全巩固提升工程", "黄桷镇饮水", True),  # 黄 + 桷 + 镇 to the segmenter: kept together
+    ("黄桷镇农村饮水安全巩固提升工程", "饮水，工程", True),  # punctuation is a break
+    ("黄桷镇农村饮水安全巩固提升工程", "量子纠缠火锅", False),
+    ("黄桷镇农村饮水安全巩固提升工程", "镇饮水", False),  # one character alone goes with the word beside it
+    ("示例县人民医院", "县医院", False),
+    ("整改2020-0001 来源：评价2019-0005", "整改2019-0001", False),  # a record number is looked for as typed
+    ("整改2019-0001 来源：评价2019-0005", "整改2019-0001", True),
+    ("川财绩〔2019〕14号；2018年度", "川财绩〔2018〕14号", False),  # so is a 文号
+    ("整改 中", "整改中", False),
+    ("饮水", "饮水饮水", False),
+    ("示例县2023年度报告", "constructor", False),  # (a memo without a prototype: this used to stop the search)
+    ("示例县2023年度报告", "__proto__", False),
+]
+
+
+@needs_node
+def test_a_query_part_is_on_the_page_as_typed_or_in_its_chinese_words():
+    script = (ROOT / "content" / "assets" / "jx-search.js").read_text(encoding="utf-8")
+    probe = ("new Function(require('fs').readFileSync(0, 'utf-8'))(); const c = globalThis.JXSearchCore;"
+             f"console.log(JSON.stringify({json.dumps([[t, q] for t, q, _ in HOLDS])}"
+             ".map(([t, q]) => c.holds(c.normalise(t), c.normalise(q)))));")
+    done = subprocess.run([search.node(), "-e", probe], input=script, capture_output=True, text=True, check=True)
+    got = json.loads(done.stdout)
+    wrong = [(t, q, want) for (t, q, want), g in zip(HOLDS, got, strict=True) if g != want]
+    assert not wrong, wrong
+
+
 @needs_node
 def test_a_rectification_of_a_unit_is_found_by_its_number(shixian_site):
     """整改2023-0001 concerns a unit, not a project: the ledger is the only indexed page holding it (it used to be

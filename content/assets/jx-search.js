@@ -15,7 +15,7 @@
   // (for ``words``: set before the early return below, which the tests' probe takes)
   var segmenter = typeof Intl !== "undefined" && Intl.Segmenter ? new Intl.Segmenter("zh", { granularity: "word" })
     : null;
-  var wordsOf = {};
+  var wordsOf = Object.create(null);  // (no prototype: a query part "constructor" is just a word)
   (typeof window !== "undefined" ? window : globalThis).JXSearchCore = {
     normalise: normalise, docNumber: docNumber, containsAll: containsAll, candidates: candidates,
     titleMatches: titleMatches, firstPage: firstPage, forStaff: forStaff, holds: holds,
@@ -173,30 +173,56 @@
   }
 
   // Chinese is typed without spaces: 饮水工程 or 黄桷镇饮水 are words a page holds apart (黄桷镇农村饮水安全巩固提升工程).
-  // A part of the query is on the page as typed, or else every word the browser's segmenter finds in it is (so
-  // 量子纠缠火锅 still needs 量子, 纠缠 and 火锅 on one page). Characters the segmenter leaves single stay together
-  // as typed (黄桷镇 is 黄 + 桷 + 镇 to it, 整改中 整 + 改 + 中: neither may match a page with the characters apart).
-  // Without Intl.Segmenter, only as typed.
+  // A part of the query is on the page as typed, or else each of its pieces is (so 量子纠缠火锅 still needs 量子, 纠缠
+  // and 火锅 on one page). It is cut only between the words of its Chinese text (Intl.Segmenter) and at punctuation:
+  // what has letters or digits stays with the Chinese beside it (整改2019-0001 and 川财绩〔2018〕14号 are looked for as
+  // typed, not as 整改 + 2019 + 0001); characters the segmenter leaves single stay together (黄桷镇, 整改中), and one
+  // alone goes with the word beside it (县医院 is not 县 anywhere + 医院). Without Intl.Segmenter, only at punctuation.
+  function chineseWords(run) {
+    var segments = segmenter ? Array.from(segmenter.segment(run), function (s) { return s.segment; }) : [run];
+    var words = [];
+    var singles = "";
+    segments.forEach(function (segment) {
+      if (segment.length === 1) {
+        singles += segment;
+        return;
+      }
+      if (singles.length === 1) {
+        words.push(singles + segment);
+      } else {
+        if (singles) words.push(singles);
+        words.push(segment);
+      }
+      singles = "";
+    });
+    if (singles.length === 1 && words.length) words[words.length - 1] += singles;
+    else if (singles) words.push(singles);
+    return words;
+  }
 
   function words(part) {
     if (!(part in wordsOf)) {
-      var found = [];
-      var singles = null;  // the run of single characters being gathered, as [text, where it ends]
-      if (segmenter && CJK.test(part)) {
-        Array.from(segmenter.segment(part)).forEach(function (s) {
-          if (!s.isWordLike) {
-            singles = null;
-          } else if (s.segment.length === 1 && singles && singles[1] === s.index) {
-            singles[0] += s.segment;
-            singles[1] += 1;
-            found[found.length - 1] = singles[0];
+      var pieces = [];
+      var joined = false;  // whether what comes next is part of the last piece (nothing between them)
+      var add = function (text, glue) {
+        if (glue && pieces.length) pieces[pieces.length - 1] += text;
+        else pieces.push(text);
+      };
+      if (CJK.test(part)) {
+        (part.match(/[\u3400-\u9fff]+|[^\u3400-\u9fff]+/g) || []).forEach(function (run) {
+          if (CJK.test(run)) {
+            chineseWords(run).forEach(function (word, i) { add(word, i === 0 && joined); });
+            joined = true;
+          } else if (/[0-9a-z]/i.test(run)) {
+            add(run, joined);
+            joined = true;
           } else {
-            singles = s.segment.length === 1 ? [s.segment, s.index + 1] : null;
-            found.push(s.segment);
+            joined = false;  // punctuation: a break between pieces
           }
         });
       }
-      wordsOf[part] = found.length > 1 ? found : [];
+      var unique = pieces.filter(function (piece, i) { return pieces.indexOf(piece) === i; });
+      wordsOf[part] = unique.length > 1 ? unique : [];
     }
     return wordsOf[part];
   }
