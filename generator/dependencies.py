@@ -8,8 +8,8 @@ A key is a hash of every input the group's pages are made from:
   renders everything again.
 * a year's group (its report page, list pages, its units' year pages, table downloads and open-data files): the site key and the bytes of
   the year's data files. A year page is built from that year's model alone, but for one thing: a project it names
-  by code that its own project table lacks shows the name the nearest published year gives it, and those names
-  count too (``year_pages_key``).
+  by code that its own project table lacks shows the name the nearest earlier published year gives it, and those
+  names count too (``year_pages_key``).
 * a project page: the site key and the digest of every record on it (each CSV row's digest is taken when it is
   read), with where each sits in its year's list (the page links to that list page and row).
 * a department page: the site key and the digests of every record the department's history holds, with the names

@@ -224,8 +224,9 @@ class YearModel:
     # empty; a kind not published has no count ("—"), where an empty table has 0.
     provided: frozenset[str] = frozenset(SECTIONS.values())
     # Names of the projects this year's records name by code that its project table does not hold (one evaluated,
-    # rectified or cut after its last year of funds), from the nearest published year that holds each
-    # (build_archive): a bare 项目编码 tells a reader nothing. Never a draft's names on a published year.
+    # rectified or cut after its last year of funds), from the nearest earlier published year that holds each
+    # (build_archive): a bare 项目编码 tells a reader nothing. Never a draft's names on a published year, and never a
+    # later year's: a published year's pages do not change when another year is published.
     other_names: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -519,14 +520,14 @@ def build_archive(dataset: Dataset) -> Archive:
 
 
 def _name_other_projects(years: list[YearModel]) -> None:
-    """Fill each year's ``other_names``: for a code its own project table lacks, the name the nearest published year
-    gives it (the earlier of two as near)."""
+    """Fill each year's ``other_names``: for a code its own project table lacks, the name the nearest earlier
+    published year gives it."""
     published = [y for y in years if y.published]
     for y in years:
         missing = y.named_projects() - y.project_names.keys()
         if not missing:
             continue
-        nearest = sorted(published, key=lambda other: (abs(other.year - y.year), other.year))
+        nearest = sorted((other for other in published if other.year < y.year), key=lambda other: -other.year)
         for code in sorted(missing):
             name = next((other.project_names[code] for other in nearest if code in other.project_names), None)
             if name:

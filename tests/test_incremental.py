@@ -104,7 +104,7 @@ def test_every_kind_of_edit_matches_a_full_build(work, monkeypatch):
             data / "2024" / schema.Rectification.FILE, "整改2024-9998",
             {"来源类型": "绩效评价", "来源编号": "评价2022-0028", "单位名称": "示例县教育局",
              "项目编码": "51999921R0000043"}),
-        # That project, named in 2024's list by the name the nearest published year gives it (2024 has no row for
+        # That project, named in 2024's list by the name the nearest earlier published year gives it (2024 has no row for
         # it), renamed there: 2024's pages, whose own files did not change, must show the new name.
         "cross-year-project-renamed": lambda: _rename_project(data / "2023", "51999921R0000043", "（更名）"),
         "cross-year-reference-removed": lambda: write_rows(
@@ -139,19 +139,24 @@ def _rename_project(year_dir: Path, code: str, suffix: str) -> None:
     write_rows(year_dir / schema.Project.FILE, [r[:1] + [r[1] + suffix] + r[2:] if r[0] == code else r for r in rows])
 
 
-def test_a_list_names_a_project_its_year_has_no_row_for_by_the_nearest_published_years_name(work):
+def test_a_list_names_a_project_its_year_has_no_row_for_by_the_nearest_earlier_published_years_name(work):
     """A 2024 rectification of a project funded until 2023: 2024's tables name it as 2023 did, not by bare code."""
     data, out, cache_dir = work
     _add_rectification(data / "2024" / schema.Rectification.FILE, "整改2024-9998",
                        {"来源类型": "绩效评价", "来源编号": "评价2022-0028", "单位名称": "示例县教育局",
                         "项目编码": "51999921R0000043"})
     _rename_project(data / "2023", "51999921R0000043", "（2023年名称）")
+    # Never a later year's name: a published year's pages stay as they were when a later year is published.
+    _add_rectification(data / "2022" / schema.Rectification.FILE, "整改2022-9997", {"项目编码": "51999923R0000086"})
     pipeline.generate(data, out, cache_dir)
     row = next(line for line in (out / "2024" / "rectifications" / "index.md").read_text(encoding="utf-8").splitlines()
                if "整改2024-9998" in line)
     assert "城东街道学校食堂设施设备购置（2023年名称）</a>" in row, row
     unit = (out / "departments" / "999001" / "2024.md")
     assert "城东街道学校食堂设施设备购置（2023年名称）" in unit.read_text(encoding="utf-8")
+    row = next(line for line in (out / "2022" / "rectifications" / "index.md").read_text(encoding="utf-8").splitlines()
+               if "整改2022-9997" in line)
+    assert ">51999923R0000086</a>" in row and "双河镇全民健身设施建设" not in row, row
 
 
 def _remove_goal(year_dir: Path) -> None:
