@@ -129,7 +129,7 @@ def test_list_page_download_matches_its_table(shixian_site):
     rel = "2023/evaluations/index.html"
     article = soup(shixian_site, rel).find("article")
     table = article.find(id="jx-list").find("table")
-    link = article.find(id="jx-list").find("a", class_="jx-download")
+    link = article.find(id="jx-list").select_one(".jx-table-download a")
     target, _ = resolve(shixian_site, rel, link["href"])
     rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
     header = [th.get_text(strip=True) for th in table.find("thead").find_all("th")]

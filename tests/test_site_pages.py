@@ -146,7 +146,7 @@ def test_charts_are_inline_svg_with_a_text_alternative(rich_site):
 def test_table_downloads_match_the_table(rich_site):
     page = "2024/index.html"
     table = article(rich_site, page).find("caption", string="2024年项目金额（按预算类型）").find_parent("table")
-    link = table.find_parent("div").find_next("a", class_="jx-download")
+    link = table.find_parent("div").find_next("p", class_="jx-table-download").a
     target, _ = resolve(rich_site, page, link["href"])
     rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
     shown = [[td.get_text(strip=True) for td in tr.find_all(["td"])] for tr in table.find("tbody").find_all("tr")]

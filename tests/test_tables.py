@@ -109,12 +109,12 @@ def test_csv_after_html_is_the_csv_worked_out_alone():
 
 
 def test_download_link_only_when_named():
-    assert "jx-download" not in sample_table().html()
+    assert "jx-table-download" not in sample_table().html()
     html = sample_table(download="exante.csv").html()
-    assert '<a class="jx-download" href="exante.csv" download>下载本表（CSV）</a>' in html
-    assert html.index("</table>") < html.index("jx-download")  # under the table
+    assert '<p class="jx-table-download"><a href="exante.csv" download>下载本表（CSV）</a></p>' in html
+    assert html.index("</table>") < html.index("jx-table-download")  # under the table
     empty = Table("空表", [Column("名称")], [], download="empty.csv")
-    assert "jx-download" not in empty.html()  # nothing to download
+    assert "jx-table-download" not in empty.html()  # nothing to download
     hostile = Table("表", [Column("名称")], [["甲"]], download='x.csv" onclick="alert(1)').html()
     assert 'onclick="' not in hostile and "&#34;" in hostile
 
@@ -197,7 +197,7 @@ def test_html_is_one_markdown_block():
     page = markdown.markdown("# 标题\n\n" + html + "\n\n正文", extensions=["tables", "attr_list", "admonition", "toc"])
     soup = BeautifulSoup(page, "html.parser")
     assert soup.find("table", id="tbl-exante") is not None
-    assert soup.find("a", class_="jx-download")["href"] == "exante.csv"
+    assert soup.select_one(".jx-table-download a")["href"] == "exante.csv"
     assert not soup.find("p").find("table")  # not wrapped in a paragraph
 
 
@@ -284,7 +284,7 @@ def test_built_downloads_match_their_tables(site_fixture, request):
         # Parse only the table blocks (they hold no nested div): parsing whole pages would take most of the time.
         blocks = re.findall(r'<div class="jx-table">.*?</div>', page.read_text(encoding="utf-8"), re.S)
         for box in (BeautifulSoup(b, "html.parser").div for b in blocks):
-            link = box.select_one("a.jx-download")
+            link = box.select_one(".jx-table-download a")
             if link is None:
                 continue
             table = box.table
