@@ -13,7 +13,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .model import Archive, EvaluationView, GoalView, MonitoringView, YearModel, item_record, money_reduced
+from .model import (
+    Archive,
+    EvaluationView,
+    GoalView,
+    MonitoringView,
+    YearModel,
+    item_record,
+    money_reduced,
+    named_projects,
+)
 from .schema import (
     Application,
     Department,
@@ -276,7 +285,5 @@ def _department_year(y: YearModel, name: str, groups: dict[str, dict[str, list]]
     if record is None and not (dy.projects or dy.goals or dy.evaluations or dy.rectifications or dy.exante
                                or dy.implemented):
         return None
-    codes = {r.project for kind in _DEPARTMENT_LISTS if kind != "projects" for item in getattr(dy, kind)
-             if (r := item_record(item)).project}
-    dy.project_names = {code: y.project_name(code) or "" for code in sorted(codes)}
+    dy.project_names = {code: y.project_name(code) or "" for code in sorted(named_projects(dy))}
     return dy

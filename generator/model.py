@@ -198,6 +198,15 @@ def item_record(item):
     return item.goal if isinstance(item, GoalView) else getattr(item, "record", item)
 
 
+# The lists whose records may name a project by its code (a year's or a unit's year's: the same attributes).
+NAMING_LISTS = ("goals", "exante", "monitoring", "evaluations", "rectifications", "applications")
+
+
+def named_projects(holder) -> set[str]:
+    """The codes of the projects the records of ``holder``'s NAMING_LISTS name."""
+    return {r.project for kind in NAMING_LISTS for item in getattr(holder, kind) if (r := item_record(item)).project}
+
+
 # The tables behind each kind of record a year model lists.
 SECTIONS: dict[type, str] = {Project: "projects", Goal: "goals", ExAnte: "exante", Monitoring: "monitoring",
                              Evaluation: "evaluations", Rectification: "rectifications", Application: "applications"}
@@ -374,12 +383,6 @@ class YearModel:
     def project_name(self, code: str) -> str | None:
         return self.project_names.get(code) or self.other_names.get(code)
 
-    def named_projects(self) -> set[str]:
-        """The codes of the projects this year's records (other than its projects') name."""
-        return {r.project for kind in ("goals", "exante", "monitoring", "evaluations", "rectifications",
-                                       "applications") for item in getattr(self, kind)
-                if (r := item_record(item)).project}
-
 
 def money_reduced(applications: list[Application]) -> Decimal | None:
     """Money cut, cancelled or clawed back: 0.00 when no application does so; None (“—”, not 0) when some do but
@@ -524,7 +527,7 @@ def _name_other_projects(years: list[YearModel]) -> None:
     published year gives it."""
     published = [y for y in years if y.published]
     for y in years:
-        missing = y.named_projects() - y.project_names.keys()
+        missing = named_projects(y) - y.project_names.keys()
         if not missing:
             continue
         nearest = sorted((other for other in published if other.year < y.year), key=lambda other: -other.year)

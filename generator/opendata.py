@@ -304,14 +304,14 @@ def _rows_as_objects(sheet: Sheet) -> list[dict[str, object]]:
              for (name, kind), v in zip(fields, row, strict=True)} for row in sheet.rows]
 
 
-def year_json(y: YearModel, region: str, sheets: dict[type[schema.Published], Sheet] | None = None) -> dict[str, object]:
+def year_json(y: YearModel, region: str, by_kind: dict[type[schema.Published], Sheet] | None = None) -> dict[str, object]:
     """A year's export as one JSON document: the report's metadata, figures, documents, errata and records.
-    ``sheets``: the year's ``record_sheets``, if already made."""
+    ``by_kind``: the year's ``record_sheets``, if already made."""
     rep = y.report
-    sheets = record_sheets(y) if sheets is None else sheets
+    by_kind = record_sheets(y) if by_kind is None else by_kind
     # As in the CSV files and the workbook, a kind without public records is not listed (not "[]": the year may
     # not have published such records at all, and an empty list would say it had none).
-    records = {model.TITLE: _rows_as_objects(sheet) for model, sheet in sheets.items() if sheet.rows}
+    records = {model.TITLE: _rows_as_objects(sheet) for model, sheet in by_kind.items() if sheet.rows}
     sheets = {s.name: s for s in (_figures_sheet(y),
                                   _report_sheet(schema.Document, rep.documents, "documents", "引用文件"),
                                   _report_sheet(schema.Erratum, rep.errata, "errata", "更正说明"))}
@@ -439,9 +439,14 @@ def _write(dest: Path, files: dict[str, bytes]) -> list[Path]:
     return written
 
 
+def csv_name(stem: str, sheet: str) -> str:
+    """The file of one sheet in a bundle: ``<year>-<sheet>.csv`` (list pages link the year's whole list)."""
+    return f"{stem}-{sheet}.csv"
+
+
 def _bundle(stem: str, sheets: list[Sheet], document: dict[str, object], about: list[tuple[str, str]],
             package_name: str, title: str, stamp: date, creator: str, created: date | None) -> dict[str, bytes]:
-    csv_names = {s.name: f"{stem}-{s.name}.csv" for s in sheets}
+    csv_names = {s.name: csv_name(stem, s.name) for s in sheets}
     files = {csv_names[s.name]: csv_bytes(s) for s in sheets}
     xlsx_name, json_name = f"{stem}-全部数据.xlsx", f"{stem}-全部数据.json"
     moment = datetime(stamp.year, stamp.month, stamp.day)

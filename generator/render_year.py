@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from markupsafe import Markup
 
-from . import charts, links, schema
+from . import charts, links, opendata, schema
 from .escape import md_text, safe_url
 from .lifecycle import (
     DepartmentHistory,
@@ -508,7 +508,7 @@ def list_pages(archive: Archive, y: YearModel,
                      links.md_link(src, links.year_page(y.year)))]
             whole = None
             if len(chunks) > 1:
-                name = f"{y.year}-{section}.csv"  # (the year's open-data file of this kind: opendata.records_sheet)
+                name = opendata.csv_name(str(y.year), section)  # (its sheet is named as the section)
                 whole = (f"本表分 {len(chunks)} 页，点击表头排序、筛选只作用于本页；全年 {len(rows)} 条在一个文件中：",
                          name, links.md_link(src, f"{links.year_data_dir(y.year)}/{name}"))
             pages.append(ListPage(src, title, intro, back, blocks, table, pager if len(chunks) > 1 else [], filters,
