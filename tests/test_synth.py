@@ -162,6 +162,13 @@ def test_bench_prints_every_figure(tmp_path):
     assert len(inc["runs"]) == len(inc["new_process_runs"]) == 5
     assert inc["seconds"] == sorted(inc["runs"])[2]
     assert inc["new_process"]["seconds"] == sorted(inc["new_process_runs"])[2]
+    # The same for an edit to the largest table: the edited indicator's project page is among the files rewritten.
+    largest = inc["largest"]
+    assert largest["changed"].endswith("indicators.csv 第 2 行")
+    assert 0 < largest["rewritten"] < largest["files"] / 2
+    assert any(name.startswith("projects/") and name.endswith(".md") for name in largest["examples"])
+    assert len(largest["runs"]) == len(largest["new_process_runs"]) == 5
+    assert "改最大的表" in out
     # The preview (serve's builds without its server): each edit shows on its list page.
     preview = inc["preview"]
     assert preview["shown"] is True and len(preview["runs"]) == 5 and preview["seconds"] == sorted(preview["runs"])[2]
