@@ -451,6 +451,23 @@ def year_page(archive: Archive, y: YearModel) -> YearPage:
     )
 
 
+def _list_filters(archive: Archive, y: YearModel, section: str, rows: list) -> list[tuple[str, str, list[str]]]:
+    """A list's filters (label, data key, options), the same on each of its pages: the options are those of the
+    whole year (?dept=… in a link works on every page, showing none where none is)."""
+    if section == "rectifications":
+        return [("单位", "dept", sorted({r.department for r in rows})),
+                ("状态", "status", [str(s) for s in RectificationStatus]),
+                ("逾期", "overdue", ["逾期", "否"])]
+    if section not in ROW_UNIT:
+        return []
+    filters = [("单位", "dept", sorted({u for r in rows if (u := ROW_UNIT[section](r))}))]
+    if section == "evaluations":
+        given = {e.record.grade for e in rows if e.record.grade}
+        bands = [b.grade for b in archive.grade_bands_of(y.year)]
+        filters.append(("等级", "grade", [g for g in bands if g in given] + sorted(given - set(bands))))
+    return filters
+
+
 def list_pages(archive: Archive, y: YearModel,
                departments: dict[str, DepartmentHistory] | None = None) -> list[ListPage]:
     """The year's record lists, 200 rows a page, and its department-year pages (``departments``: the archive's
@@ -462,6 +479,7 @@ def list_pages(archive: Archive, y: YearModel,
             continue
         chunks = [rows[i:i + PAGE_ROWS] for i in range(0, len(rows), PAGE_ROWS)]
         srcs = [links.year_section(y.year, section, n) for n in range(1, len(chunks) + 1)]
+        filters = _list_filters(archive, y, section, rows)
         for n, chunk in enumerate(chunks, start=1):
             src = srcs[n - 1]
             t = Tables(archive, y, src)
@@ -475,27 +493,16 @@ def list_pages(archive: Archive, y: YearModel,
             # year pages are left out of search), and a reviewer looks up a cited 整改编号.
             table.searchable = section in ("exante", "applications", "rectifications")
             blocks: list[Table | Markup] = []
-            filters: list[tuple[str, str, list[str]]] = []
             if section == "rectifications" and n == 1:
                 blocks = rectification_blocks(y)  # (with the note on withheld records)
             elif n == 1:
                 blocks = withheld_note(y, section, WITHHELD_WHAT[section])
-            if section == "rectifications":
-                # (the units of the whole year: ?dept=… in a link works on every page, showing none where none is)
-                filters = [("单位", "dept", sorted({r.department for r in rows})),
-                           ("状态", "status", [str(s) for s in RectificationStatus]),
-                           ("逾期", "overdue", ["逾期", "否"])]
-            elif section in ROW_UNIT:
+            if section in ROW_UNIT:
                 # A reviewer reads one unit's records of a long list, or one grade's evaluations.
                 attrs = [{"dept": ROW_UNIT[section](r) or ""} for r in chunk]
-                filters = [("单位", "dept", sorted({u for r in rows if (u := ROW_UNIT[section](r))}))]
                 if section == "evaluations":
                     for a, e in zip(attrs, chunk, strict=True):
                         a["grade"] = e.record.grade or ""
-                    given = {e.record.grade for e in rows if e.record.grade}
-                    bands = [b.grade for b in archive.grade_bands_of(y.year)]
-                    filters.append(("等级", "grade", [g for g in bands if g in given]
-                                    + sorted(given - set(bands))))
                 table.row_attrs = attrs
             if section == "evaluations" and n == 1:
                 blocks = grade_blocks(y, archive.grade_bands_of(y.year)) + blocks
