@@ -5,7 +5,8 @@ and shares nothing with page rendering, so on a machine with more than one CPU a
 while this process goes on. With a cache, the pipeline forks the worker before reading anything (``begin``),
 reads first the years whose bundles are not cached, and names each to the worker once it is read (``ready``); the
 worker loads the year from the tables just cached, so it is at work while the other years are read and checked and
-the pages render. Without a cache it is forked when the pages start (``start``), with the years in its memory. If
+the pages render. When only one year's bundle is to be made (after an edit), the worker reads that year itself at
+once instead of waiting for this process to read it. Without a cache it is forked when the pages start (``start``), with the years in its memory. If
 the data turn out to be wrong, the worker is stopped and its bundles are thrown away.
 
 Bundles come from the cache (generator/cache.py) when the year's data, the settings and the code are as before. The
@@ -29,7 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import opendata
-from .cache import FileCache, run_into_tempdir
+from .cache import FileCache, hold_inherited, run_into_tempdir
 from .model import YearModel
 
 # Set just before the worker is forked: the child reads the years from here instead of receiving them pickled.
@@ -60,6 +61,7 @@ def _work(order: list[int], bounds, scratch: str, results, ready=None, load=None
     process names the year on ``ready`` (read without error, its tables in the cache) and gets the model and its key
     from ``load(year)``."""
     try:
+        hold_inherited()
         seen: set[int] = set()
         while (i := _take(bounds, newest=False)) is not None:
             year = order[i]
@@ -69,7 +71,11 @@ def _work(order: list[int], bounds, scratch: str, results, ready=None, load=None
                 if load is None:
                     model = _YEARS[year]
                 else:
-                    while year not in seen:
+                    # A single year (after an edit) is not waited for: until this process had read it the worker
+                    # would sit idle, so it reads the year itself meanwhile, on the other CPU, and the changed table
+                    # is parsed in both processes at once (the key shows whether both read the same files). With
+                    # more years (a first build) it waits, so as not to parse every table twice.
+                    while len(order) > 1 and year not in seen:
                         seen.add(ready.recv())  # EOFError: this process stopped (wrong data) or is done
                     model, key = load(year)
                 names = [p.name for p in opendata.export_year(model, dest)]

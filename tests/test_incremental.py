@@ -361,8 +361,10 @@ def test_wrong_data_found_after_a_bundle_was_begun_stops_its_worker(work, monkey
 
 
 def test_a_bundle_the_worker_made_from_files_changed_meanwhile_is_made_again_here(work, monkeypatch):
-    """The worker loads a year on its own; if its key is not the one the pages were made from, its bundle is not
-    used."""
+    """The worker reads the edited year on its own, at once; if the clerk saves the file again before this process
+    reads it, the worker's key is not the one the pages were made from, and its bundle is not used."""
+    import time
+
     from generator import exports
 
     data, out, cache_dir = work
@@ -370,18 +372,31 @@ def test_a_bundle_the_worker_made_from_files_changed_meanwhile_is_made_again_her
         pytest.skip("这台机器或此进程不另起子进程（单 CPU，或已有其他线程）")
     pipeline.generate(data, out, cache_dir)
     edit_cell(data / "2024" / schema.Rectification.FILE, 1, "问题", lambda v: v + "（已修改）")
-    real_load, real_here, made_here = pipeline._load_year, exports.Exports._here, []
+    real_load, real_validate, real_here, made_here = pipeline._load_year, pipeline.validate, exports.Exports._here, []
+    saved_again = out.parent / "saved-again"
 
-    def load(*args):  # in the worker, before it reads 2024: the clerk saves the file again
+    def load(*args):  # in the worker, once it has read 2024: the clerk saves the file again
+        loaded = real_load(*args)
         edit_cell(data / "2024" / schema.Rectification.FILE, 1, "问题", lambda v: v + "（再改）")
-        return real_load(*args)
+        saved_again.touch()
+        return loaded
+
+    def validate(*args, **kwargs):  # in this process: it reads the data only after that second save
+        deadline = time.monotonic() + 60
+        while not saved_again.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert saved_again.exists(), "子进程未读取 2024 年度"
+        return real_validate(*args, **kwargs)
 
     monkeypatch.setattr(pipeline, "_load_year", load)
+    monkeypatch.setattr(pipeline, "validate", validate)
     monkeypatch.setattr(exports.Exports, "_here", lambda self, y: made_here.append(y) or real_here(self, y))
     pipeline.generate(data, out, cache_dir)
     assert made_here == [2024]
     generated = (out / "2024" / "data" / "2024-全部数据.json").read_text(encoding="utf-8")
-    assert "（已修改）" in generated and "（再改）" not in generated
+    assert "（已修改）（再改）" in generated  # as the pages show it, not as the worker read it
+    page = (out / "2024" / "rectifications" / "index.md").read_text(encoding="utf-8")
+    assert "（已修改）（再改）" in page
 
 
 def test_a_cache_that_cannot_be_written_does_not_stop_the_build(work):
