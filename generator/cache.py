@@ -131,7 +131,7 @@ class ObjectCache:
 
 
 _MEMORY: dict[str, object] = {}  # shared by every ObjectCache of the process; keys are content hashes
-_HELD: list[dict[str, object]] = []  # (see hold_inherited)
+_HELD: dict[str, object] = {}  # (see hold_inherited)
 
 
 def release_memory() -> None:
@@ -147,7 +147,7 @@ def hold_inherited() -> None:
     leaves (it leaves with ``os._exit``, freeing nothing). Freeing those objects in the child would write to every
     page they sit on, so the kernel would copy each page just for it to be given back: 0.4 s for a ten-year archive.
     ``release_memory`` then frees only what the worker loaded itself."""
-    _HELD.append(dict(_MEMORY))
+    _HELD.update(_MEMORY)
 
 
 def _touch(path: Path) -> None:

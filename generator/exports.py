@@ -6,8 +6,9 @@ while this process goes on. With a cache, the pipeline forks the worker before r
 reads first the years whose bundles are not cached, and names each to the worker once it is read (``ready``); the
 worker loads the year from the tables just cached, so it is at work while the other years are read and checked and
 the pages render. When only one year's bundle is to be made (after an edit), the worker reads that year itself at
-once instead of waiting for this process to read it. Without a cache it is forked when the pages start (``start``), with the years in its memory. If
-the data turn out to be wrong, the worker is stopped and its bundles are thrown away.
+once instead of waiting for this process to read it. Without a cache it is forked when the pages start (``start``),
+with the years in its memory. If the data turn out to be wrong, the worker is stopped and its bundles are thrown
+away.
 
 Bundles come from the cache (generator/cache.py) when the year's data, the settings and the code are as before. The
 worker is only forked from a process with no other threads (a fork copies locks another thread may hold); otherwise,
