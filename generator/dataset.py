@@ -189,8 +189,11 @@ def row_digest(values: dict[str, str]) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
 
 
-def parse_table(raw: load.RawTable, model: type[Published], report: Report) -> TableRecords:
-    """Validate each row; a header problem is reported once, not once per row."""
+def parse_table(raw: load.RawTable, model: type[Published], report: Report,
+                previous: TableRecords | None = None) -> TableRecords:
+    """Validate each row; a header problem is reported once, not once per row. ``previous``: an earlier parse of
+    the same file (see ``_cached_table``); a row whose values are those of one of its records (the same digest) is
+    that record again, at its new place, without being validated again."""
     aliases = {model.alias_of(n): n for n in model.model_fields}
     # 金额（万元） is the column 金额; 金额（元） is reported: its amounts are not in 万元.
     rename = {}
@@ -228,8 +231,17 @@ def parse_table(raw: load.RawTable, model: type[Published], report: Report) -> T
                      f"缺少必填列“{a}”；请在表头加上这一列")
     records = TableRecords()
     key_alias = model.alias_of(model.KEY) if model.KEY else None
+    earlier = _by_digest(previous, model)
     for raw_row in raw.rows:
         values = {k: v for k, v in raw_row.values.items() if k not in unknown}
+        digest = row_digest(values)
+        if digest in earlier:  # (never a 合计 row, below: those are not records)
+            record, notes = _again(earlier[digest], previous, raw.file, raw_row.row)
+            _notes_to_report(notes, raw.file, raw_row.row, model, report)
+            if notes:
+                records.notes[digest] = notes
+            records.append(record)
+            continue
         mark = load.total_mark(v for v in values.values() if isinstance(v, str))
         if mark is not None and (not key_alias or not values.get(key_alias) or mark in values[key_alias]):
             # A spreadsheet's 合计 row saved with the detail: one mistake, not one per field it leaves blank.
@@ -260,7 +272,9 @@ def parse_table(raw: load.RawTable, model: type[Published], report: Report) -> T
             continue
         _notes_to_report(notes, raw.file, raw_row.row, model, report)
         private = record.__pydantic_private__  # (one dict update, not three of pydantic's __setattr__)
-        private["_file"], private["_row"], private["_digest"] = raw.file, raw_row.row, row_digest(values)
+        private["_file"], private["_row"], private["_digest"] = raw.file, raw_row.row, digest
+        if notes:
+            records.notes[digest] = notes
         records.append(record)
     records.failed += len(raw.skipped)
     for raw_row in raw.skipped:  # (their cells' problems were reported when reading)
@@ -273,6 +287,28 @@ def parse_table(raw: load.RawTable, model: type[Published], report: Report) -> T
             partial._file, partial._row = raw.file, raw_row.row
             records.partial.append(partial)
     return records
+
+
+def _by_digest(previous: TableRecords | None, model: type[Published]) -> dict[str, Published]:
+    """The records of an earlier parse by the digest of the row each was read from (rows with the same values are
+    the same record, whichever of them is taken)."""
+    if not previous:
+        return {}
+    return {r.__pydantic_private__["_digest"]: r for r in previous
+            if type(r) is model and r.__pydantic_private__.get("_digest")}
+
+
+def _again(record: Published, previous: TableRecords, file: str, row: int) -> tuple[Published, list]:
+    """A record of an earlier parse, as a new object read from ``row`` of ``file``, with the notes its row gave. A
+    record is made from its row's values alone (validators read no other row, no setting), so it is the record
+    validating the row again would make; tests/test_incremental.py checks that against a parse from scratch."""
+    new, put = object.__new__, object.__setattr__
+    again = new(type(record))
+    put(again, "__dict__", dict(record.__dict__))
+    put(again, "__pydantic_fields_set__", set(record.__pydantic_fields_set__))
+    put(again, "__pydantic_extra__", None)
+    put(again, "__pydantic_private__", {**record.__pydantic_private__, "_file": file, "_row": row})
+    return again, previous.notes.get(record.__pydantic_private__["_digest"], [])
 
 
 def partial_record(model: type[Published], values: dict[str, str], failed: set) -> Published | None:
@@ -517,12 +553,12 @@ def _cached_table(root: Path, path: Path, model: type[Published], report: Report
                   cache: ObjectCache | None) -> list[Published]:
     name = _name(root, path)
 
-    def parse(own: Report) -> TableRecords:
+    def parse(own: Report, previous) -> TableRecords:
         raw_table = load.read_csv(path, name, own)
         if progress is not None and raw_table is not None:
             progress(len(raw_table.rows))
         if raw_table is not None:
-            return parse_table(raw_table, model, own)
+            return parse_table(raw_table, model, own, previous if isinstance(previous, TableRecords) else None)
         unreadable = TableRecords()
         unreadable.failed = WHOLE_FILE
         return unreadable
@@ -537,7 +573,7 @@ def _cached_report(root: Path, path: Path, report: Report, cache: ObjectCache | 
     """The year's report.yaml, parsed."""
     name = _name(root, path)
 
-    def parse(own: Report) -> YearReport | None:
+    def parse(own: Report, _previous) -> YearReport | None:
         raw = load.read_yaml(path, name, own)
         return parse_document(raw, YearReport, own) if raw is not None else None
 
@@ -545,10 +581,11 @@ def _cached_report(root: Path, path: Path, report: Report, cache: ObjectCache | 
 
 
 def _parsed(cache: ObjectCache | None, kind: tuple[str, ...], path: Path, name: str, report: Report, parse):
-    """``parse(own report)`` of one file and the problems it found, reused from ``cache`` while the file's bytes
-    (and the code) are the same; the problems go to ``report`` either way. Returns the result and whether it came
-    from the cache."""
-    key = None
+    """``parse(own report, previous)`` of one file and the problems it found, reused from ``cache`` while the file's
+    bytes (and the code) are the same; the problems go to ``report`` either way. Returns the result and whether it
+    came from the cache. ``previous``: the result of the last parse of the file before its bytes changed, or None
+    (after an edit to one row of a table only that row is validated again)."""
+    key = latest = None
     if cache is not None:
         try:
             key = cache_key(*kind, PACK_VERSION, name, path.read_bytes())
@@ -559,10 +596,15 @@ def _parsed(cache: ObjectCache | None, kind: tuple[str, ...], path: Path, name: 
             value, problems = hit
             report.extend(problems)
             return value, True
+        latest = cache_key("latest", *kind, PACK_VERSION, name)
+    previous = None
+    if latest is not None and isinstance(last := cache.get(latest), str):
+        previous = (cache.get(last) or (None,))[0]
     own = Report()
-    value = parse(own)
+    value = parse(own, previous)
     if key:
         cache.put(key, (value, own.problems))
+        cache.put(latest, key)
     report.extend(own.problems)
     return value, False
 
@@ -573,7 +615,7 @@ def _parsed(cache: ObjectCache | None, kind: tuple[str, ...], path: Path, name: 
 # build that starts from the cache (after an edit to a ten-year archive, loading the nine other years is a third
 # of the generator's step). In memory (``serve``) they stay records. The attributes set below are pydantic's, so
 # its version is part of the cache key.
-PACK_VERSION = f"records-4/pydantic-{pydantic.VERSION}"
+PACK_VERSION = f"records-5/pydantic-{pydantic.VERSION}"
 
 
 WHOLE_FILE = -1  # TableRecords.failed of a file that could not be read at all
@@ -588,28 +630,30 @@ class TableRecords(list):
         self.unread: set[str] = set()
         self.failed = 0  # rows that could not be read (WHOLE_FILE: the file could not be read)
         self.partial: list[Published] = []
+        self.notes: dict[str, list] = {}  # the notes (parse_table) of the rows that gave any, by row digest
 
     def __reduce__(self):
         model = type(self[0]) if self else None
         rows = []
+        extra = (self.unread, self.partial, self.failed, self.notes)
         for r in self:
             if type(r) is not model or r.__pydantic_extra__:
                 # (never for parsed rows) pickled one by one
-                return (_unpack_list, (list(self), (self.unread, self.partial, self.failed)))
+                return (_unpack_list, (list(self), extra))
             rows.append((r.__dict__, r.__pydantic_fields_set__, r.__pydantic_private__))
-        return (_unpack_records, (model, rows, (self.unread, self.partial, self.failed)))
+        return (_unpack_records, (model, rows, extra))
 
 
-def _unpack_list(records: list, unread: tuple) -> TableRecords:
+def _unpack_list(records: list, extra: tuple) -> TableRecords:
     out = TableRecords(records)
-    out.unread, out.partial, out.failed = unread
+    out.unread, out.partial, out.failed, out.notes = extra
     return out
 
 
-def _unpack_records(model: type[Published] | None, rows: list[tuple], unread: tuple) -> TableRecords:
+def _unpack_records(model: type[Published] | None, rows: list[tuple], extra: tuple) -> TableRecords:
     new, put = object.__new__, object.__setattr__
     out = TableRecords()
-    out.unread, out.partial, out.failed = set(unread[0]), unread[1], unread[2]
+    out.unread, out.partial, out.failed, out.notes = set(extra[0]), extra[1], extra[2], extra[3]
     append = out.append
     for values, fields_set, private in rows:
         record = new(model)

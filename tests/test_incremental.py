@@ -434,6 +434,58 @@ def test_parsed_tables_come_back_from_a_pickle_as_they_were_parsed():
     assert pickle.loads(pickle.dumps(dataset.TableRecords([]))) == []
 
 
+def test_a_changed_table_reuses_the_records_of_its_unchanged_rows_as_a_parse_from_scratch_makes_them(tmp_path):
+    """After an edit, the rows of a table whose values are those of the last parse are not validated again
+    (dataset.parse_table's ``previous``). Rows moved, inserted, changed, made bad, and one with a full-width number
+    (a notice): the records, their source rows and digests, and the problems are those of a parse from scratch."""
+    from unittest import mock
+
+    from generator import dataset
+    from generator.cache import ObjectCache
+    from generator.problems import Report
+
+    source = ROOT / "examples" / "shixian" / "data" / "2024" / "indicators.csv"
+    header, *rows = source.read_text(encoding="utf-8").splitlines()
+    assert len(rows) > 6
+    rows[3] = rows[3].replace(",12,", ",１２,")  # weight 12 in full-width digits: read as 12, with a notice
+    assert "１２" in rows[3]
+    path = tmp_path / "indicators.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    cache = ObjectCache(tmp_path / "cache")
+
+    def parse() -> tuple[list, list]:
+        report = Report()
+        records = dataset._cached_table(tmp_path, path, schema.Indicator, report, None, cache)
+        return records, report.problems
+
+    first, first_problems = parse()
+    assert any(p.code == "normalised-number" for p in first_problems)
+    edited = list(rows)
+    edited.insert(1, rows[0].replace(",是,是,", ",否,是,"))  # a new row, like the first but for 示例
+    edited[5] = edited[5].replace(",≥,", ",≤,")  # one changed
+    edited[6] = edited[6].replace(",是,是,", ",也许,是,")  # one made bad
+    edited.append(edited.pop(2))  # one moved to the end
+    path.write_text("\n".join([header, *edited]) + "\n", encoding="utf-8")
+    seen = []
+    real_again = dataset._again
+    with mock.patch.object(dataset, "_again", lambda *a: seen.append(a[3]) or real_again(*a)):
+        again, again_problems = parse()
+    fresh_report = Report()
+    name = dataset._name(tmp_path, path)
+    fresh = dataset.parse_table(load.read_csv(path, name, fresh_report), schema.Indicator, fresh_report)
+    assert len(seen) >= len(rows) - 3  # most rows were taken from the first parse
+    assert len(again) == len(fresh) and len(again) == len(edited) - 1
+    for a, b in zip(again, fresh, strict=True):
+        assert type(a) is type(b) and a.model_dump() == b.model_dump()
+        assert a.__pydantic_private__ == b.__pydantic_private__ and a.model_fields_set == b.model_fields_set
+    assert [p.__dict__ for p in again_problems] == [p.__dict__ for p in fresh_report.problems]
+    assert any(p.code == "normalised-number" for p in again_problems)
+    assert again.unread == fresh.unread and again.failed == fresh.failed == 1
+    # The reused records are objects of their own: the first parse's are not changed with them.
+    again[0].__pydantic_private__["_digest"] = "changed"
+    assert "changed" not in {r.__pydantic_private__["_digest"] for r in first}
+
+
 def test_prune_removes_only_entries_unused_for_long(tmp_path):
     import os
     import time
