@@ -623,7 +623,8 @@ WHOLE_FILE = -1  # TableRecords.failed of a file that could not be read at all
 
 class TableRecords(list):
     """The records of one table, all of one class; the IDs of its rows that could not be read (``unread``) and the
-    references of those rows (``partial``); pickled compactly (the cache of parsed tables)."""
+    references of those rows (``partial``); the notices its rows gave (``notes``, given again when a later parse
+    reuses their records); pickled compactly (the cache of parsed tables)."""
 
     def __init__(self, *args):
         super().__init__(*args)
