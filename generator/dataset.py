@@ -563,7 +563,7 @@ def _cached_table(root: Path, path: Path, model: type[Published], report: Report
         unreadable.failed = WHOLE_FILE
         return unreadable
 
-    records, cached = _parsed(cache, ("table", model.__name__), path, name, report, parse)
+    records, cached = _parsed(cache, ("table", model.__name__), path, name, report, parse, reuse=True)
     if cached and progress is not None:
         progress(len(records))
     return records
@@ -573,18 +573,19 @@ def _cached_report(root: Path, path: Path, report: Report, cache: ObjectCache | 
     """The year's report.yaml, parsed."""
     name = _name(root, path)
 
-    def parse(own: Report, _previous) -> YearReport | None:
+    def parse(own: Report) -> YearReport | None:
         raw = load.read_yaml(path, name, own)
         return parse_document(raw, YearReport, own) if raw is not None else None
 
     return _parsed(cache, ("report",), path, name, report, parse)[0]
 
 
-def _parsed(cache: ObjectCache | None, kind: tuple[str, ...], path: Path, name: str, report: Report, parse):
-    """``parse(own report, previous)`` of one file and the problems it found, reused from ``cache`` while the file's
-    bytes (and the code) are the same; the problems go to ``report`` either way. Returns the result and whether it
-    came from the cache. ``previous``: the result of the last parse of the file before its bytes changed, or None
-    (after an edit to one row of a table only that row is validated again)."""
+def _parsed(cache: ObjectCache | None, kind: tuple[str, ...], path: Path, name: str, report: Report, parse, *,
+            reuse: bool = False):
+    """``parse(own report)`` of one file and the problems it found, reused from ``cache`` while the file's bytes
+    (and the code) are the same; the problems go to ``report`` either way. Returns the result and whether it came
+    from the cache. With ``reuse``, ``parse(own report, previous)``: the result of the last parse of the file before
+    its bytes changed, or None (after an edit to one row of a table only that row is validated again)."""
     key = latest = None
     if cache is not None:
         try:
@@ -596,15 +597,17 @@ def _parsed(cache: ObjectCache | None, kind: tuple[str, ...], path: Path, name: 
             value, problems = hit
             report.extend(problems)
             return value, True
-        latest = cache_key("latest", *kind, PACK_VERSION, name)
-    previous = None
-    if latest is not None and isinstance(last := cache.get(latest), str):
-        previous = (cache.get(last) or (None,))[0]
+        latest = cache_key("latest", *kind, PACK_VERSION, name) if reuse else None
     own = Report()
-    value = parse(own, previous)
+    if reuse:
+        last = cache.get(latest) if latest is not None else None
+        value = parse(own, (cache.get(last) or (None,))[0] if isinstance(last, str) else None)
+    else:
+        value = parse(own)
     if key:
         cache.put(key, (value, own.problems))
-        cache.put(latest, key)
+        if latest is not None:
+            cache.put(latest, key)
     report.extend(own.problems)
     return value, False
 
