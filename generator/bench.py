@@ -1,10 +1,12 @@
 """Benchmark: build a synthetic county archive and compare it with the floor, MkDocs alone on as many pages.
 
-``python -m generator bench S|M|L [--keep DIR]``. Builds run in child processes (``python -m generator.bench
---child …``) so that each one's peak memory is its own. The floor is the same Material theme building the same
-number of plain pages kept out of the navigation (``not_in_nav``), without search: what any MkDocs site of that
-size costs. Figures follow issue 6 (generator ≤ 10% of the total, total ≤ 1.2 × floor, pages ≤ 40 KB on
-average and ≤ 300 KB each, first search ≤ 300 KB, one changed record rewrites only its pages in ≤ 2 s).
+``python -m generator bench S|M|L [--keep DIR]``; ``bench S M L`` runs each size, then shows how each figure
+grows with the number of records (issue 6: nothing may grow faster). Builds run in child processes
+(``python -m generator.bench --child …``) so that each one's peak memory is its own. The floor is the same
+Material theme building the same number of plain pages kept out of the navigation (``not_in_nav``), without
+search: what any MkDocs site of that size costs. Figures follow issue 6 (generator ≤ 10% of the total, total
+≤ 1.2 × floor, pages ≤ 40 KB on average and ≤ 300 KB each, first search ≤ 300 KB, one changed record rewrites
+only its pages in ≤ 2 s).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass
+from itertools import pairwise
 from pathlib import Path
 
 from . import render, schema, search, synth
@@ -332,7 +335,7 @@ def _ratio(a: float | None, b: float | None) -> str:
 
 
 def report(size: str, synth_seconds: float, ours: SiteFigures, floor: SiteFigures, same: SiteFigures,
-           inc: dict) -> list[str]:
+           inc: dict, records: int | None = None) -> list[str]:
     def both(wall, cpu):
         return f"{_s(wall)}（CPU {_s(cpu)}）"
 
@@ -354,7 +357,8 @@ def report(size: str, synth_seconds: float, ours: SiteFigures, floor: SiteFigure
         ("首次搜索下载（gzip）", _kb(ours.first_search_bytes), "—（下限无搜索）", ""),
     ]
     gen_share = ours.generator_cpu / ours.cpu_seconds if ours.cpu_seconds else 0
-    lines = [f"性能测试 {size}：合成数据 {synth_seconds:.2f} s（不计入构建）", "",
+    counted = f"{records} 条记录，" if records is not None else ""
+    lines = [f"性能测试 {size}：{counted}合成数据 {synth_seconds:.2f} s（不计入构建）", "",
              "| 指标 | 本站 | 下限（纯 MkDocs，页面不在导航中） | 比值（本站/下限，用时按 CPU） |",
              "| --- | --- | --- | --- |"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
@@ -424,21 +428,96 @@ def run(size: str, root: Path, work: Path, seed: int = 1) -> tuple[list[str], di
     shutil.rmtree(same_dir, ignore_errors=True)
     same_config = write_floor_same_content(same_dir, work / "generated", root / "mkdocs.yml")
     same = SiteFigures(**_run_child("floor", str(same_config)), **measure_site(same_dir / "site"))
-    figures = {"size": size, "synth_seconds": synth_seconds, "ours": asdict(ours), "floor": asdict(floor),
+    records = count_records(data)
+    figures = {"size": size, "records": records, "synth_seconds": synth_seconds, "ours": asdict(ours),
+               "floor": asdict(floor),
                "floor_same_content": asdict(same), "incremental": inc}
-    return report(size, synth_seconds, ours, floor, same, inc), figures
+    return report(size, synth_seconds, ours, floor, same, inc, records), figures
 
 
-def main(size: str, paths, keep: Path | None = None, seed: int = 1) -> int:
-    if keep is not None:
-        keep.mkdir(parents=True, exist_ok=True)
-        lines, figures = run(size, paths.root, keep.resolve(), seed)
-    else:
-        with tempfile.TemporaryDirectory(prefix="jx-bench-") as tmp:
-            lines, figures = run(size, paths.root, Path(tmp), seed)
-    print("\n".join(lines))
-    if keep is not None:
-        (keep / "bench.json").write_text(json.dumps(figures, ensure_ascii=False, indent=1), encoding="utf-8")
+def count_records(data: Path) -> int:
+    """The records of a data folder: the rows of every year's tables (header lines not counted)."""
+    total = 0
+    for path in sorted(data.glob("*/*.csv")):
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            total += max(sum(1 for _ in csv.reader(f)) - 1, 0)
+    return total
+
+
+# --- growth (issue 6: run S, M and L; nothing may grow faster than the number of records) -------
+
+
+def _edit(key: str, process: str):
+    def figure(f: dict) -> float | None:
+        inc = f["incremental"] if key == "rectification" else f["incremental"].get("largest")
+        if not inc:
+            return None
+        return inc["seconds"] if process == "same" else inc["new_process"]["seconds"]
+    return figure
+
+
+GROWTH = [
+    ("页面数", lambda f: f["ours"]["pages"], str),
+    ("生成器 CPU", lambda f: f["ours"]["generator_cpu"], _s),
+    ("MkDocs CPU", lambda f: f["ours"]["mkdocs_cpu"], _s),
+    ("搜索索引 CPU", lambda f: f["ours"]["search_index_cpu"], _s),
+    ("总用时 CPU", lambda f: f["ours"]["cpu_seconds"], _s),
+    ("网站大小", lambda f: f["ours"]["site_bytes"], _mb),
+    ("最大页面", lambda f: f["ours"]["largest_page"], _kb),
+    ("平均页面", lambda f: f["ours"]["average_page"], _kb),
+    ("峰值内存", lambda f: f["ours"]["peak_memory"], _mb),
+    ("首次搜索下载", lambda f: f["ours"]["first_search_bytes"], _kb),
+    ("改一条整改记录（同一进程）", _edit("rectification", "same"), _s),
+    ("改一条整改记录（新进程）", _edit("rectification", "new"), _s),
+    ("改一条绩效指标（同一进程）", _edit("indicator", "same"), _s),
+    ("改一条绩效指标（新进程）", _edit("indicator", "new"), _s),
+]
+
+
+def growth(runs: list[dict]) -> list[str]:
+    """How each figure grows from one size to the next (``runs``: the figures of ``run``, smallest first), beside
+    how the records grow; the figures that grow faster than the records are named."""
+    steps = list(pairwise(runs))
+    head = [r["size"] for r in runs] + [f"{a['size']}→{b['size']}" for a, b in steps]
+    lines = ["| 指标 | " + " | ".join(head) + " |", "|" + " --- |" * (len(head) + 1),
+             "| 记录数 | " + " | ".join(str(r["records"]) for r in runs)
+             + "".join(f" | ×{b['records'] / a['records']:.2f}" for a, b in steps) + " |"]
+    faster = []
+    for label, figure, shown in GROWTH:
+        cells = [shown(v) if (v := figure(r)) is not None else "—" for r in runs]
+        for a, b in steps:
+            before, after, records = figure(a), figure(b), b["records"] / a["records"]
+            if not before or after is None:
+                cells.append("—")
+                continue
+            cells.append(f"×{after / before:.2f}")
+            if after / before > records:
+                faster.append(f"{label}（{a['size']}→{b['size']} ×{after / before:.2f}，记录 ×{records:.2f}）")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append("增长快于记录数的指标：" + "；".join(faster) if faster else "没有一项指标增长快于记录数。")
+    return lines
+
+
+def main(sizes: str | list[str], paths, keep: Path | None = None, seed: int = 1) -> int:
+    """Benchmark each of ``sizes`` in turn (with ``keep``: each in its own folder, ``keep/<size>`` when there are
+    several); with more than one, then how each figure grows from one size to the next."""
+    sizes = [sizes] if isinstance(sizes, str) else list(sizes)
+    sizes = sorted(dict.fromkeys(sizes), key=lambda s: list(synth.PRESETS).index(s))  # smallest first
+    runs = []
+    for size in sizes:
+        folder = keep if keep is None or len(sizes) == 1 else keep / size
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+            lines, figures = run(size, paths.root, folder.resolve(), seed)
+            (folder / "bench.json").write_text(json.dumps(figures, ensure_ascii=False, indent=1), encoding="utf-8")
+        else:
+            with tempfile.TemporaryDirectory(prefix="jx-bench-") as tmp:
+                lines, figures = run(size, paths.root, Path(tmp), seed)
+        print("\n".join(lines) + ("\n" if len(sizes) > 1 else ""), flush=True)
+        runs.append(figures)
+    if len(runs) > 1:
+        print("\n".join([f"规模增长（{'、'.join(sizes)}）：各项指标的值，以及相邻规模之间的倍数", "", *growth(runs)]))
     return 0
 
 
@@ -446,7 +525,7 @@ if __name__ == "__main__":
     # Child mode: python -m generator.bench --child build ROOT DATA SITE CACHE | generate DATA OUT CACHE
     # | preview ROOT DATA WORK | floor CONFIG
     if sys.argv[1:2] != ["--child"]:
-        sys.exit("用法：python -m generator bench S|M|L")
+        sys.exit("用法：python -m generator bench S|M|L（可给出几个，例如 S M L）")
     kind, *rest = sys.argv[2:]
     if kind == "build":
         result = _child_build(*map(Path, rest))

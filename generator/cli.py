@@ -241,7 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_synth)
 
     p = command(sub, "bench", "性能测试：生成合成数据、构建网站，并与 MkDocs 本身的下限比较")
-    p.add_argument("size", choices=["XS", "S", "M", "L"], metavar="规模", help="规模：S、M、L（XS 仅供测试）")
+    p.add_argument("size", nargs="+", choices=["XS", "S", "M", "L"], metavar="规模",
+                   help="规模：S、M、L（XS 仅供测试）；给出几个（S M L）则逐个运行，再列出各项指标随规模的增长")
     p.add_argument("--keep", type=Path, default=None, help="保留数据与网站到此目录（默认用临时目录并删除）")
     p.add_argument("--seed", type=int, default=1)
     p.set_defaults(func=cmd_bench)

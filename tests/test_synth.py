@@ -174,3 +174,70 @@ def test_bench_prints_every_figure(tmp_path):
     assert preview["shown"] is True and len(preview["runs"]) == 5 and preview["seconds"] == sorted(preview["runs"])[2]
     assert "预览（serve" in out
     assert figures["ours"]["pages"] == figures["floor"]["pages"]
+    # The records counted, as the growth table (bench S M L) compares each figure with them.
+    from generator import bench
+
+    assert figures["records"] == bench.count_records(tmp_path / "bench" / "data") > 0
+    assert f"性能测试 XS：{figures['records']} 条记录" in out
+
+
+def _figures(size: str, records: int, scale: float, *, memory: float | None = None) -> dict:
+    """Bench figures of one size as ``bench.run`` records them, every figure ``scale`` times those of a base size."""
+    inc = {"seconds": 0.2 * scale, "new_process": {"seconds": 0.3 * scale}}
+    return {"size": size, "records": records,
+            "ours": {"pages": int(100 * scale), "generator_cpu": 1.0 * scale, "mkdocs_cpu": 2.0 * scale,
+                     "search_index_cpu": 1.5 * scale, "cpu_seconds": 4.5 * scale, "site_bytes": int(5e6 * scale),
+                     "largest_page": int(5e4 * scale), "average_page": int(2e4 * scale),
+                     "peak_memory": int(9e7 * (memory if memory is not None else scale)),
+                     "first_search_bytes": int(1.2e5 * scale)},
+            "incremental": {**inc, "largest": dict(inc)}}
+
+
+def test_growth_names_each_figure_that_grows_faster_than_the_records():
+    from generator import bench
+
+    # Records ×10 then ×10; every figure ×5 then ×8: nothing grows faster.
+    runs = [_figures("S", 1000, 1), _figures("M", 10000, 5), _figures("L", 100000, 40)]
+    lines = bench.growth(runs)
+    table = "\n".join(lines)
+    assert "| 记录数 | 1000 | 10000 | 100000 | ×10.00 | ×10.00 |" in lines
+    assert "| 页面数 | 100 | 500 | 4000 | ×5.00 | ×8.00 |" in lines
+    assert lines[-1] == "没有一项指标增长快于记录数。"
+    for label, *_ in bench.GROWTH:
+        assert f"| {label} |" in table
+    # Peak memory ×12 from M to L while the records grow ×10: named, with both factors.
+    runs[2] = _figures("L", 100000, 40, memory=60)
+    last = bench.growth(runs)[-1]
+    assert last == "增长快于记录数的指标：峰值内存（M→L ×12.00，记录 ×10.00）"
+
+
+def test_count_records_counts_the_rows_of_every_years_tables(small):
+    from generator import bench
+
+    expected = 0
+    for path in small.glob("*/*.csv"):
+        expected += len(read_rows(path))
+    assert expected > 1000
+    assert bench.count_records(small) == expected
+
+
+def test_bench_takes_several_sizes_and_runs_them_smallest_first(monkeypatch, capsys, tmp_path):
+    from generator import bench, cli
+
+    args = cli.build_parser().parse_args(["bench", "L", "S", "M"])
+    assert args.size == ["L", "S", "M"]
+    ran = []
+
+    def fake_run(size, root, work, seed):  # (the real run takes minutes; here only the order and the table)
+        ran.append((size, work))
+        n = {"S": 1, "M": 5, "L": 40}[size]
+        return [f"性能测试 {size}"], _figures(size, {"S": 1000, "M": 10000, "L": 100000}[size], n)
+
+    monkeypatch.setattr(bench, "run", fake_run)
+    paths = pipeline.Paths(ROOT)
+    assert bench.main(args.size, paths, keep=tmp_path) == 0
+    assert [s for s, _ in ran] == ["S", "M", "L"]
+    assert [w for _, w in ran] == [(tmp_path / s).resolve() for s in ("S", "M", "L")]
+    assert all((tmp_path / s / "bench.json").exists() for s in ("S", "M", "L"))
+    out = capsys.readouterr().out
+    assert "规模增长（S、M、L）" in out and "| 记录数 | 1000 | 10000 | 100000 |" in out
