@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import subprocess
 import sys
 from collections import Counter
@@ -153,8 +154,6 @@ def test_bench_prints_every_figure(tmp_path):
         assert label in out, f"缺少“{label}”：\n{out}"
     assert (tmp_path / "bench" / "bench.json").exists()
     # Only the pages that show the changed rectification are rewritten, not the whole site.
-    import json
-
     figures = json.loads((tmp_path / "bench" / "bench.json").read_text(encoding="utf-8"))
     inc = figures["incremental"]
     assert 0 < inc["rewritten"] < inc["files"] / 2
@@ -174,6 +173,11 @@ def test_bench_prints_every_figure(tmp_path):
     assert preview["shown"] is True and len(preview["runs"]) == 5 and preview["seconds"] == sorted(preview["runs"])[2]
     assert "预览（serve" in out
     assert figures["ours"]["pages"] == figures["floor"]["pages"]
+    # Peak memory: each process's own (main, open-data worker, Pagefind); the worker ends before Pagefind starts.
+    parts = figures["ours"]["peak_parts"]
+    assert set(parts) == {"main", "worker", "search"} and all(v > 20 * 2**20 for v in parts.values()), parts
+    assert figures["ours"]["peak_memory"] == parts["main"] + max(parts["worker"], parts["search"])
+    assert "峰值内存分项：主进程" in out
     # The records counted, as the growth table (bench S M L) compares each figure with them.
     from generator import bench
 
@@ -241,3 +245,23 @@ def test_bench_takes_several_sizes_and_runs_them_smallest_first(monkeypatch, cap
     assert all((tmp_path / s / "bench.json").exists() for s in ("S", "M", "L"))
     out = capsys.readouterr().out
     assert "规模增长（S、M、L）" in out and "| 记录数 | 1000 | 10000 | 100000 |" in out
+
+
+def test_a_childs_peak_memory_is_its_own_not_its_parents(tmp_path):
+    """Linux keeps getrusage's ru_maxrss across exec: a child started by a big process reports that process's peak.
+    The benchmark's children read their own (VmHWM) instead."""
+    from generator import bench
+
+    if bench.peak_of() is None:
+        pytest.skip("/proc/self/status 不可读（非 Linux）")
+    ballast = bytearray(300 * 2**20)
+    ballast[::4096] = b"\x01" * len(ballast[::4096])  # touched, so resident
+    code = ("import json, resource; from generator import bench; "
+            "print(json.dumps([bench.peak_of(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024]))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    own, inherited = json.loads(done.stdout)
+    assert inherited > 300 * 2**20  # what ru_maxrss says: this process's peak
+    assert own < 150 * 2**20  # what the child used: Python and the generator's imports
+    assert bench.peak_of() > 300 * 2**20  # this process's own: the ballast is resident
+    assert bench.peak_of(2**22 + 12345) is None  # (no such process)
+    del ballast
