@@ -54,7 +54,9 @@ class SiteFigures:
     first_search_files: int | None = None
     project_found: bool | None = None
     query: str = ""
-    peak_parts: dict | None = None  # each process's own peak: main, worker (open data), search (Pagefind)
+    # each process's own peak: main (while generating), worker (open data), main_site (while MkDocs builds and
+    # Pagefind indexes), search (Pagefind)
+    peak_parts: dict | None = None
 
 
 def measure_site(site: Path) -> dict:
@@ -88,6 +90,16 @@ def peak_of(pid: int | str = "self") -> int | None:
 def _own_peak() -> int:
     peak = peak_of()
     return peak if peak is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _reset_peak() -> bool:
+    """Start this process's peak (VmHWM) again from what it holds now (Linux: clear_refs); False if it cannot."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
 
 
 # --- children ------------------------------------------------------------------------------
@@ -127,8 +139,18 @@ def _child_build(root: Path, data: Path, site: Path, cache_dir: Path) -> dict:
             if os.getpid() != main_pid and (peak := peak_of()) is not None:
                 (worker_peaks / str(os.getpid())).write_text(str(peak), encoding="ascii")
 
+    # This process's peak in each of the two parts: while generating (beside the worker), then while MkDocs builds
+    # and Pagefind indexes (beside Pagefind).
+    generating: dict[str, int | bool] = {}
+    run_mkdocs = pipeline.run_mkdocs
+
+    def site_part(*args, **kwargs):
+        generating["peak"], generating["reset"] = _own_peak(), _reset_peak()
+        return run_mkdocs(*args, **kwargs)
+
     search.Indexer.close = closing
     opendata.export_year = exporting  # (the worker calls it through the module, as exports.py does)
+    pipeline.run_mkdocs = site_part
 
     def timed(name, func):
         def wrapper(*args, **kwargs):
@@ -147,11 +169,15 @@ def _child_build(root: Path, data: Path, site: Path, cache_dir: Path) -> dict:
     total, total_cpu = time.perf_counter() - wall, _cpu() - cpu
     worker = [int(p.read_text(encoding="ascii")) for p in worker_peaks.iterdir()]
     shutil.rmtree(worker_peaks, ignore_errors=True)
-    parts = {"main": _own_peak(), "worker": max(worker) if worker else None, "search": peaks.get("search")}
-    # The worker has ended before Pagefind starts (pipeline._build_aside: the bundles are collected, and the worker
-    # joined, inside the generation; the index is made after it), so at most this process and one of them run at
-    # once. Their peaks added: an upper bound (they need not peak together; the worker shares pages with this one).
-    together = parts["main"] + max(parts["worker"] or 0, parts["search"] or 0)
+    last = _own_peak()
+    parts = {"main": generating.get("peak", last), "worker": max(worker) if worker else None,
+             "main_site": last if generating.get("reset") else max(last, generating.get("peak", 0)),
+             "search": peaks.get("search")}
+    # The worker has ended before MkDocs starts (pipeline._build_aside: the bundles are collected, and the worker
+    # joined, inside the generation; the index is made after it), so this process runs beside one of them at a
+    # time. In each part their peaks are added: an upper bound (they need not peak together, and the worker shares
+    # pages with this process).
+    together = max(parts["main"] + (parts["worker"] or 0), parts["main_site"] + (parts["search"] or 0))
     return {"seconds": total, "mkdocs_seconds": spent["mkdocs"][0], "search_index_seconds": spent["search"][0],
             "generator_seconds": total - spent["mkdocs"][0] - spent["search"][0],
             "cpu_seconds": total_cpu, "mkdocs_cpu": spent["mkdocs"][1], "search_index_cpu": spent["search"][1],
@@ -436,10 +462,12 @@ def _memory_lines(ours: SiteFigures) -> list[str]:
     parts = ours.peak_parts or {}
     if not parts:
         return []
-    names = {"main": "主进程（生成器与 MkDocs）", "worker": "开放数据子进程", "search": "Pagefind"}
-    shown = "，".join(f"{names[k]} {_mb(v)}" for k, v in parts.items() if v)
-    return [f"峰值内存分项：{shown}；开放数据子进程在 Pagefind 启动前已结束，合计为主进程与两者中较大者的峰值之和，"
-            "是上限（各进程不一定同时达到峰值，子进程与主进程共用部分内存）"]
+    def mb(key: str) -> str:
+        return _mb(parts.get(key)) if parts.get(key) else "—"
+
+    return [f"峰值内存分项：生成时，主进程 {mb('main')} + 开放数据子进程 {mb('worker')}；"
+            f"MkDocs 与搜索索引时，主进程 {mb('main_site')} + Pagefind {mb('search')}（子进程在 MkDocs 开始前已结束）。"
+            "合计取两段中较大的和，是上限：各进程不一定同时达到峰值，子进程与主进程共用部分内存"]
 
 
 def _edit_lines(label: str, inc: dict) -> list[str]:

@@ -105,6 +105,12 @@ class Dataset:
     years: dict[int, YearData]
     settings_bytes: bytes = b""  # settings.yaml as read: what caches of work that depends on it are keyed by
 
+    def without_records(self) -> Dataset:
+        """The same years with their reports and folders but no records: what registering the published years
+        (freeze.record_all) reads, once the pages are made."""
+        years = {y: YearData(d.year, d.path, d.report, key=d.key) for y, d in self.years.items()}
+        return Dataset(self.root, self.settings, years, self.settings_bytes)
+
 
 _PYDANTIC_CODES = {
     "missing": "missing-field",

@@ -233,3 +233,26 @@ def test_a_failed_build_leaves_no_work_folder(project):
     with pytest.raises(DataError):
         pipeline.build(project, strict=True, quiet=True)
     assert not project.work.exists()
+
+
+def test_mkdocs_runs_without_the_records_in_memory_and_the_corrected_year_is_still_registered(project, monkeypatch):
+    """The records are let go once the pages are made (MkDocs and Pagefind then need the memory); registering a
+    corrected published year afterwards needs only the years' reports and folders."""
+    from generator import cache
+
+    held = []
+    run_mkdocs = pipeline.run_mkdocs
+
+    def watched(*args, **kwargs):
+        held.append(len(cache._MEMORY))
+        return run_mkdocs(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "run_mkdocs", watched)
+    frozen = project.data / "frozen.yaml"
+    before = frozen.read_text(encoding="utf-8")
+    assert "更正条数: 1" in before
+    valid_change(project)  # a second 更正说明 for 2023
+    pipeline.build(project, strict=True, quiet=True)
+    assert held == [0]
+    after = frozen.read_text(encoding="utf-8")
+    assert "更正条数: 2" in after and after != before
