@@ -462,6 +462,7 @@ def _memory_lines(ours: SiteFigures) -> list[str]:
     parts = ours.peak_parts or {}
     if not parts:
         return []
+
     def mb(key: str) -> str:
         return _mb(parts.get(key)) if parts.get(key) else "—"
 
