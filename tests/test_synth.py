@@ -172,7 +172,14 @@ def test_bench_prints_every_figure(tmp_path):
     preview = inc["preview"]
     assert preview["shown"] is True and len(preview["runs"]) == 5 and preview["seconds"] == sorted(preview["runs"])[2]
     assert "预览（serve" in out
-    assert figures["ours"]["pages"] == figures["floor"]["pages"]
+    assert figures["ours"]["pages"] == figures["floor"]["pages"] == figures["floor_a0"]["pages"]
+    # The floor is issue 6's: plain pages whose Material search index grows about 6 KB a page, all of it downloaded
+    # before a first result; floor A0 has no search.
+    floor = figures["floor"]
+    assert 5 * 1024 < floor["search_index_bytes"] / floor["pages"] < 7 * 1024
+    assert floor["first_search_bytes"] > 0 and floor["first_search_files"] == 4
+    assert figures["floor_a0"]["first_search_bytes"] is None
+    assert "下限 A0（更严" in out
     # Peak memory: each process's own, in the two parts of a build: generating (beside the open-data worker), then
     # MkDocs and the search index (beside Pagefind); the larger sum.
     parts = figures["ours"]["peak_parts"]
@@ -184,6 +191,36 @@ def test_bench_prints_every_figure(tmp_path):
 
     assert figures["records"] == bench.count_records(tmp_path / "bench" / "data") > 0
     assert f"性能测试 XS：{figures['records']} 条记录" in out
+
+
+def test_floor_pages_carry_the_text_issue_6_measured_its_floor_on(tmp_path):
+    from generator import bench
+
+    config = bench.write_floor(tmp_path / "a", 5)
+    pages = sorted((tmp_path / "a" / "docs" / "p").glob("*.md"))
+    assert len(pages) == 3  # with index.html and 404.html, five HTML files
+    assert all(bench.FLOOR_CHARS <= len(p.read_text(encoding="utf-8")) < bench.FLOOR_CHARS + 200 for p in pages)
+    assert "plugins:\n  - search\n" in config.read_text(encoding="utf-8")
+    strict = bench.write_floor(tmp_path / "a0", 5, chars=0, search=False)
+    assert "plugins: []" in strict.read_text(encoding="utf-8")
+    assert len((tmp_path / "a0" / "docs" / "p" / "00001.md").read_text(encoding="utf-8")) < 60
+
+
+def test_material_first_search_counts_its_worker_language_scripts_and_whole_index(tmp_path):
+    from generator import bench
+
+    site = tmp_path / "site"
+    assert bench.material_first_search(site) is None  # no Material search
+    files = {"search/search_index.json": b'{"docs": []}' * 500,
+             "assets/javascripts/workers/search.abc.min.js": b"worker" * 300,
+             "assets/javascripts/lunr/min/lunr.stemmer.support.min.js": b"stem" * 200,
+             "assets/javascripts/lunr/min/lunr.zh.min.js": b"zh" * 100,
+             "assets/javascripts/lunr/min/lunr.ja.min.js": b"ja" * 100}  # another language's: not fetched
+    for name, data in files.items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_bytes(data)
+    fetched = [n for n in files if "lunr.ja" not in n]
+    assert bench.material_first_search(site) == (sum(bench.transfer_size(site / n) for n in fetched), 4)
 
 
 def _figures(size: str, records: int, scale: float, *, memory: float | None = None) -> dict:
