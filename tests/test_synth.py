@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import subprocess
 import sys
@@ -201,6 +202,10 @@ def test_floor_pages_carry_the_text_issue_6_measured_its_floor_on(tmp_path):
     assert len(pages) == 3  # with index.html and 404.html, five HTML files
     assert all(bench.FLOOR_CHARS <= len(p.read_text(encoding="utf-8")) < bench.FLOOR_CHARS + 200 for p in pages)
     assert "plugins:\n  - search\n" in config.read_text(encoding="utf-8")
+    # Text that does not repeat: repeated sentences would gzip to almost nothing (Material's index, downloaded
+    # whole, would look as light as Pagefind's chunks).
+    raw = "".join(p.read_text(encoding="utf-8") for p in pages).encode("utf-8")
+    assert len(gzip.compress(raw)) > 0.3 * len(raw)
     strict = bench.write_floor(tmp_path / "a0", 5, chars=0, search=False)
     assert "plugins: []" in strict.read_text(encoding="utf-8")
     assert len((tmp_path / "a0" / "docs" / "p" / "00001.md").read_text(encoding="utf-8")) < 60
