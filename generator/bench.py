@@ -225,13 +225,10 @@ not_in_nav: |
 # some 1,000 characters of text, indexed by Material's own search (a plain MkDocs site's default). Floor A is
 # those pages; floor A0 (the stricter one these figures first used) is a title and one sentence, without search.
 FLOOR_CHARS = 1000
-_FLOOR_SENTENCES = (
-    "示例县农业农村局实施高标准农田建设项目，完成年度绩效目标，群众满意度较高。",
-    "项目资金按进度拨付，预算执行率达到序时进度要求，资金使用规范，未发现挤占挪用。",
-    "绩效监控发现部分子项目开工较晚，主管部门已督促加快实施，并调整了年内支付计划。",
-    "评价结论为良，下一年度将完善绩效指标，细化可衡量的数量和质量目标，加强结果应用。",
-)
-_FLOOR_CHARACTERS = "".join(_FLOOR_SENTENCES)
+_FLOOR_CHARACTERS = ("示例县农业农村局实施高标准农田建设项目，完成年度绩效目标，群众满意度较高。"
+                     "项目资金按进度拨付，预算执行率达到序时进度要求，资金使用规范，未发现挤占挪用。"
+                     "绩效监控发现部分子项目开工较晚，主管部门已督促加快实施，并调整了年内支付计划。"
+                     "评价结论为良，下一年度将完善绩效指标，细化可衡量的数量和质量目标，加强结果应用。")
 
 
 def write_floor(work: Path, pages: int, *, chars: int = FLOOR_CHARS, search: bool = True) -> Path:
@@ -241,7 +238,7 @@ def write_floor(work: Path, pages: int, *, chars: int = FLOOR_CHARS, search: boo
     (docs / "p").mkdir(parents=True, exist_ok=True)
     (docs / "index.md").write_text("# 下限\n\n只有这一页在导航中。\n", encoding="utf-8")
     for i in range(1, pages - 1):  # with index.html and 404.html, as many HTML files as the site
-        # The sentences' characters shuffled anew for each paragraph: text that repeats would gzip to almost
+        # These characters shuffled anew for each paragraph: text that repeats would gzip to almost
         # nothing and make Material's whole index look as light as a chunked one.
         rng, text, n = random.Random(i), [f"示例县项目第 {i} 号的说明文字，用于衡量 MkDocs 本身的构建开销。"], 0
         while sum(map(len, text)) < chars:
@@ -540,8 +537,8 @@ def _edit_lines(label: str, inc: dict) -> list[str]:
 
 
 def run(size: str, root: Path, work: Path, seed: int = 1) -> tuple[list[str], dict]:
-    data, site, floor_dir = work / "data", work / "site", work / "floor"
-    for d in (data, site, floor_dir):
+    data, site = work / "data", work / "site"
+    for d in (data, site):  # (each floor's folder is emptied by ``_floor``)
         shutil.rmtree(d, ignore_errors=True)
     start = time.perf_counter()
     synth.generate(size, data, seed=seed)
@@ -555,7 +552,7 @@ def run(size: str, root: Path, work: Path, seed: int = 1) -> tuple[list[str], di
         ours.query = project_word(data)
         ours.first_search_bytes, ours.first_search_files, ours.project_found = first_search(site, root, ours.query)
 
-    floor = _floor(floor_dir, ours.pages)
+    floor = _floor(work / "floor", ours.pages)
     strict = _floor(work / "floor-a0", ours.pages, chars=0, search=False)
 
     inc = incremental(data, work / "generated")
