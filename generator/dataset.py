@@ -440,13 +440,15 @@ def _submodel_at(model: type[Record], loc: tuple) -> type[Record]:
 
 def read_dataset(root: Path, report: Report, years: list[int] | None = None,
                  progress=None, cache: ObjectCache | None = None, first: Collection[int] = (),
-                 then: Callable[[int], None] | None = None) -> Dataset | None:
+                 then: Callable[[int], None] | None = None, last: Collection[int] = ()) -> Dataset | None:
     """Read settings and every year directory under ``root``; problems go to ``report``.
 
     ``progress``, if given, is called with the number of rows of each table read (for a progress bar).
     With ``cache``, a year whose files are byte for byte as before is not parsed again (see ``cached_year``).
     The years in ``first`` are read before the others, each named to ``then`` once read if no error was found so
-    far (the pipeline begins their open-data bundles meanwhile); the result is the same in any order."""
+    far (the pipeline begins their open-data bundles meanwhile); the years in ``last`` after all others (another
+    process is reading them meanwhile and puts their parsed tables in ``cache``); the result is the same in any
+    order."""
     if not root.is_dir():
         report.error(str(root), None, "file-missing", "", "",
                      "数据目录不存在（或不是文件夹）；请用 --data 指向含 settings.yaml 与年度文件夹的目录")
@@ -485,7 +487,8 @@ def read_dataset(root: Path, report: Report, years: list[int] | None = None,
     if years:
         year_dirs = [d for d in year_dirs if int(d.name) in years]
     ahead = [d for d in year_dirs if int(d.name) in first]
-    for year_dir in ahead + [d for d in year_dirs if d not in ahead]:
+    behind = [d for d in year_dirs if int(d.name) in last and d not in ahead]
+    for year_dir in ahead + [d for d in year_dirs if d not in ahead and d not in behind] + behind:
         year = int(year_dir.name)
         found[year] = cached_year(root, year_dir, year, report, progress, cache) if cache is not None \
             else read_year(root, year_dir, year, report, progress)

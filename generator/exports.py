@@ -122,6 +122,11 @@ class Exports:
         if years and self._worker is None and _can_fork():
             self._fork(list(years), load)
 
+    def reads_alone(self) -> list[int]:
+        """The year the worker reads on its own (``begin`` with a single year, see ``_work``), or none."""
+        return list(self._order) if self._worker is not None and self._ready is not None and len(self._order) == 1 \
+            else []
+
     def ready(self, year: int) -> None:
         """``year`` has been read without error and its tables are in the cache: the worker may load it."""
         if self._ready is not None and year in self._order:

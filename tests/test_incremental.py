@@ -326,9 +326,51 @@ def test_the_year_whose_bundle_must_be_made_is_read_first_and_its_bundle_begun_b
     monkeypatch.setattr(exports.Exports, "_here", lambda self, y: events.append(("here", y)) or real_here(self, y))
     pipeline.generate(data, out, cache_dir)
     forked = events[0][2]
-    assert events[:6] == [("begin", [2024], forked), 2024, ("ready", 2024), 2021, 2022, 2023], events
+    if forked:  # the worker reads 2024 on its own; this process reads it last (see the next test)
+        assert events[:5] == [("begin", [2024], True), 2021, 2022, 2023, 2024], events
+    else:
+        assert events[:6] == [("begin", [2024], False), 2024, ("ready", 2024), 2021, 2022, 2023], events
     assert (("here", 2024) in events) is not forked  # made by the worker where there is one
     assert_same_as_full_build(data, out, out.parent, "early-bundle")
+
+
+def test_after_an_edit_the_changed_table_is_parsed_once_by_the_worker_and_taken_from_the_cache(work, monkeypatch):
+    """The worker reads the edited year itself; this process reads that year after the others and, once the
+    worker has put the changed table in the cache, takes it from there instead of parsing it a second time."""
+    import os
+    import time
+
+    from generator import dataset, exports
+
+    data, out, cache_dir = work
+    if not exports._can_fork():
+        pytest.skip("这台机器或此进程不另起子进程（单 CPU，或已有其他线程）")
+    pipeline.generate(data, out, cache_dir)
+    edit_cell(data / "2024" / schema.Rectification.FILE, 1, "问题", lambda v: v + "（再次修改）")
+    tables = cache_dir / "years"
+    before = set(tables.glob("*.pickle"))
+    main = os.getpid()
+    parsed = []
+    real_parse, real_read = dataset.parse_table, dataset.cached_year
+
+    def parse(raw, model, *a, **k):
+        if os.getpid() == main:
+            parsed.append(model.__name__)
+        return real_parse(raw, model, *a, **k)
+
+    def read(root, d, year, *a):
+        if year == 2024 and os.getpid() == main:
+            deadline = time.monotonic() + 60  # (this test waits for the worker; the build never does)
+            while not set(tables.glob("*.pickle")) - before and time.monotonic() < deadline:
+                time.sleep(0.01)  # until the worker has put its parse of the changed table in the cache
+            assert set(tables.glob("*.pickle")) - before, "the worker did not put the changed table in the cache"
+        return real_read(root, d, year, *a)
+
+    monkeypatch.setattr(dataset, "parse_table", parse)
+    monkeypatch.setattr(dataset, "cached_year", read)
+    pipeline.generate(data, out, cache_dir)
+    assert parsed == [], parsed
+    assert_same_as_full_build(data, out, out.parent, "worker-parsed")
 
 
 def test_wrong_data_found_after_a_bundle_was_begun_stops_its_worker(work, monkeypatch):
