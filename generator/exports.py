@@ -6,7 +6,8 @@ while this process goes on. With a cache, the pipeline forks the worker before r
 reads first the years whose bundles are not cached, and names each to the worker once it is read (``ready``); the
 worker loads the year from the tables just cached, so it is at work while the other years are read and checked and
 the pages render. When only one year's bundle is to be made (after an edit), the worker reads that year itself at
-once instead of waiting for this process to read it. Without a cache it is forked when the pages start (``start``),
+once instead of waiting for this process to read it, and puts its changed tables in the cache; this process reads
+that year last (``reads_alone``) and so finds them parsed. Without a cache it is forked when the pages start (``start``),
 with the years in its memory. If the data turn out to be wrong, the worker is stopped and its bundles are thrown
 away.
 
@@ -73,9 +74,10 @@ def _work(order: list[int], bounds, scratch: str, results, ready=None, load=None
                     model = _YEARS[year]
                 else:
                     # A single year (after an edit) is not waited for: until this process had read it the worker
-                    # would sit idle, so it reads the year itself meanwhile, on the other CPU, and the changed table
-                    # is parsed in both processes at once (the key shows whether both read the same files). With
-                    # more years (a first build) it waits, so as not to parse every table twice.
+                    # would sit idle, so it reads the year itself meanwhile, on the other CPU, while this process
+                    # loads the other years and reads this one last, taking the changed table from the cache if the
+                    # worker has parsed it by then (the key shows whether both read the same files). With more
+                    # years (a first build) it waits, so as not to parse every table twice.
                     while len(order) > 1 and year not in seen:
                         seen.add(ready.recv())  # EOFError: this process stopped (wrong data) or is done
                     model, key = load(year)

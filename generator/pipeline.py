@@ -116,11 +116,11 @@ def _generate(data_dir: Path, out: Path, cache_dir: Path | None = None,
 
 def _generate_unpaused(data_dir: Path, out: Path, cache_dir: Path | None, unregistered: freeze.Unregistered):
     with Exports(FileCache(cache_dir / "opendata" if cache_dir else None)) as bundles:
-        # The years whose open-data bundle is not in the cache are read first, and a worker process makes their
-        # bundles while the other years are read and checked and the pages render: on a first build it starts
-        # once the first year is read; after an edit to one year, that year's XLSX no longer holds the build up.
-        # It loads each year from the tables this process has just put in the cache. If the data turn out to be
-        # wrong, the worker is stopped and nothing it made is kept.
+        # The years whose open-data bundle is not in the cache are read first (after an edit to one year: last,
+        # see below), and a worker process makes their bundles while the other years are read and checked and the
+        # pages render: on a first build it starts once the first year is read; after an edit to one year, that
+        # year's XLSX no longer holds the build up. It loads each year from the tables this process has just put
+        # in the cache. If the data turn out to be wrong, the worker is stopped and nothing it made is kept.
         settings = _settings_bytes(data_dir)
         first = bundles.missing(_year_keys_on_disk(data_dir, settings))
         if cache_dir is not None:
