@@ -61,6 +61,8 @@ class SiteFigures:
     # each process's own peak: main (while generating), worker (open data), main_site (while MkDocs builds and
     # Pagefind indexes), search (Pagefind)
     peak_parts: dict | None = None
+    # while it was measured, the machine's CPU time that went to other work, and that the host took (``Load``)
+    load: dict | None = None
 
 
 def measure_site(site: Path) -> dict:
@@ -115,6 +117,58 @@ def _cpu() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+# --- how busy the machine was ---------------------------------------------------------------
+
+
+def cpu_times(text: str | None = None) -> tuple[int, int, int] | None:
+    """The machine's CPU time so far, in clock ticks, from the ``cpu`` line of /proc/stat (Linux; ``text``: that
+    file's content): (all, busy, stolen). Busy is time any process ran (user, nice, system, interrupts); stolen is
+    time a virtual machine's host ran something else while this machine wanted to run. None elsewhere."""
+    if text is None:
+        try:
+            text = Path("/proc/stat").read_text(encoding="ascii")
+        except OSError:
+            return None
+    for line in text.splitlines():
+        name, *values = line.split()
+        if name == "cpu" and len(values) >= 8:
+            user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, values[:8])
+            return sum(map(int, values[:8])), user + nice + system + irq + softirq, steal
+    return None
+
+
+def load_between(before: tuple[int, int, int] | None, after: tuple[int, int, int] | None, own_cpu: float,
+                 ticks_per_second: float | None = None) -> dict | None:
+    """How much of the machine's CPU, between two ``cpu_times``, went to work other than the benchmark's own
+    (``own_cpu`` seconds: this process and its children), and how much the host stole: each a share of all the
+    machine's CPU time in that span. Timings taken while either is large are slower than the code."""
+    if before is None or after is None or after[0] <= before[0]:
+        return None
+    hz = ticks_per_second or os.sysconf("SC_CLK_TCK")
+    span = (after[0] - before[0]) / hz
+    others = max((after[1] - before[1]) / hz - own_cpu, 0.0)
+    return {"others": others / span, "stolen": (after[2] - before[2]) / hz / span}
+
+
+class Load:
+    """``with Load() as load:`` … then ``load.figures``: ``load_between`` over the block (None off Linux)."""
+
+    figures: dict | None = None
+
+    def __enter__(self) -> Load:
+        self._times, self._cpu = cpu_times(), _cpu()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.figures = load_between(self._times, cpu_times(), _cpu() - self._cpu)
+
+
+def _load_text(load: dict | None) -> str:
+    if load is None:
+        return "—"
+    return f"其他进程 {load['others']:.0%}，宿主占用 {load['stolen']:.0%}"
 
 
 def _child_build(root: Path, data: Path, site: Path, cache_dir: Path) -> dict:
@@ -364,23 +418,26 @@ def incremental(data: Path, out: Path, edit: str = "rectification", *, again: bo
         shutil.rmtree(cache_dir, ignore_errors=True)
     _generate_timed(data, out, cache_dir)  # (after ``again``: loads this process's cache of parsed tables)
     same_runs, fresh_runs, where, rewritten, after = [], [], "", [], {}
-    for n in range(INCREMENTAL_RUNS):
-        before = _files(out) if n == 0 else None
-        where = change_one_record(data, f"（修改{n + 1}）", edit)
-        same_runs.append(_generate_timed(data, out, cache_dir))
-        if before is not None:
-            after = _files(out)
-            rewritten = sorted(p.relative_to(out).as_posix() for p, m in after.items() if before.get(p) != m)
-    for n in range(INCREMENTAL_RUNS):
-        change_one_record(data, f"（新进程修改{n + 1}）", edit)
-        start = time.perf_counter()
-        fresh = _run_child("generate", str(data), str(out), str(cache_dir))
-        fresh["process_seconds"] = time.perf_counter() - start  # with starting Python and importing the generator
-        fresh_runs.append(fresh)
+    with Load() as same_load:  # (the files listed before and after the first run are counted as its own)
+        for n in range(INCREMENTAL_RUNS):
+            before = _files(out) if n == 0 else None
+            where = change_one_record(data, f"（修改{n + 1}）", edit)
+            same_runs.append(_generate_timed(data, out, cache_dir))
+            if before is not None:
+                after = _files(out)
+                rewritten = sorted(p.relative_to(out).as_posix() for p, m in after.items() if before.get(p) != m)
+    with Load() as fresh_load:
+        for n in range(INCREMENTAL_RUNS):
+            change_one_record(data, f"（新进程修改{n + 1}）", edit)
+            start = time.perf_counter()
+            fresh = _run_child("generate", str(data), str(out), str(cache_dir))
+            fresh["process_seconds"] = time.perf_counter() - start  # with starting Python and importing the generator
+            fresh_runs.append(fresh)
     same = _median(same_runs)
     return {"changed": where, "seconds": same["seconds"], "cpu": same["cpu"], "rewritten": len(rewritten),
             "files": len(after), "examples": rewritten[:8], "runs": [r["seconds"] for r in same_runs],
-            "new_process": _median(fresh_runs), "new_process_runs": [r["seconds"] for r in fresh_runs]}
+            "new_process": _median(fresh_runs), "new_process_runs": [r["seconds"] for r in fresh_runs],
+            "load": same_load.figures, "new_process_load": fresh_load.figures}
 
 
 def _child_preview(root: Path, data: Path, work: Path) -> dict:
@@ -491,7 +548,10 @@ def report(size: str, synth_seconds: float, ours: SiteFigures, floor: SiteFigure
             f"启动时生成并完整构建一次 {preview['first_seconds']:.2f} s")
     if inc.get("largest"):
         lines += _edit_lines("增量生成，改最大的表（绩效指标；其项目页跨多个年度，须重新渲染）", inc["largest"])
-    lines.append("用时为墙钟时间，括号内为 CPU 时间；机器同时运行其他任务时墙钟时间偏大，比值按 CPU 时间计算。")
+    lines.append(f"测量期间本机 CPU 的去向（占全部 CPU 时间）：本站首次构建 {_load_text(ours.load)}；"
+                 f"下限 {_load_text(floor.load)}")
+    lines.append("用时为墙钟时间，括号内为 CPU 时间；机器同时运行其他任务时墙钟时间偏大，比值按 CPU 时间计算；"
+                 "其他进程或宿主占用较多时，墙钟时间不代表代码本身。")
     return lines
 
 
@@ -530,6 +590,8 @@ def _edit_lines(label: str, inc: dict) -> list[str]:
         f"  新进程（如 build 命令，读磁盘缓存 .cache/）：生成 {inc['new_process']['seconds']:.2f} s"
         f"（各次 {_each(inc['new_process_runs'])}；CPU {inc['new_process']['cpu']:.2f} s），"
         f"连同启动 Python 与导入共 {inc['new_process']['process_seconds']:.2f} s",
+        f"  测量期间本机 CPU 的去向（占全部 CPU 时间）：同一进程各次 {_load_text(inc.get('load'))}；"
+        f"新进程各次 {_load_text(inc.get('new_process_load'))}",
     ]
     if inc["examples"]:
         lines.append("  改写的文件（前几个）：" + "、".join(inc["examples"]))
@@ -546,13 +608,16 @@ def run(size: str, root: Path, work: Path, seed: int = 1) -> tuple[list[str], di
 
     build_cache = work / "build-cache"
     shutil.rmtree(build_cache, ignore_errors=True)
-    built = _run_child("build", str(root), str(data), str(site), str(build_cache))
-    ours = SiteFigures(**built, **measure_site(site))
+    with Load() as build_load:
+        built = _run_child("build", str(root), str(data), str(site), str(build_cache))
+    ours = SiteFigures(**built, **measure_site(site), load=build_load.figures)
     if search.node() is not None:
         ours.query = project_word(data)
         ours.first_search_bytes, ours.first_search_files, ours.project_found = first_search(site, root, ours.query)
 
-    floor = _floor(work / "floor", ours.pages)
+    with Load() as floor_load:
+        floor = _floor(work / "floor", ours.pages)
+    floor.load = floor_load.figures
     strict = _floor(work / "floor-a0", ours.pages, chars=0, search=False)
 
     inc = incremental(data, work / "generated")

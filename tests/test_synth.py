@@ -173,6 +173,11 @@ def test_bench_prints_every_figure(tmp_path):
     preview = inc["preview"]
     assert preview["shown"] is True and len(preview["runs"]) == 5 and preview["seconds"] == sorted(preview["runs"])[2]
     assert "预览（serve" in out
+    # How busy the machine was while each edit was timed, and during the first build and the floor.
+    for way in ("load", "new_process_load"):
+        assert set(inc[way]) == {"others", "stolen"} and all(0 <= v <= 1 for v in inc[way].values())
+    assert set(figures["ours"]["load"]) == set(figures["floor"]["load"]) == {"others", "stolen"}
+    assert out.count("测量期间本机 CPU 的去向") == 3
     assert figures["ours"]["pages"] == figures["floor"]["pages"] == figures["floor_a0"]["pages"]
     # The floor is issue 6's: plain pages whose Material search index grows about 6 KB a page, all of it downloaded
     # before a first result; floor A0 has no search.
@@ -256,6 +261,24 @@ def test_growth_names_each_figure_that_grows_faster_than_the_records():
     runs[2] = _figures("L", 100000, 40, memory=60)
     last = bench.growth(runs)[-1]
     assert last == "增长快于记录数的指标：峰值内存（M→L ×12.00，记录 ×10.00）"
+
+
+def test_machine_load_is_the_cpu_time_of_other_work_and_of_the_host_as_a_share_of_all():
+    from generator import bench
+
+    # /proc/stat's first line: user nice system idle iowait irq softirq steal (guest time is within user).
+    before = bench.cpu_times("cpu  1000 0 200 5000 100 0 0 50 0 0\ncpu0 1 2 3 4 5 6 7 8 9 10\n")
+    after = bench.cpu_times("cpu  1600 0 300 5150 100 0 100 150 0 0\ncpu0 1 2 3 4 5 6 7 8 9 10\n")
+    assert before == (6350, 1200, 50) and after == (7400, 2000, 150)
+    # 1,050 ticks pass (10.5 s at 100 a second): 800 busy (8 s), of which the benchmark's own 6 s; 100 stolen.
+    load = bench.load_between(before, after, own_cpu=6.0, ticks_per_second=100)
+    assert load == {"others": 2.0 / 10.5, "stolen": 1.0 / 10.5}
+    assert bench._load_text(load) == "其他进程 19%，宿主占用 10%"
+    # Own CPU counted beyond what the machine shows (rounding of ticks) is not negative work by others.
+    assert bench.load_between(before, after, own_cpu=12.0, ticks_per_second=100)["others"] == 0.0
+    # Off Linux, or a file without a cpu line: nothing is claimed.
+    assert bench.cpu_times("intr 1 2 3\n") is None
+    assert bench.load_between(None, after, 1.0) is None and bench._load_text(None) == "—"
 
 
 def test_count_records_counts_the_rows_of_every_years_tables(small):
