@@ -551,7 +551,8 @@ def report(size: str, synth_seconds: float, ours: SiteFigures, floor: SiteFigure
     lines.append(f"测量期间本机 CPU 的去向（占全部 CPU 时间）：本站首次构建 {_load_text(ours.load)}；"
                  f"下限 {_load_text(floor.load)}")
     lines.append("用时为墙钟时间，括号内为 CPU 时间；机器同时运行其他任务时墙钟时间偏大，比值按 CPU 时间计算；"
-                 "其他进程或宿主占用较多时，墙钟时间不代表代码本身。")
+                 "其他进程或宿主占用较多时，墙钟时间不代表代码本身；宿主上的其他工作使本机每个 CPU 变慢时，"
+                 "这两项看不出，只见下限（每次做同样的工作）的 CPU 时间比平常大。")
     return lines
 
 
