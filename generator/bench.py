@@ -132,10 +132,11 @@ def cpu_times(text: str | None = None) -> tuple[int, int, int] | None:
         except OSError:
             return None
     for line in text.splitlines():
-        name, *values = line.split()
-        if name == "cpu" and len(values) >= 8:
-            user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, values[:8])
-            return sum(map(int, values[:8])), user + nice + system + irq + softirq, steal
+        fields = line.split()
+        if fields[:1] == ["cpu"] and len(fields) >= 9:
+            ticks = [int(v) for v in fields[1:9]]
+            user, nice, system, _idle, _iowait, irq, softirq, steal = ticks
+            return sum(ticks), user + nice + system + irq + softirq, steal
     return None
 
 
