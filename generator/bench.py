@@ -1,7 +1,8 @@
 """Benchmark: build a synthetic county archive and compare it with the floor, MkDocs alone on as many pages.
 
-``python -m generator bench S|M|L [--keep DIR]``; ``bench S M L`` runs each size, then shows how each figure
-grows with the number of records (issue 6: nothing may grow faster). Builds run in child processes
+``python -m generator bench S|M|L [--keep DIR] [--runs N]``; ``bench S M L`` runs each size, then shows how each
+figure grows with the number of records (issue 6: nothing may grow faster). The first build and the floor run
+``FIRST_BUILD_RUNS`` times (``--runs``), and their medians are shown. Builds run in child processes
 (``python -m generator.bench --child …``) so that each one's peak memory is its own. The floor is the same
 Material theme building the same number of plain pages kept out of the navigation (``not_in_nav``), with its own
 search, the pages as large as those issue 6 measured its floor on (see ``FLOOR_CHARS``): what any MkDocs site of that
@@ -20,6 +21,7 @@ import os
 import random
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -63,6 +65,8 @@ class SiteFigures:
     peak_parts: dict | None = None
     # while it was measured, the machine's CPU time that went to other work, and that the host took (``Load``)
     load: dict | None = None
+    # the timings of each of the builds (``FIRST_BUILD_RUNS``) whose medians the figures above are
+    runs: list | None = None
 
 
 def measure_site(site: Path) -> dict:
@@ -531,6 +535,7 @@ def report(size: str, synth_seconds: float, ours: SiteFigures, floor: SiteFigure
         "",
         f"生成器占总用时（CPU）：{gen_share:.1%}（目标 ≤ 10%）；总用时/下限（CPU）：{_ratio(ours.cpu_seconds, floor.cpu_seconds)}"
         "（目标 ≤ 1.2）",
+        *_runs_lines(ours, floor),
         *_memory_lines(ours),
         *_floor_lines(floor, strict, ours),
         f"下限 B（本站同样的 Markdown，页面不在导航中，无插件、无搜索）：MkDocs {both(same.seconds, same.cpu_seconds)}，"
@@ -570,6 +575,21 @@ def _floor_lines(floor: SiteFigures, strict: SiteFigures | None, ours: SiteFigur
     return lines
 
 
+def _runs_lines(ours: SiteFigures, floor: SiteFigures) -> list[str]:
+    """Each run of the first build and of the floor, when there were several (see ``FIRST_BUILD_RUNS``)."""
+    if not ours.runs or len(ours.runs) < 2:
+        return []
+
+    def each(runs: list | None, key: str) -> str:
+        values = [r[key] for r in runs or [] if r.get(key) is not None]
+        return _each(values) if values else "—"
+
+    return [f"首次构建与下限各运行 {len(ours.runs)} 次，表中用时取中位数、峰值内存取最大：本站总 CPU 各次 "
+            f"{each(ours.runs, 'cpu_seconds')}，其中生成器 {each(ours.runs, 'generator_cpu')}、MkDocs "
+            f"{each(ours.runs, 'mkdocs_cpu')}、搜索索引 {each(ours.runs, 'search_index_cpu')}；"
+            f"下限 CPU 各次 {each(floor.runs, 'cpu_seconds')}"]
+
+
 def _memory_lines(ours: SiteFigures) -> list[str]:
     parts = ours.peak_parts or {}
     if not parts:
@@ -600,7 +620,10 @@ def _edit_lines(label: str, inc: dict) -> list[str]:
     return lines
 
 
-def run(size: str, root: Path, work: Path, seed: int = 1) -> tuple[list[str], dict]:
+def run(size: str, root: Path, work: Path, seed: int = 1, runs: int | None = None) -> tuple[list[str], dict]:
+    """One size: synthetic data, ``runs`` first builds and as many of the floor (``FIRST_BUILD_RUNS`` by default;
+    the figures are the medians), the stricter floors once each, then the edits."""
+    runs = runs or FIRST_BUILD_RUNS
     data, site = work / "data", work / "site"
     for d in (data, site):  # (each floor's folder is emptied by ``_floor``)
         shutil.rmtree(d, ignore_errors=True)
@@ -609,16 +632,20 @@ def run(size: str, root: Path, work: Path, seed: int = 1) -> tuple[list[str], di
     synth_seconds = time.perf_counter() - start
 
     build_cache = work / "build-cache"
-    shutil.rmtree(build_cache, ignore_errors=True)
+    builds = []
     with Load() as build_load:
-        built = _run_child("build", str(root), str(data), str(site), str(build_cache))
-    ours = SiteFigures(**built, **measure_site(site), load=build_load.figures)
+        for _ in range(runs):
+            # Each a first build: no cache, and no site to replace (deleting one would count as the generator's).
+            for d in (build_cache, site):
+                shutil.rmtree(d, ignore_errors=True)
+            builds.append(_run_child("build", str(root), str(data), str(site), str(build_cache)))
+    ours = SiteFigures(**medians(builds), **measure_site(site), load=build_load.figures)
     if search.node() is not None:
         ours.query = project_word(data)
         ours.first_search_bytes, ours.first_search_files, ours.project_found = first_search(site, root, ours.query)
 
     with Load() as floor_load:
-        floor = _floor(work / "floor", ours.pages)
+        floor = _floor(work / "floor", ours.pages, runs=runs)
     floor.load = floor_load.figures
     strict = _floor(work / "floor-a0", ours.pages, chars=0, search=False)
 
@@ -636,10 +663,29 @@ def run(size: str, root: Path, work: Path, seed: int = 1) -> tuple[list[str], di
     return report(size, synth_seconds, ours, floor, same, inc, records, strict), figures
 
 
-def _floor(work: Path, pages: int, **kinds) -> SiteFigures:
+# The first build and the floor are timed this many times and their medians shown. One run's CPU time strays by up
+# to a quarter on a shared machine: once, S's generator took 0.50 s and M's 4.80 s (×9.50, more than the records'
+# ×8.88) where the next runs of the same builds took 0.64–0.74 and 3.79–4.38 s; a single run can make a figure
+# seem to grow faster than the records, or hide one that does.
+FIRST_BUILD_RUNS = 3
+
+
+def medians(runs: list[dict]) -> dict:
+    """The figures of several runs of one build: each timing the median of its runs (so the parts need not add up
+    to the total exactly), the peak memory that of the run that used the most (with its parts), and each run's
+    timings under ``runs``."""
+    timings = [k for k, v in runs[0].items() if isinstance(v, float)]
+    worst = max(runs, key=lambda r: r["peak_memory"])
+    figures = {**worst, **{k: statistics.median(r[k] for r in runs) for k in timings}}
+    figures["runs"] = [{k: r[k] for k in timings} for r in runs]
+    return figures
+
+
+def _floor(work: Path, pages: int, runs: int = 1, **kinds) -> SiteFigures:
     shutil.rmtree(work, ignore_errors=True)
     config = write_floor(work, pages, **kinds)
-    figures = SiteFigures(**_run_child("floor", str(config)), **measure_site(work / "site"))
+    figures = SiteFigures(**medians([_run_child("floor", str(config)) for _ in range(runs)]),
+                          **measure_site(work / "site"))
     found = material_first_search(work / "site")
     if found is not None:
         figures.first_search_bytes, figures.first_search_files = found
@@ -668,12 +714,22 @@ def _edit(key: str, process: str):
     return figure
 
 
+def _build_runs(key: str):
+    """A first-build timing's value in each run (none when the figures are of one run)."""
+    return lambda f: [r[key] for r in f["ours"].get("runs") or [] if r.get(key) is not None]
+
+
+def _first_build(key: str):
+    return lambda f: f["ours"][key]
+
+
+# (label, the figure of one size, how it is shown[, its value in each run of the first build])
 GROWTH = [
     ("页面数", lambda f: f["ours"]["pages"], str),
-    ("生成器 CPU", lambda f: f["ours"]["generator_cpu"], _s),
-    ("MkDocs CPU", lambda f: f["ours"]["mkdocs_cpu"], _s),
-    ("搜索索引 CPU", lambda f: f["ours"]["search_index_cpu"], _s),
-    ("总用时 CPU", lambda f: f["ours"]["cpu_seconds"], _s),
+    ("生成器 CPU", _first_build("generator_cpu"), _s, _build_runs("generator_cpu")),
+    ("MkDocs CPU", _first_build("mkdocs_cpu"), _s, _build_runs("mkdocs_cpu")),
+    ("搜索索引 CPU", _first_build("search_index_cpu"), _s, _build_runs("search_index_cpu")),
+    ("总用时 CPU", _first_build("cpu_seconds"), _s, _build_runs("cpu_seconds")),
     ("网站大小", lambda f: f["ours"]["site_bytes"], _mb),
     ("最大页面", lambda f: f["ours"]["largest_page"], _kb),
     ("平均页面", lambda f: f["ours"]["average_page"], _kb),
@@ -688,48 +744,68 @@ GROWTH = [
 
 def growth(runs: list[dict]) -> list[str]:
     """How each figure grows from one size to the next (``runs``: the figures of ``run``, smallest first), beside
-    how the records grow; the figures that grow faster than the records are named."""
+    how the records grow; the figures whose medians grow faster than the records are named. For a timing measured
+    several times, the span its growth could have from those runs follows (the lowest of the larger size over the
+    highest of the smaller, the highest over the lowest): a figure named whose span reaches below the records'
+    growth is within the runs' scatter."""
     steps = list(pairwise(runs))
     head = [r["size"] for r in runs] + [f"{a['size']}→{b['size']}" for a, b in steps]
     lines = ["| 指标 | " + " | ".join(head) + " |", "|" + " --- |" * (len(head) + 1),
              "| 记录数 | " + " | ".join(str(r["records"]) for r in runs)
              + "".join(f" | ×{b['records'] / a['records']:.2f}" for a, b in steps) + " |"]
-    faster = []
-    for label, figure, shown in GROWTH:
+    faster, within = [], []
+    for label, figure, shown, *each in GROWTH:
         cells = [shown(v) if (v := figure(r)) is not None else "—" for r in runs]
         for a, b in steps:
             before, after, records = figure(a), figure(b), b["records"] / a["records"]
             if not before or after is None:
                 cells.append("—")
                 continue
-            cells.append(f"×{after / before:.2f}")
+            span = _span(each[0](a), each[0](b)) if each else ""
+            cells.append(f"×{after / before:.2f}{span}")
             if after / before > records:
-                faster.append(f"{label}（{a['size']}→{b['size']} ×{after / before:.2f}，记录 ×{records:.2f}）")
+                named = f"{label}（{a['size']}→{b['size']} ×{after / before:.2f}{span}，记录 ×{records:.2f}）"
+                lowest = min(each[0](b)) / max(each[0](a)) if span else None
+                (within if lowest is not None and lowest <= records else faster).append(named)
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     lines.append("")
-    lines.append("增长快于记录数的指标：" + "；".join(faster) if faster else "没有一项指标增长快于记录数。")
+    if any(each and _span(each[0](a), each[0](b)) for _, _, _, *each in GROWTH for a, b in steps):
+        lines.append("首次构建的各项 CPU 为几次运行的中位数，其倍数后括号内是各次运行可能给出的范围（大规模最低的一次比"
+                     "小规模最高的一次，到最高比最低）；被列出而范围低端不超过记录数倍数的，在各次测量的波动之内。")
+    if within:
+        lines.append("中位数增长快于记录数、但在各次运行的波动之内的指标：" + "；".join(within))
+    lines.append("增长快于记录数的指标：" + "；".join(faster) if faster
+                 else "没有一项指标的增长确定快于记录数：上列各项在各次运行的波动之内。" if within
+                 else "没有一项指标增长快于记录数。")
     return lines
 
 
-def main(sizes: str | list[str], paths, keep: Path | None = None, seed: int = 1) -> int:
+def _span(before: list[float], after: list[float]) -> str:
+    """The growth from ``before`` to ``after`` could be anything in this span, given their runs."""
+    if len(before) < 2 or len(after) < 2 or min(before) <= 0:
+        return ""
+    return f"（各次 ×{min(after) / max(before):.2f}–{max(after) / min(before):.2f}）"
+
+
+def main(sizes: str | list[str], paths, keep: Path | None = None, seed: int = 1, runs: int | None = None) -> int:
     """Benchmark each of ``sizes`` in turn (with ``keep``: each in its own folder, ``keep/<size>`` when there are
     several); with more than one, then how each figure grows from one size to the next."""
     sizes = [sizes] if isinstance(sizes, str) else list(sizes)
     sizes = sorted(dict.fromkeys(sizes), key=lambda s: list(synth.PRESETS).index(s))  # smallest first
-    runs = []
+    results = []
     for size in sizes:
         folder = keep if keep is None or len(sizes) == 1 else keep / size
         if folder is not None:
             folder.mkdir(parents=True, exist_ok=True)
-            lines, figures = run(size, paths.root, folder.resolve(), seed)
+            lines, figures = run(size, paths.root, folder.resolve(), seed, runs)
             (folder / "bench.json").write_text(json.dumps(figures, ensure_ascii=False, indent=1), encoding="utf-8")
         else:
             with tempfile.TemporaryDirectory(prefix="jx-bench-") as tmp:
-                lines, figures = run(size, paths.root, Path(tmp), seed)
+                lines, figures = run(size, paths.root, Path(tmp), seed, runs)
         print("\n".join(lines) + ("\n" if len(sizes) > 1 else ""), flush=True)
-        runs.append(figures)
-    if len(runs) > 1:
-        print("\n".join([f"规模增长（{'、'.join(sizes)}）：各项指标的值，以及相邻规模之间的倍数", "", *growth(runs)]))
+        results.append(figures)
+    if len(results) > 1:
+        print("\n".join([f"规模增长（{'、'.join(sizes)}）：各项指标的值，以及相邻规模之间的倍数", "", *growth(results)]))
     return 0
 
 

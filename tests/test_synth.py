@@ -146,7 +146,7 @@ def test_monitoring_rate_is_executed_over_budget():
 
 @pytest.mark.slow
 def test_bench_prints_every_figure(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "generator", "--root", str(ROOT), "bench", "XS",
+    done = subprocess.run([sys.executable, "-m", "generator", "--root", str(ROOT), "bench", "XS", "--runs", "2",
                            "--keep", str(tmp_path / "bench")], capture_output=True, text=True, cwd=ROOT, check=False)
     assert done.returncode == 0, done.stderr
     out = done.stdout
@@ -197,6 +197,33 @@ def test_bench_prints_every_figure(tmp_path):
 
     assert figures["records"] == bench.count_records(tmp_path / "bench" / "data") > 0
     assert f"性能测试 XS：{figures['records']} 条记录" in out
+    # The first build and the floor ran twice each (--runs 2); the timings shown are their medians.
+    ours_runs, floor_runs = figures["ours"]["runs"], figures["floor"]["runs"]
+    assert len(ours_runs) == len(floor_runs) == 2
+    for key in ("cpu_seconds", "generator_cpu", "mkdocs_cpu", "search_index_cpu", "seconds"):
+        assert figures["ours"][key] == pytest.approx(sum(r[key] for r in ours_runs) / 2)
+    assert figures["floor"]["cpu_seconds"] == pytest.approx(sum(r["cpu_seconds"] for r in floor_runs) / 2)
+    assert "首次构建与下限各运行 2 次" in out
+    assert figures["floor_a0"]["runs"] == [{"seconds": figures["floor_a0"]["seconds"],
+                                             "cpu_seconds": figures["floor_a0"]["cpu_seconds"]}]  # (once)
+
+
+def test_first_build_figures_are_the_medians_of_its_runs_and_the_largest_peak():
+    from generator import bench, cli
+
+    runs = [{"seconds": 3.0, "cpu_seconds": 4.0, "generator_cpu": 1.0, "peak_memory": 100, "peak_parts": {"main": 60}},
+            {"seconds": 2.0, "cpu_seconds": 6.0, "generator_cpu": 1.6, "peak_memory": 300, "peak_parts": {"main": 200}},
+            {"seconds": 9.0, "cpu_seconds": 5.0, "generator_cpu": 1.2, "peak_memory": 200, "peak_parts": {"main": 90}}]
+    figures = bench.medians(runs)
+    assert (figures["seconds"], figures["cpu_seconds"], figures["generator_cpu"]) == (3.0, 5.0, 1.2)
+    assert figures["peak_memory"] == 300 and figures["peak_parts"] == {"main": 200}  # (its parts, not medians)
+    assert figures["runs"] == [{k: r[k] for k in ("seconds", "cpu_seconds", "generator_cpu")} for r in runs]
+    # Three runs unless told otherwise; a count that is not a positive whole number is refused, in Chinese.
+    assert cli.build_parser().parse_args(["bench", "S"]).runs is None and bench.FIRST_BUILD_RUNS == 3
+    assert cli.build_parser().parse_args(["bench", "S", "--runs", "1"]).runs == 1
+    done = subprocess.run([sys.executable, "-m", "generator", "bench", "S", "--runs", "0"], capture_output=True,
+                          text=True, cwd=ROOT, check=False)
+    assert done.returncode == 2 and "参数 --runs：“0”不是正整数" in done.stderr
 
 
 def test_floor_pages_carry_the_text_issue_6_measured_its_floor_on(tmp_path):
@@ -233,16 +260,20 @@ def test_material_first_search_counts_its_worker_language_scripts_and_whole_inde
     assert bench.material_first_search(site) == (sum(bench.transfer_size(site / n) for n in fetched), 4)
 
 
-def _figures(size: str, records: int, scale: float, *, memory: float | None = None) -> dict:
-    """Bench figures of one size as ``bench.run`` records them, every figure ``scale`` times those of a base size."""
+def _figures(size: str, records: int, scale: float, *, memory: float | None = None,
+             generator_runs: tuple[float, ...] = ()) -> dict:
+    """Bench figures of one size as ``bench.run`` records them, every figure ``scale`` times those of a base size;
+    with ``generator_runs``, the generator's CPU in each run of the first build (the median the figure)."""
     inc = {"seconds": 0.2 * scale, "new_process": {"seconds": 0.3 * scale}}
-    return {"size": size, "records": records,
-            "ours": {"pages": int(100 * scale), "generator_cpu": 1.0 * scale, "mkdocs_cpu": 2.0 * scale,
-                     "search_index_cpu": 1.5 * scale, "cpu_seconds": 4.5 * scale, "site_bytes": int(5e6 * scale),
-                     "largest_page": int(5e4 * scale), "average_page": int(2e4 * scale),
-                     "peak_memory": int(9e7 * (memory if memory is not None else scale)),
-                     "first_search_bytes": int(1.2e5 * scale)},
-            "incremental": {**inc, "largest": dict(inc)}}
+    ours = {"pages": int(100 * scale), "generator_cpu": 1.0 * scale, "mkdocs_cpu": 2.0 * scale,
+            "search_index_cpu": 1.5 * scale, "cpu_seconds": 4.5 * scale, "site_bytes": int(5e6 * scale),
+            "largest_page": int(5e4 * scale), "average_page": int(2e4 * scale),
+            "peak_memory": int(9e7 * (memory if memory is not None else scale)),
+            "first_search_bytes": int(1.2e5 * scale)}
+    if generator_runs:
+        ours["generator_cpu"] = sorted(generator_runs)[len(generator_runs) // 2]
+        ours["runs"] = [{"generator_cpu": g} for g in generator_runs]
+    return {"size": size, "records": records, "ours": ours, "incremental": {**inc, "largest": dict(inc)}}
 
 
 def test_growth_names_each_figure_that_grows_faster_than_the_records():
@@ -261,6 +292,18 @@ def test_growth_names_each_figure_that_grows_faster_than_the_records():
     runs[2] = _figures("L", 100000, 40, memory=60)
     last = bench.growth(runs)[-1]
     assert last == "增长快于记录数的指标：峰值内存（M→L ×12.00，记录 ×10.00）"
+    # Timed several times: the growth of the medians, and the span the runs allow. Here S's generator took 0.8–1.2 s
+    # and M's 10.5–12 s: the medians grow ×11 against records ×10 (named), but the runs allow ×8.75–15.00.
+    runs = [_figures("S", 1000, 1, generator_runs=(1.2, 0.8, 1.0)),
+            _figures("M", 10000, 5, generator_runs=(11.0, 12.0, 10.5)), _figures("L", 100000, 40)]
+    lines = bench.growth(runs)
+    assert "| 生成器 CPU | 1.00 s | 11.00 s | 40.00 s | ×11.00（各次 ×8.75–15.00） | ×3.64 |" in lines
+    assert lines[-2:] == ["中位数增长快于记录数、但在各次运行的波动之内的指标：生成器 CPU（S→M ×11.00（各次 ×8.75–15.00），"
+                          "记录 ×10.00）", "没有一项指标的增长确定快于记录数：上列各项在各次运行的波动之内。"]
+    # Even the lowest run of M over the highest of S grows faster than the records: named as faster.
+    runs[1] = _figures("M", 10000, 5, generator_runs=(13.0, 14.0, 12.5))
+    assert bench.growth(runs)[-1] == "增长快于记录数的指标：生成器 CPU（S→M ×13.00（各次 ×10.42–17.50），记录 ×10.00）"
+    assert any(line.startswith("首次构建的各项 CPU 为几次运行的中位数") for line in lines)
 
 
 def test_machine_load_is_the_cpu_time_of_other_work_and_of_the_host_as_a_share_of_all():
@@ -294,18 +337,19 @@ def test_count_records_counts_the_rows_of_every_years_tables(small):
 def test_bench_takes_several_sizes_and_runs_them_smallest_first(monkeypatch, capsys, tmp_path):
     from generator import bench, cli
 
-    args = cli.build_parser().parse_args(["bench", "L", "S", "M"])
+    args = cli.build_parser().parse_args(["bench", "L", "S", "M", "--runs", "2"])
     assert args.size == ["L", "S", "M"]
     ran = []
 
-    def fake_run(size, root, work, seed):  # (the real run takes minutes; here only the order and the table)
+    def fake_run(size, root, work, seed, runs):  # (the real run takes minutes; here only the order and the table)
+        assert runs == 2  # (--runs reaches each size)
         ran.append((size, work))
         n = {"S": 1, "M": 5, "L": 40}[size]
         return [f"性能测试 {size}"], _figures(size, {"S": 1000, "M": 10000, "L": 100000}[size], n)
 
     monkeypatch.setattr(bench, "run", fake_run)
     paths = pipeline.Paths(ROOT)
-    assert bench.main(args.size, paths, keep=tmp_path) == 0
+    assert bench.main(args.size, paths, keep=tmp_path, runs=args.runs) == 0
     assert [s for s, _ in ran] == ["S", "M", "L"]
     assert [w for _, w in ran] == [(tmp_path / s).resolve() for s in ("S", "M", "L")]
     assert all((tmp_path / s / "bench.json").exists() for s in ("S", "M", "L"))
