@@ -248,11 +248,11 @@ def _child_build(root: Path, data: Path, site: Path, cache_dir: Path) -> dict:
             "peak_memory": together, "peak_parts": parts}
 
 
-def _child_floor(config: Path) -> dict:
+def _child_floor(config: Path, site: Path | None = None) -> dict:
     from . import pipeline
 
     wall, cpu = time.perf_counter(), _cpu()
-    pipeline.run_mkdocs(config, config.parent / "docs", config.parent / "site", strict=False, quiet=True)
+    pipeline.run_mkdocs(config, config.parent / "docs", site or config.parent / "site", strict=False, quiet=True)
     return {"seconds": time.perf_counter() - wall, "cpu_seconds": _cpu() - cpu, "peak_memory": _own_peak()}
 
 
@@ -420,7 +420,7 @@ def incremental(data: Path, out: Path, edit: str = "rectification", *, again: bo
     cache are those of an earlier call, as its last run left them (the first generation is not repeated)."""
     cache_dir = out.parent / f"{out.name}.cache"
     if not again:
-        shutil.rmtree(cache_dir, ignore_errors=True)
+        shutil.rmtree(cache_dir, ignore_errors=True)  # (``run`` has put an earlier one aside already)
     _generate_timed(data, out, cache_dir)  # (after ``again``: loads this process's cache of parsed tables)
     same_runs, fresh_runs, where, rewritten, after = [], [], "", [], {}
     with Load() as same_load:  # (the files listed before and after the first run are counted as its own)
@@ -452,7 +452,7 @@ def _child_preview(root: Path, data: Path, work: Path) -> dict:
     from . import pipeline, serve
 
     project = work / "preview-project"
-    shutil.rmtree(project, ignore_errors=True)
+    shutil.rmtree(project, ignore_errors=True)  # (``run`` has put an earlier one aside already)
     project.mkdir(parents=True)
     shutil.copy(root / "mkdocs.yml", project)
     shutil.copytree(root / "overrides", project / "overrides")
@@ -624,36 +624,36 @@ def run(size: str, root: Path, work: Path, seed: int = 1, runs: int | None = Non
     """One size: synthetic data, ``runs`` first builds and as many of the floor (``FIRST_BUILD_RUNS`` by default;
     the figures are the medians), the stricter floors once each, then the edits."""
     runs = runs or FIRST_BUILD_RUNS
-    data, site = work / "data", work / "site"
-    for d in (data, site):  # (each floor's folder is emptied by ``_floor``)
-        shutil.rmtree(d, ignore_errors=True)
+    data, site, trash = work / "data", work / "site", work / TRASH
+    # What an earlier benchmark left in this folder is put aside, not deleted (see ``_discard``).
+    for d in (data, site, work / "build-cache", work / "runs", work / "generated", work / "generated.cache",
+              work / "preview-project", work / "preview-site", work / "floor-same-content"):
+        _discard(d, trash)
     start = time.perf_counter()
     synth.generate(size, data, seed=seed)
     synth_seconds = time.perf_counter() - start
 
-    build_cache = work / "build-cache"
     builds = []
     with Load() as build_load:
-        for _ in range(runs):
-            # Each a first build: no cache, and no site to replace (deleting one would count as the generator's).
-            for d in (build_cache, site):
-                shutil.rmtree(d, ignore_errors=True)
-            builds.append(_run_child("build", str(root), str(data), str(site), str(build_cache)))
+        for n in range(runs):
+            # Each a first build, into folders of its own: no cache, no site to replace, nothing deleted before it.
+            into = work if n == 0 else work / "runs" / str(n + 1)
+            builds.append(_run_child("build", str(root), str(data), str(into / "site"), str(into / "build-cache")))
+    _discard(work / "runs", trash)  # (the first run's site is the one measured and kept)
     ours = SiteFigures(**medians(builds), **measure_site(site), load=build_load.figures)
     if search.node() is not None:
         ours.query = project_word(data)
         ours.first_search_bytes, ours.first_search_files, ours.project_found = first_search(site, root, ours.query)
 
     with Load() as floor_load:
-        floor = _floor(work / "floor", ours.pages, runs=runs)
+        floor = _floor(work / "floor", ours.pages, trash, runs=runs)
     floor.load = floor_load.figures
-    strict = _floor(work / "floor-a0", ours.pages, chars=0, search=False)
+    strict = _floor(work / "floor-a0", ours.pages, trash, chars=0, search=False)
 
     inc = incremental(data, work / "generated")
     inc["largest"] = incremental(data, work / "generated", "indicator", again=True)
     inc["preview"] = _run_child("preview", str(root), str(data), str(work))
     same_dir = work / "floor-same-content"
-    shutil.rmtree(same_dir, ignore_errors=True)
     same_config = write_floor_same_content(same_dir, work / "generated", root / "mkdocs.yml")
     same = SiteFigures(**_run_child("floor", str(same_config)), **measure_site(same_dir / "site"))
     records = count_records(data)
@@ -670,6 +670,24 @@ def run(size: str, root: Path, work: Path, seed: int = 1, runs: int | None = Non
 FIRST_BUILD_RUNS = 3
 
 
+# Folders the benchmark no longer needs are moved here (one in each size's folder) and deleted only when every size
+# has been measured. A file system that will not reuse an inode freed in the last minutes (ext4 without a journal,
+# as on the machine these figures were first measured on: up to five minutes) makes each file created soon after
+# many were deleted cost more, in the kernel: four first builds of M in a row, each after deleting the last one's
+# site and cache, took 3.2, 4.4, 4.8 and 6.5 s of generator CPU (its system time 1.1, 2.3, 3.2 and 4.6 s; perf:
+# ext4_create → recently_deleted), where three into new folders, nothing deleted, took 3.7–3.9 s.
+TRASH = ".bench-trash"
+
+
+def _discard(path: Path, trash: Path) -> None:
+    """Put ``path`` (if there) into ``trash``, to be deleted after the measurements (``main``): a rename, which
+    frees no inode."""
+    if not path.exists() and not path.is_symlink():
+        return
+    trash.mkdir(parents=True, exist_ok=True)
+    path.rename(Path(tempfile.mkdtemp(dir=trash)) / path.name)
+
+
 def medians(runs: list[dict]) -> dict:
     """The figures of several runs of one build: each timing the median of its runs (so the parts need not add up
     to the total exactly), the peak memory that of the run that used the most (with its parts), and each run's
@@ -681,11 +699,15 @@ def medians(runs: list[dict]) -> dict:
     return figures
 
 
-def _floor(work: Path, pages: int, runs: int = 1, **kinds) -> SiteFigures:
-    shutil.rmtree(work, ignore_errors=True)
+def _floor(work: Path, pages: int, trash: Path, runs: int = 1, **kinds) -> SiteFigures:
+    _discard(work, trash)
     config = write_floor(work, pages, **kinds)
-    figures = SiteFigures(**medians([_run_child("floor", str(config)) for _ in range(runs)]),
+    # Each run into a site folder of its own: MkDocs would first empty the last one's (see ``_discard``).
+    sites = [work / ("site" if n == 0 else f"site-{n + 1}") for n in range(runs)]
+    figures = SiteFigures(**medians([_run_child("floor", str(config), str(site)) for site in sites]),
                           **measure_site(work / "site"))
+    for site in sites[1:]:
+        _discard(site, trash)
     found = material_first_search(work / "site")
     if found is not None:
         figures.first_search_bytes, figures.first_search_files = found
@@ -793,25 +815,29 @@ def main(sizes: str | list[str], paths, keep: Path | None = None, seed: int = 1,
     sizes = [sizes] if isinstance(sizes, str) else list(sizes)
     sizes = sorted(dict.fromkeys(sizes), key=lambda s: list(synth.PRESETS).index(s))  # smallest first
     results = []
-    for size in sizes:
-        folder = keep if keep is None or len(sizes) == 1 else keep / size
-        if folder is not None:
+    # Nothing is deleted until every size has been measured (see ``TRASH``): not the temporary folder of one size
+    # before the next, nor what a kept folder held from an earlier benchmark.
+    with tempfile.TemporaryDirectory(prefix="jx-bench-") as tmp:
+        folders = []
+        for size in sizes:
+            folder = Path(tmp) / size if keep is None else keep if len(sizes) == 1 else keep / size
             folder.mkdir(parents=True, exist_ok=True)
+            folders.append(folder)
             lines, figures = run(size, paths.root, folder.resolve(), seed, runs)
-            (folder / "bench.json").write_text(json.dumps(figures, ensure_ascii=False, indent=1), encoding="utf-8")
-        else:
-            with tempfile.TemporaryDirectory(prefix="jx-bench-") as tmp:
-                lines, figures = run(size, paths.root, Path(tmp), seed, runs)
-        print("\n".join(lines) + ("\n" if len(sizes) > 1 else ""), flush=True)
-        results.append(figures)
-    if len(results) > 1:
-        print("\n".join([f"规模增长（{'、'.join(sizes)}）：各项指标的值，以及相邻规模之间的倍数", "", *growth(results)]))
+            if keep is not None:
+                (folder / "bench.json").write_text(json.dumps(figures, ensure_ascii=False, indent=1), encoding="utf-8")
+            print("\n".join(lines) + ("\n" if len(sizes) > 1 else ""), flush=True)
+            results.append(figures)
+        if len(results) > 1:
+            print("\n".join([f"规模增长（{'、'.join(sizes)}）：各项指标的值，以及相邻规模之间的倍数", "", *growth(results)]))
+        for folder in folders:
+            shutil.rmtree(folder / TRASH, ignore_errors=True)
     return 0
 
 
 if __name__ == "__main__":
     # Child mode: python -m generator.bench --child build ROOT DATA SITE CACHE | generate DATA OUT CACHE
-    # | preview ROOT DATA WORK | floor CONFIG
+    # | preview ROOT DATA WORK | floor CONFIG [SITE]
     if sys.argv[1:2] != ["--child"]:
         sys.exit("用法：python -m generator bench S|M|L（可给出几个，例如 S M L）")
     kind, *rest = sys.argv[2:]
@@ -822,7 +848,7 @@ if __name__ == "__main__":
     elif kind == "preview":
         result = _child_preview(*map(Path, rest))
     else:
-        result = _child_floor(Path(rest[0]))
+        result = _child_floor(*map(Path, rest))
     print(json.dumps(result), flush=True)
     from .cache import release_memory
     release_memory()  # as ``python -m generator`` does before it ends

@@ -206,6 +206,30 @@ def test_bench_prints_every_figure(tmp_path):
     assert "首次构建与下限各运行 2 次" in out
     assert figures["floor_a0"]["runs"] == [{"seconds": figures["floor_a0"]["seconds"],
                                              "cpu_seconds": figures["floor_a0"]["cpu_seconds"]}]  # (once)
+    # The second run's folders, set aside while measuring, are gone once the benchmark has ended.
+    kept = tmp_path / "bench"
+    assert not (kept / bench.TRASH).exists() and not (kept / "runs").exists()
+    assert not (kept / "floor" / "site-2").exists() and (kept / "floor" / "site" / "index.html").exists()
+
+
+def test_folders_the_benchmark_is_done_with_are_set_aside_not_deleted(tmp_path):
+    """Deleting thousands of files just before a timed build slows it in the kernel on some file systems (ext4
+    without a journal keeps freed inodes from reuse for minutes): the benchmark renames them into its trash, and
+    deletes that only when every size has been measured."""
+    from generator import bench
+
+    trash = tmp_path / bench.TRASH
+    for n in (1, 2):
+        site = tmp_path / "site"
+        (site / "p").mkdir(parents=True)
+        (site / "p" / "index.html").write_text(str(n), encoding="utf-8")
+        inode = (site / "p" / "index.html").stat().st_ino
+        bench._discard(site, trash)
+        assert not site.exists()
+        moved = [p for p in trash.rglob("index.html") if p.read_text(encoding="utf-8") == str(n)]
+        assert len(moved) == 1 and moved[0].stat().st_ino == inode  # (the same file: renamed, not copied)
+    bench._discard(tmp_path / "absent", trash)  # (nothing there: nothing to do)
+    assert len(list(trash.iterdir())) == 2
 
 
 def test_first_build_figures_are_the_medians_of_its_runs_and_the_largest_peak():
