@@ -775,7 +775,7 @@ def growth(runs: list[dict]) -> list[str]:
     lines = ["| 指标 | " + " | ".join(head) + " |", "|" + " --- |" * (len(head) + 1),
              "| 记录数 | " + " | ".join(str(r["records"]) for r in runs)
              + "".join(f" | ×{b['records'] / a['records']:.2f}" for a, b in steps) + " |"]
-    faster, within = [], []
+    faster, within, spans = [], [], False
     for label, figure, shown, *each in GROWTH:
         cells = [shown(v) if (v := figure(r)) is not None else "—" for r in runs]
         for a, b in steps:
@@ -783,15 +783,15 @@ def growth(runs: list[dict]) -> list[str]:
             if not before or after is None:
                 cells.append("—")
                 continue
-            span = _span(each[0](a), each[0](b)) if each else ""
+            lowest, span = _span(each[0](a), each[0](b)) if each else (None, "")
+            spans = spans or bool(span)
             cells.append(f"×{after / before:.2f}{span}")
             if after / before > records:
                 named = f"{label}（{a['size']}→{b['size']} ×{after / before:.2f}{span}，记录 ×{records:.2f}）"
-                lowest = min(each[0](b)) / max(each[0](a)) if span else None
                 (within if lowest is not None and lowest <= records else faster).append(named)
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     lines.append("")
-    if any(each and _span(each[0](a), each[0](b)) for _, _, _, *each in GROWTH for a, b in steps):
+    if spans:
         lines.append("首次构建的各项 CPU 为几次运行的中位数，其倍数后括号内是各次运行可能给出的范围（大规模最低的一次比"
                      "小规模最高的一次，到最高比最低）；被列出而范围低端不超过记录数倍数的，在各次测量的波动之内。")
     if within:
@@ -802,11 +802,12 @@ def growth(runs: list[dict]) -> list[str]:
     return lines
 
 
-def _span(before: list[float], after: list[float]) -> str:
-    """The growth from ``before`` to ``after`` could be anything in this span, given their runs."""
+def _span(before: list[float], after: list[float]) -> tuple[float | None, str]:
+    """The lowest growth from ``before`` to ``after`` their runs allow, and the span shown (none without runs)."""
     if len(before) < 2 or len(after) < 2 or min(before) <= 0:
-        return ""
-    return f"（各次 ×{min(after) / max(before):.2f}–{max(after) / min(before):.2f}）"
+        return None, ""
+    lowest = min(after) / max(before)
+    return lowest, f"（各次 ×{lowest:.2f}–{max(after) / min(before):.2f}）"
 
 
 def main(sizes: str | list[str], paths, keep: Path | None = None, seed: int = 1, runs: int | None = None) -> int:
