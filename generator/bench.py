@@ -413,15 +413,13 @@ def _median(runs: list[dict]) -> dict:
     return sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
 
 
-def incremental(data: Path, out: Path, edit: str = "rectification", *, again: bool = False) -> dict:
+def incremental(data: Path, out: Path, edit: str = "rectification") -> dict:
     """Generate, then change one record (``EDITS[edit]``) and generate again, five times each way: in this process,
     as ``serve`` does after an edit (parsed tables still in memory), and in a new process, as the ``build`` command
-    does (what .cache/ holds on disk). The first edit's rewritten files are counted. ``again``: ``out`` and its
-    cache are those of an earlier call, as its last run left them (the first generation is not repeated)."""
+    does (what .cache/ holds on disk). The first edit's rewritten files are counted. ``out`` and its cache are
+    absent at the first call (``run`` puts earlier ones aside); a later call starts from what the last one left."""
     cache_dir = out.parent / f"{out.name}.cache"
-    if not again:
-        shutil.rmtree(cache_dir, ignore_errors=True)  # (``run`` has put an earlier one aside already)
-    _generate_timed(data, out, cache_dir)  # (after ``again``: loads this process's cache of parsed tables)
+    _generate_timed(data, out, cache_dir)  # (at a later call: loads this process's cache of parsed tables)
     same_runs, fresh_runs, where, rewritten, after = [], [], "", [], {}
     with Load() as same_load:  # (the files listed before and after the first run are counted as its own)
         for n in range(INCREMENTAL_RUNS):
@@ -452,8 +450,7 @@ def _child_preview(root: Path, data: Path, work: Path) -> dict:
     from . import pipeline, serve
 
     project = work / "preview-project"
-    shutil.rmtree(project, ignore_errors=True)  # (``run`` has put an earlier one aside already)
-    project.mkdir(parents=True)
+    project.mkdir(parents=True)  # (``run`` has put an earlier one aside)
     shutil.copy(root / "mkdocs.yml", project)
     shutil.copytree(root / "overrides", project / "overrides")
     shutil.copytree(root / "content", project / "content", ignore=shutil.ignore_patterns(render.GENERATED, ".*"))
@@ -651,7 +648,7 @@ def run(size: str, root: Path, work: Path, seed: int = 1, runs: int | None = Non
     strict = _floor(work / "floor-a0", ours.pages, trash, chars=0, search=False)
 
     inc = incremental(data, work / "generated")
-    inc["largest"] = incremental(data, work / "generated", "indicator", again=True)
+    inc["largest"] = incremental(data, work / "generated", "indicator")
     inc["preview"] = _run_child("preview", str(root), str(data), str(work))
     same_dir = work / "floor-same-content"
     same_config = write_floor_same_content(same_dir, work / "generated", root / "mkdocs.yml")
